@@ -1,0 +1,1 @@
+"""Composition root: settings, wiring, processors and the CLI."""

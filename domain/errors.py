@@ -1,0 +1,96 @@
+"""Domain errors: one class per broken rule.
+
+Each error has a stable ``code`` (used as the problem ``type`` by the API and in
+CLI messages) and a ``kind`` that says what sort of failure it is. Adapters map
+kinds to their own vocabulary (HTTP statuses, exit codes); they never re-check
+the rule.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    code = "domain-error"
+    kind = "invalid"  # one of: invalid, not-found, conflict, forbidden, unavailable
+    title = "The request breaks a payment-method rule"
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+
+
+class InvalidCommand(DomainError):
+    code = "invalid-command"
+    title = "The command is malformed"
+
+
+class OnlinePaymentsDisabled(DomainError):
+    code = "online-payments-disabled"
+    kind = "forbidden"
+    title = "Online payments are switched off for this company"
+
+
+class CustomerNotFound(DomainError):
+    code = "customer-not-found"
+    kind = "not-found"
+    title = "No such customer"
+
+
+class NoSuchCard(DomainError):
+    code = "no-such-card"
+    kind = "not-found"
+    title = "No such saved card"
+
+
+class CardAlreadyDeleted(NoSuchCard):
+    code = "card-already-deleted"
+    title = "The card was already deleted"
+
+
+class CardAlreadySaved(DomainError):
+    code = "card-already-saved"
+    kind = "conflict"
+    title = "This card is already saved for the customer"
+
+
+class AlreadyPrimary(DomainError):
+    code = "already-primary"
+    kind = "conflict"
+    title = "The card is already the primary card"
+
+
+class TooManyCards(DomainError):
+    code = "too-many-cards"
+    kind = "conflict"
+    title = "The customer has reached the saved-card limit"
+
+
+class CardExpired(DomainError):
+    code = "card-expired"
+    title = "The card has expired"
+
+
+class VersionConflict(DomainError):
+    code = "version-conflict"
+    kind = "conflict"
+    title = "The customer changed since the version you read"
+
+
+class IdempotencyKeyReused(DomainError):
+    code = "idempotency-key-reused"
+    title = "The idempotency key was already used for a different request"
+
+
+class UnknownToken(DomainError):
+    code = "unknown-token"
+    title = "The processor does not know this payment-method token"
+
+
+class ProcessorUnavailable(DomainError):
+    code = "processor-unavailable"
+    kind = "unavailable"
+    title = "The payment processor did not answer; nothing was changed"
+
+    def __init__(self, detail: str = "", retry_after: int = 5) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

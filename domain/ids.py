@@ -1,0 +1,26 @@
+"""Deterministic aggregate ids, so a command never needs a lookup table."""
+
+from __future__ import annotations
+
+import re
+from uuid import UUID, uuid5
+
+from domain.errors import InvalidCommand
+
+# Fixed forever: changing it would orphan every stored stream.
+NAMESPACE = UUID("5b0c8a52-3f4e-4d7a-9a55-2f1f6f0c6a11")
+EXTERNAL_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def check_external_id(value: str, what: str) -> str:
+    if not isinstance(value, str) or not EXTERNAL_ID.match(value):
+        raise InvalidCommand(f"{what} must be 1-64 letters, digits, '-' or '_'")
+    return value
+
+
+def company_aggregate_id(company_id: str) -> UUID:
+    return uuid5(NAMESPACE, f"company/{company_id}")
+
+
+def customer_aggregate_id(company_id: str, customer_id: str) -> UUID:
+    return uuid5(NAMESPACE, f"customer/{company_id}/{customer_id}")

@@ -1,0 +1,61 @@
+"""The processor port: how the application service learns about cards.
+
+Domain objects never call it; the application service does, before it runs
+a command, so no database transaction is open during a network call.
+Implementations live outside the domain (``cardledger.processors``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+DECLINE_CODES = (
+    "generic_decline",
+    "insufficient_funds",
+    "expired_card",
+    "authentication_required",
+    "processing_error",
+)
+
+
+@dataclass(frozen=True)
+class CardDetails:
+    """What the processor tells us about a tokenised card. Never a number."""
+
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+    fingerprint: str
+    funding: str = "credit"
+    country: str = ""
+    cardholder_name: str | None = None
+
+
+@dataclass(frozen=True)
+class ChargeResult:
+    succeeded: bool
+    processor_payment_id: str | None = None
+    decline_code: str | None = None  # one of DECLINE_CODES when not succeeded
+
+
+class Processor(Protocol):
+    """Raises UnknownToken for tokens it does not know and
+    ProcessorUnavailable for timeouts and processor-side failures."""
+
+    def retrieve(self, token: str) -> CardDetails: ...
+
+    def attach(self, customer_ref: str, token: str) -> None: ...
+
+    def detach(self, token: str) -> None: ...
+
+    def charge(
+        self,
+        token: str,
+        amount: int,
+        currency: str,
+        invoice_id: str,
+        idempotency_key: str,
+        customer_ref: str | None = None,
+    ) -> ChargeResult: ...
