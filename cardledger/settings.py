@@ -1,0 +1,71 @@
+"""Every setting in one object, read from the environment (and .env) once."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CARDLEDGER_", env_file=".env", extra="ignore")
+
+    # Where the embedded default keeps its SQLite file and dev keys file.
+    data_dir: Path = Path(".cardledger")
+    # sqlite (embedded default) or postgres.
+    store: Literal["sqlite", "postgres"] = "sqlite"
+    postgres_host: str = "127.0.0.1"
+    postgres_port: int = 5432
+    postgres_dbname: str = "cardledger"
+    postgres_user: str = "postgres"
+    postgres_password: str = ""
+    postgres_schema: str = ""
+    postgres_pool_size: int = 5
+    postgres_max_overflow: int = 10
+    # Seconds a writer waits for the event table's lock before failing.
+    postgres_lock_timeout: int = 5
+
+    max_cards_per_customer: int = Field(10, ge=1, le=100)
+    # inprocess: a thread in every process keeps the views current (embedded
+    # default); external: a separate `cardledger project` worker does it.
+    projections: Literal["inprocess", "external"] = "inprocess"
+    projection_poll_interval: float = 0.05
+    # How long a command's answer waits for the views to show it.
+    read_your_writes_timeout: float = 2.0
+
+    processor: Literal["sandbox", "stripe"] = "sandbox"
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "cardledger.sqlite3"
+
+    def event_store_env(self) -> dict[str, str]:
+        """The eventsourcing library's own settings for the chosen store."""
+        if self.store == "sqlite":
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(self.sqlite_path),
+                "SQLITE_LOCK_TIMEOUT": "10",
+            }
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_HOST": self.postgres_host,
+            "POSTGRES_PORT": str(self.postgres_port),
+            "POSTGRES_DBNAME": self.postgres_dbname,
+            "POSTGRES_USER": self.postgres_user,
+            "POSTGRES_PASSWORD": self.postgres_password,
+            "POSTGRES_SCHEMA": self.postgres_schema,
+            "POSTGRES_POOL_SIZE": str(self.postgres_pool_size),
+            "POSTGRES_MAX_OVERFLOW": str(self.postgres_max_overflow),
+            "POSTGRES_LOCK_TIMEOUT": str(self.postgres_lock_timeout),
+            "POSTGRES_PRE_PING": "y",
+        }
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,59 @@
+"""Builds the running parts from Settings: ledger, views, projector, processor."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from cardledger.settings import Settings, get_settings
+from domain.processor import Processor
+from domain.service import CardLedger, utcnow
+from projections.database import Database
+from projections.read_model import ReadModel
+from projections.runner import Projector
+
+
+def build_processor(settings: Settings) -> Processor:
+    if settings.processor == "stripe":
+        from cardledger.processors.stripe import StripeProcessor  # noqa: PLC0415 (optional)
+
+        return StripeProcessor.from_settings(settings)
+    from cardledger.processors.sandbox import SandboxProcessor  # noqa: PLC0415
+
+    return SandboxProcessor()
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    ledger: CardLedger
+    read_model: ReadModel
+    projector: Projector
+
+    def close(self) -> None:
+        self.projector.stop()
+        self.ledger.close()
+
+    def __enter__(self) -> Runtime:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_runtime(settings: Settings | None = None, *, processor: Processor | None = None,
+                 clock: Callable[[], datetime] = utcnow,
+                 run_projector: bool | None = None) -> Runtime:
+    """run_projector defaults to the settings: a background thread in this
+    process when projections are 'inprocess'."""
+    settings = settings or get_settings()
+    ledger = CardLedger(settings.event_store_env(),
+                        processor=processor or build_processor(settings),
+                        clock=clock, max_cards=settings.max_cards_per_customer)
+    read_model = ReadModel(Database(ledger))
+    read_model.create_tables()
+    projector = Projector(ledger, read_model, poll_interval=settings.projection_poll_interval)
+    if run_projector if run_projector is not None else settings.projections == "inprocess":
+        projector.start()
+    return Runtime(settings, ledger, read_model, projector)

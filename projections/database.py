@@ -1,0 +1,56 @@
+"""One SQL dialect for the views on SQLite and PostgreSQL.
+
+Statements are written once with ``:name`` parameters; for PostgreSQL they are
+rewritten to psycopg's ``%(name)s``. Connections come from the event store's own
+datastore (the library's pool), so views live beside the events.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing.application import Application
+
+_PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+class Transaction:
+    def __init__(self, cursor: Any, postgres: bool) -> None:
+        self._cursor = cursor
+        self._postgres = postgres
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> Transaction:
+        if self._postgres:
+            sql = _PARAM.sub(r"%(\1)s", sql)
+        self._cursor.execute(sql, dict(params or {}))
+        return self
+
+    def one(self) -> dict[str, Any] | None:
+        row = self._cursor.fetchone()
+        return None if row is None else dict(row)
+
+    def all(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self._cursor.fetchall()]
+
+    @property
+    def rowcount(self) -> int:
+        # The library wraps sqlite3 cursors; psycopg cursors have rowcount themselves.
+        return getattr(self._cursor, "sqlite_cursor", self._cursor).rowcount
+
+
+class Database:
+    def __init__(self, app: Application[Any]) -> None:
+        self._datastore = app.recorder.datastore  # type: ignore[attr-defined]
+        self.postgres = type(self._datastore).__module__ == "eventsourcing.postgres"
+
+    @contextmanager
+    def transaction(self, *, commit: bool = True) -> Iterator[Transaction]:
+        with self._datastore.transaction(commit=commit) as cursor:
+            yield Transaction(cursor, self.postgres)
+
+    def read(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        with self.transaction(commit=False) as tx:
+            return tx.execute(sql, params).all()

@@ -1,0 +1,183 @@
+"""The card-list and change-history views, and how events update them.
+
+A batch of events and the new tracking position are written in one
+transaction. The position is advanced by compare-and-set, first thing in the
+transaction: if another runner got there first the whole batch rolls back, so
+each event changes the views exactly once even with several runners.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import singledispatchmethod
+from typing import Any
+
+from domain.company import Company
+from domain.customer import Customer
+from projections.database import Database, Transaction
+from projections.history import history_entry
+from projections.schema import TABLES, VIEW_TABLES
+from projections.views import CardView, HistoryEntry, iso
+
+NAME = "cardledger-views"
+
+
+class StalePosition(Exception):
+    """Another runner advanced the views first; reload the position and go on."""
+
+
+class ReadModel:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def create_tables(self) -> None:
+        with self.db.transaction() as tx:
+            for statement in TABLES:
+                tx.execute(statement)
+            tx.execute("INSERT INTO cl_tracking (name, position) VALUES (:n, 0) "
+                       "ON CONFLICT (name) DO NOTHING", {"n": NAME})
+
+    # --- writing -------------------------------------------------------------------
+
+    def position(self) -> int:
+        rows = self.db.read("SELECT position FROM cl_tracking WHERE name = :n", {"n": NAME})
+        return int(rows[0]["position"]) if rows else 0
+
+    def apply(self, batch: Iterable[tuple[Any, int]], expected: int, new: int) -> None:
+        with self.db.transaction() as tx:
+            tx.execute("UPDATE cl_tracking SET position = :new WHERE name = :n AND position = :old",
+                       {"new": new, "n": NAME, "old": expected})
+            if tx.rowcount != 1:
+                raise StalePosition(f"views are no longer at {expected}")
+            for event, position in batch:
+                self._apply(event, tx, position)
+
+    def reset(self) -> None:
+        with self.db.transaction() as tx:
+            for table in VIEW_TABLES:
+                tx.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed names)
+            tx.execute("UPDATE cl_tracking SET position = 0 WHERE name = :n", {"n": NAME})
+
+    @singledispatchmethod
+    def _apply(self, event: Any, tx: Transaction, position: int) -> None:
+        """Other customer events move the version, and show in history if described."""
+        if isinstance(event, Customer.Event):
+            self._record(tx, event, position)
+
+    @_apply.register
+    def _(self, event: Customer.Registered, tx: Transaction, position: int) -> None:
+        tx.execute("INSERT INTO cl_customers VALUES (:id, :co, :cu, :v, :at)", {
+            "id": event.originator_id.hex, "co": event.company_id, "cu": event.customer_id,
+            "v": event.originator_version, "at": iso(event.timestamp)})
+
+    @_apply.register
+    def _(self, event: Customer.CardAdded, tx: Transaction, position: int) -> None:
+        tx.execute(
+            "INSERT INTO cl_payment_methods VALUES (:card, :co, :cu, :brand, :last4, :m, :y, "
+            ":funding, :primary, :at, :by, :src, :pos, NULL)",
+            {"card": event.card_id, "co": event.company_id, "cu": event.customer_id,
+             "brand": event.brand, "last4": event.last4, "m": event.exp_month,
+             "y": event.exp_year, "funding": event.funding, "primary": False,
+             "at": iso(event.timestamp), "by": event.actor, "src": event.source,
+             "pos": position})
+        self._record(tx, event, position)
+
+    @_apply.register
+    def _(self, event: Customer.PrimaryChanged, tx: Transaction, position: int) -> None:
+        tx.execute(
+            "UPDATE cl_payment_methods SET is_primary = (card_id = :to) "
+            "WHERE company_id = :co AND customer_id = :cu AND (is_primary OR card_id = :to)",
+            {"to": event.to_card_id, "co": event.company_id, "cu": event.customer_id})
+        self._record(tx, event, position)
+
+    @_apply.register
+    def _(self, event: Customer.CardDeleted, tx: Transaction, position: int) -> None:
+        tx.execute("UPDATE cl_payment_methods SET deleted_at = :at, is_primary = :no "
+                   "WHERE card_id = :card",
+                   {"at": iso(event.timestamp), "no": False, "card": event.card_id})
+        self._record(tx, event, position)
+
+    @_apply.register
+    def _(self, event: Customer.CardUpdated, tx: Transaction, position: int) -> None:
+        tx.execute("UPDATE cl_payment_methods SET last4 = :last4, exp_month = :m, exp_year = :y "
+                   "WHERE card_id = :card",
+                   {"last4": event.last4, "m": event.exp_month, "y": event.exp_year,
+                    "card": event.card_id})
+        self._record(tx, event, position)
+
+    @_apply.register
+    def _(self, event: Company.Registered, tx: Transaction, position: int) -> None:
+        tx.execute("INSERT INTO cl_companies VALUES (:co, :on, :v)",
+                   {"co": event.company_id, "on": False, "v": event.originator_version})
+
+    @_apply.register(Company.OnlinePaymentsEnabled)
+    @_apply.register(Company.OnlinePaymentsDisabled)
+    def _(self, event: Any, tx: Transaction, position: int) -> None:
+        tx.execute("UPDATE cl_companies SET online_payments = :on, version = :v "
+                   "WHERE company_id = :co",
+                   {"on": isinstance(event, Company.OnlinePaymentsEnabled),
+                    "v": event.originator_version, "co": event.company_id})
+        entry = history_entry(event, position, lambda card_id: None)
+        self._insert_history(tx, entry)
+
+    def _record(self, tx: Transaction, event: Any, position: int) -> None:
+        """History row for a customer event, plus the customer's new version."""
+        self._bump(tx, event)
+
+        def display(card_id: str) -> tuple[str, str] | None:
+            row = tx.execute("SELECT brand, last4 FROM cl_payment_methods WHERE card_id = :c",
+                             {"c": card_id}).one()
+            return (row["brand"], row["last4"]) if row else None
+
+        self._insert_history(tx, history_entry(event, position, display))
+
+    @staticmethod
+    def _bump(tx: Transaction, event: Any) -> None:
+        tx.execute("UPDATE cl_customers SET version = :v WHERE aggregate_id = :id",
+                   {"v": event.originator_version, "id": event.originator_id.hex})
+
+    @staticmethod
+    def _insert_history(tx: Transaction, entry: HistoryEntry | None) -> None:
+        if entry is not None:
+            tx.execute("INSERT INTO cl_history VALUES (:position, :company_id, :customer_id, :at, "
+                       ":action, :card_id, :brand, :last4, :actor, :source, :detail)",
+                       entry.as_dict())
+
+    # --- reading ---------------------------------------------------------------------
+
+    def card_list(self, company_id: str, customer_id: str) -> tuple[int, list[CardView]] | None:
+        """(customer version, cards primary first then newest) in one query; None if unknown."""
+        rows = self.db.read(
+            "SELECT c.version, p.card_id, p.brand, p.last4, p.exp_month, p.exp_year, p.funding, "
+            "p.is_primary, p.added_at, p.added_by, p.added_from "
+            "FROM cl_customers c LEFT JOIN cl_payment_methods p "
+            "ON p.company_id = c.company_id AND p.customer_id = c.customer_id "
+            "AND p.deleted_at IS NULL "
+            "WHERE c.company_id = :co AND c.customer_id = :cu "
+            "ORDER BY p.is_primary DESC, p.added_position DESC",
+            {"co": company_id, "cu": customer_id})
+        if not rows:
+            return None
+        cards = [
+            CardView(id=r["card_id"], brand=r["brand"], last4=r["last4"],
+                     exp_month=r["exp_month"], exp_year=r["exp_year"], funding=r["funding"],
+                     is_primary=bool(r["is_primary"]), added_at=r["added_at"],
+                     added_by=r["added_by"], added_from=r["added_from"])
+            for r in rows if r["card_id"] is not None
+        ]
+        return int(rows[0]["version"]), cards
+
+    def history(self, company_id: str, customer_id: str, limit: int = 500,
+                before: int | None = None) -> list[HistoryEntry]:
+        """Newest first: the customer's changes and company-wide switches."""
+        rows = self.db.read(
+            "SELECT * FROM cl_history WHERE company_id = :co AND customer_id IN (:cu, '') "
+            "AND position < :before ORDER BY position DESC LIMIT :limit",
+            {"co": company_id, "cu": customer_id, "limit": limit,
+             "before": before if before is not None else 2**62})
+        return [HistoryEntry(**row) for row in rows]
+
+    def online_payments(self, company_id: str) -> bool:
+        rows = self.db.read("SELECT online_payments FROM cl_companies WHERE company_id = :co",
+                            {"co": company_id})
+        return bool(rows and rows[0]["online_payments"])

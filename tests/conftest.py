@@ -1,0 +1,79 @@
+"""Shared fixtures: a fixed clock, and one runtime per store.
+
+PostgreSQL tests get a throwaway database each, on the real server given by
+CARDLEDGER_TEST_POSTGRES_HOST/PORT/USER (default 127.0.0.1:5432, postgres).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from cardledger.processors.sandbox import SandboxProcessor
+from cardledger.settings import Settings
+from cardledger.wiring import Runtime, open_runtime
+
+PG_HOST = os.environ.get("CARDLEDGER_TEST_POSTGRES_HOST", "127.0.0.1")
+PG_PORT = int(os.environ.get("CARDLEDGER_TEST_POSTGRES_PORT", "5432"))
+PG_USER = os.environ.get("CARDLEDGER_TEST_POSTGRES_USER", "postgres")
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+def _admin_connection() -> psycopg.Connection:
+    return psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres",
+                           autocommit=True)
+
+
+@pytest.fixture
+def postgres_database() -> Iterator[str]:
+    """A fresh database on the real server, dropped afterwards."""
+    name = f"cardledger_test_{uuid.uuid4().hex[:12]}"
+    with _admin_connection() as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield name
+    with _admin_connection() as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def settings_for(store: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    if store == "sqlite":
+        return Settings(_env_file=None, data_dir=tmp_path / "data", store="sqlite")
+    database = request.getfixturevalue("postgres_database")
+    return Settings(_env_file=None, data_dir=tmp_path / "data", store="postgres",
+                    postgres_host=PG_HOST, postgres_port=PG_PORT, postgres_user=PG_USER,
+                    postgres_dbname=database, postgres_pool_size=4, postgres_max_overflow=16)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    return settings_for(request.param, tmp_path, request)
+
+
+@pytest.fixture
+def runtime(store_settings: Settings, clock: Clock) -> Iterator[Runtime]:
+    """Views are brought up to date by the test (projector.catch_up), not a thread."""
+    with open_runtime(store_settings, processor=SandboxProcessor(), clock=clock,
+                      run_projector=False) as rt:
+        yield rt
