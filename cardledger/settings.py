@@ -38,6 +38,21 @@ class Settings(BaseSettings):
 
     processor: Literal["sandbox", "stripe"] = "sandbox"
 
+    # Kafka. Empty bootstrap: the relay is off (the embedded default).
+    kafka_bootstrap: str = ""
+    kafka_topic: str = "cardledger.payment-methods.v1"
+    # Used only when the relay creates the topic; more partitions, more consumers in parallel.
+    kafka_topic_partitions: int = Field(6, ge=1)
+    kafka_consumer_group: str = "cardledger-office"
+    kafka_dead_letter_topic: str = "cardledger.payment-methods.v1.dead-letter"
+    # Office consumers keep their own state (never cardledger's tables); default data_dir/office.sqlite3.
+    office_db_path: Path | None = None
+    # The notifier's mail server and the customer's address ({company_id}, {customer_id}).
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_sender: str = "payments@cardledger.invalid"
+    notify_address_template: str = ""
+
     @property
     def sqlite_path(self) -> Path:
         return self.data_dir / "cardledger.sqlite3"

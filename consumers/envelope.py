@@ -1,0 +1,115 @@
+"""The public message format on the Kafka topic: a versioned JSON envelope.
+
+One module builds it (the relay) and parses it (every consumer), so the
+contract is written down once. Office systems depend on these field names;
+changing one means a new ``ENVELOPE_VERSION`` and a new topic.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+from uuid import UUID, uuid5
+
+ENVELOPE_VERSION = 1
+
+# Fixed forever: event ids derived from it are what consumers de-duplicate on.
+EVENT_ID_NAMESPACE = UUID("0c1f7f4e-2b7d-4d59-8f43-6a4b3c2d1e90")
+
+TOPIC_PREFIX = "cardledger/"
+
+# The library's fields, which the envelope carries under its own names.
+_LIBRARY_FIELDS = frozenset({"originator_id", "originator_version", "originator_topic",
+                             "timestamp"})
+# Fields every event has, lifted out of ``data`` into the envelope.
+_LIFTED_FIELDS = frozenset({"company_id", "customer_id", "actor", "source"})
+# Never published. processor_token and fingerprint identify a card at the
+# processor (not card numbers, but office systems have no use for them and a
+# leaked token is one more thing to rotate); idempotency_key and request_hash
+# are command plumbing, not facts about payment methods.
+PRIVATE_FIELDS = frozenset({"processor_token", "fingerprint", "idempotency_key",
+                            "request_hash"})
+
+_REQUIRED = ("envelope_version", "event_id", "type", "topic", "schema_version", "company_id",
+             "customer_id", "aggregate_id", "aggregate_version", "position", "occurred_at",
+             "actor", "source", "data")
+
+
+class BadEnvelope(ValueError):
+    """The bytes are not an envelope this code understands."""
+
+
+def event_id(aggregate_id: UUID | str, aggregate_version: int) -> str:
+    """The same event always gets the same id, however often it is re-sent."""
+    return str(uuid5(EVENT_ID_NAMESPACE, f"{aggregate_id}/{aggregate_version}"))
+
+
+@dataclass(frozen=True)
+class Envelope:
+    envelope_version: int
+    event_id: str
+    type: str  # e.g. "Customer.CardAdded"
+    topic: str  # the stored event's topic, e.g. "cardledger/Customer.CardAdded"
+    schema_version: int  # the event class's class_version
+    company_id: str
+    customer_id: str | None  # None for company-wide events
+    aggregate_id: str
+    aggregate_version: int
+    position: int  # notification id in cardledger's event store
+    occurred_at: str  # ISO-8601, UTC, microseconds
+    actor: str
+    source: str
+    data: dict[str, Any]
+
+    @property
+    def key(self) -> bytes:
+        # One aggregate's events share a key, so they share a partition and keep their order.
+        return self.aggregate_id.encode()
+
+    @property
+    def headers(self) -> list[tuple[str, bytes]]:
+        return [("type", self.type.encode()), ("position", str(self.position).encode())]
+
+    def to_bytes(self) -> bytes:
+        return json.dumps(asdict(self), separators=(",", ":"), sort_keys=True).encode()
+
+    @classmethod
+    def from_bytes(cls, raw: bytes | None) -> Envelope:
+        try:
+            fields = json.loads(raw or b"")
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise BadEnvelope(f"not JSON: {e}") from None
+        if not isinstance(fields, dict):
+            raise BadEnvelope("not a JSON object")
+        missing = [name for name in _REQUIRED if name not in fields]
+        if missing:
+            raise BadEnvelope(f"missing {', '.join(missing)}")
+        if fields["envelope_version"] != ENVELOPE_VERSION:
+            raise BadEnvelope(f"unsupported envelope_version {fields['envelope_version']!r}")
+        if not isinstance(fields["data"], dict):
+            raise BadEnvelope("data is not an object")
+        return cls(**{name: fields[name] for name in _REQUIRED})
+
+
+def envelope_of(event: Any, topic: str, position: int) -> Envelope:
+    """The public envelope of a stored domain event at ``position``."""
+    fields = vars(event)
+    data = {name: value for name, value in fields.items()
+            if name not in _LIBRARY_FIELDS | _LIFTED_FIELDS | PRIVATE_FIELDS}
+    return Envelope(
+        envelope_version=ENVELOPE_VERSION,
+        event_id=event_id(event.originator_id, event.originator_version),
+        type=topic.removeprefix(TOPIC_PREFIX),
+        topic=topic,
+        schema_version=int(getattr(type(event), "class_version", 1)),
+        company_id=fields["company_id"],
+        customer_id=fields.get("customer_id"),
+        aggregate_id=str(event.originator_id),
+        aggregate_version=event.originator_version,
+        position=position,
+        occurred_at=event.timestamp.isoformat(timespec="microseconds"),
+        actor=fields["actor"],
+        source=fields["source"],
+        data=data,
+    )
