@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -37,6 +37,15 @@ class Settings(BaseSettings):
     read_your_writes_timeout: float = 2.0
 
     processor: Literal["sandbox", "stripe"] = "sandbox"
+
+    # HTTP API keys: "key=company:role,..." and/or a file with one entry a line.
+    # Secret, so it never shows in a repr; the API keeps only their hashes.
+    api_keys: SecretStr = SecretStr("")
+    api_keys_file: Path | None = None
+    # Per-key token bucket in each API process (a safety net; production rate
+    # limiting belongs to the gateway). 0 requests per second switches it off.
+    api_rate_limit_per_second: float = Field(100.0, ge=0)
+    api_rate_limit_burst: int = Field(200, ge=1)
 
     # Kafka. Empty bootstrap: the relay is off (the embedded default).
     kafka_bootstrap: str = ""
