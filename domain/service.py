@@ -31,7 +31,7 @@ from domain.ids import check_external_id, company_aggregate_id, customer_aggrega
 from domain.processor import CardDetails, Processor
 from domain.provenance import Provenance
 
-MAX_ATTEMPTS = 20
+MAX_ATTEMPTS = 30
 
 
 @dataclass(frozen=True)
@@ -234,5 +234,5 @@ class CardLedger(Application[Any]):
 
 
 def _backoff(attempt: int) -> None:
-    # Jittered, so racing writers stop colliding in lockstep.
-    time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # noqa: S311
+    # Exponential and jittered, so racing writers stop colliding in lockstep.
+    time.sleep(random.uniform(0, min(0.001 * 2**attempt, 0.05)))  # noqa: S311
