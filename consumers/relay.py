@@ -1,0 +1,236 @@
+"""The relay: publishes every stored event to Kafka, in store order.
+
+It lives in ``consumers/`` because, like the consumers, it is an adapter
+between cardledger's event store and Kafka; the domain and the command path
+never touch Kafka, so commands keep succeeding while the broker is down.
+
+The relay pulls the notification log from its own position (a row in
+``cl_relay_tracking``, beside the events), sends a batch with an idempotent,
+``acks=all`` producer, waits until the broker acknowledged every message of the
+batch, and only then advances the position. A crash anywhere before that means
+the batch is sent again, never lost; consumers drop the repeats by event id.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from eventsourcing.application import Application
+from kafka import KafkaProducer
+from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+from consumers.envelope import envelope_of
+from projections.database import Database
+
+log = logging.getLogger("cardledger.relay")
+
+NAME = "kafka-relay"
+TRACKING_TABLE = """CREATE TABLE IF NOT EXISTS cl_relay_tracking (
+    name TEXT PRIMARY KEY,
+    position BIGINT NOT NULL)"""
+
+
+class RelayTracking:
+    """The relay's position: the notification id of the last acknowledged event."""
+
+    def __init__(self, db: Database, name: str = NAME) -> None:
+        self.db = db
+        self.name = name
+        with db.transaction() as tx:
+            tx.execute(TRACKING_TABLE)
+            tx.execute("INSERT INTO cl_relay_tracking (name, position) VALUES (:n, 0) "
+                       "ON CONFLICT (name) DO NOTHING", {"n": name})
+
+    def position(self) -> int:
+        rows = self.db.read("SELECT position FROM cl_relay_tracking WHERE name = :n",
+                            {"n": self.name})
+        return int(rows[0]["position"]) if rows else 0
+
+    def advance(self, expected: int, new: int) -> bool:
+        """Compare-and-set, so two relays by mistake cannot move it backwards."""
+        with self.db.transaction() as tx:
+            tx.execute("UPDATE cl_relay_tracking SET position = :new "
+                       "WHERE name = :n AND position = :old",
+                       {"new": new, "n": self.name, "old": expected})
+            return tx.rowcount == 1
+
+
+@dataclass(frozen=True)
+class Lag:
+    position: int  # last notification id the broker acknowledged
+    head: int  # newest notification id in the store
+    behind: int  # head - position: events not yet on Kafka (at most; ids can have gaps)
+
+    def as_dict(self) -> dict[str, int]:
+        return {"position": self.position, "head": self.head, "behind": self.behind}
+
+
+def _lag(app: Application[Any], tracking: RelayTracking) -> Lag:
+    position = tracking.position()
+    head = app.recorder.max_notification_id() or 0
+    return Lag(position, head, max(0, head - position))
+
+
+def relay_lag(app: Application[Any], name: str = NAME) -> Lag:
+    """How far the relay is behind the store; cheap enough for a health endpoint."""
+    return _lag(app, RelayTracking(Database(app), name))
+
+
+def kafka_producer(bootstrap: str, *, ack_timeout: float = 10.0,
+                   client_id: str = "cardledger-relay") -> KafkaProducer:
+    """Idempotent, acks=all, and every wait bounded by ack_timeout, so a dead
+    broker shows up as an error the relay can back off from, not a hang."""
+    timeout_ms = int(ack_timeout * 1000)
+    return KafkaProducer(
+        bootstrap_servers=bootstrap.split(","),
+        client_id=client_id,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=5,
+        request_timeout_ms=timeout_ms,
+        delivery_timeout_ms=timeout_ms,
+        max_block_ms=timeout_ms,
+        reconnect_backoff_max_ms=1000,
+    )
+
+
+def ensure_topics(bootstrap: str, partitions: dict[str, int]) -> None:
+    """Creates missing topics; existing ones are left exactly as they are."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap.split(","), client_id="cardledger-admin")
+    try:
+        existing = set(admin.list_topics())
+        wanted = [NewTopic(name, num_partitions=count, replication_factor=1)
+                  for name, count in partitions.items() if name not in existing]
+        if wanted:
+            try:
+                admin.create_topics(wanted)
+            except TopicAlreadyExistsError:
+                pass  # another process created it between list and create
+    finally:
+        admin.close()
+
+
+class Relay:
+    def __init__(
+        self,
+        app: Application[Any],
+        producer_factory: Callable[[], KafkaProducer],
+        topic: str,
+        *,
+        name: str = NAME,
+        batch_size: int = 500,
+        ack_timeout: float = 10.0,
+        max_backoff: float = 30.0,
+        poll_interval: float = 0.1,
+        after_ack: Callable[[int], None] | None = None,
+    ) -> None:
+        self.app = app
+        self.topic = topic
+        self.tracking = RelayTracking(Database(app), name)
+        self.batch_size = batch_size
+        self.ack_timeout = ack_timeout
+        self.max_backoff = max_backoff
+        self.poll_interval = poll_interval
+        # Called after the broker acknowledged a batch and before the position
+        # moves: the one place where a crash means re-sending (tests crash here).
+        self.after_ack = after_ack
+        self.sent = 0  # events acknowledged by the broker since start (repeats included)
+        self._producer_factory = producer_factory
+        self._producer: KafkaProducer | None = None
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # --- one step ----------------------------------------------------------------------
+
+    def run_once(self) -> int:
+        """Publish the next batch; the number of events published (0 when current)."""
+        position = self.tracking.position()
+        notifications = self.app.recorder.select_notifications(
+            start=position, limit=self.batch_size, inclusive_of_start=False)
+        if not notifications:
+            return 0
+        try:
+            self._publish(notifications)
+        except BaseException:
+            self._drop_producer()  # a fresh producer (and producer id) for the retry
+            raise
+        last = notifications[-1].id
+        if self.after_ack is not None:
+            self.after_ack(last)
+        if not self.tracking.advance(position, last):
+            log.warning("another relay moved the position past %d; its batch repeats ours",
+                        position)
+        self.sent += len(notifications)
+        return len(notifications)
+
+    def _publish(self, notifications: list[Any]) -> None:
+        producer = self._producer or self._producer_factory()
+        self._producer = producer
+        futures = []
+        for n in notifications:
+            envelope = envelope_of(self.app.mapper.to_domain_event(n), n.topic, n.id)
+            futures.append(producer.send(self.topic, key=envelope.key,
+                                         value=envelope.to_bytes(), headers=envelope.headers))
+        producer.flush(timeout=self.ack_timeout)
+        for future in futures:
+            future.get(timeout=0)  # raises the broker's error for any unacknowledged message
+
+    def _drop_producer(self) -> None:
+        if self._producer is not None:
+            try:
+                self._producer.close(timeout=0)
+            except Exception:  # noqa: BLE001 (already failing; the original error matters)
+                log.debug("closing the failed producer", exc_info=True)
+            self._producer = None
+
+    def catch_up(self) -> int:
+        total = 0
+        while count := self.run_once():
+            total += count
+        return total
+
+    def lag(self) -> Lag:
+        return _lag(self.app, self.tracking)
+
+    # --- the loop ------------------------------------------------------------------------
+
+    def run_forever(self) -> None:
+        failures = 0
+        while not self._stopping.is_set():
+            try:
+                published = self.catch_up()
+                if failures:
+                    log.warning("relay recovered after %d failed attempt(s)", failures)
+                failures = 0
+            except Exception as e:  # noqa: BLE001 (any failure: back off and resend)
+                failures += 1
+                delay = min(self.max_backoff, 0.1 * 2**failures) * random.uniform(0.5, 1.0)  # noqa: S311
+                log.warning("relay batch failed (attempt %d, retry in %.1fs): %s",
+                            failures, delay, e)
+                self._stopping.wait(delay)
+                continue
+            if not published:
+                self._stopping.wait(self.poll_interval)
+        self._drop_producer()
+
+    def start(self) -> None:
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self.run_forever, name="kafka-relay", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+
+    def close(self) -> None:
+        self.stop()
+        self._drop_producer()
+
