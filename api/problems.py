@@ -1,0 +1,175 @@
+"""RFC 9457 problem details: the one shape every error of the API takes.
+
+Domain errors carry a stable ``code`` and a ``kind``; this module is the only
+place that turns them into HTTP statuses. Adapter-level refusals (credentials,
+roles, the card-number guard, rate limits, bad headers) raise ``Problem``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from eventsourcing.persistence import PersistenceError
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from domain.errors import DomainError, ProcessorUnavailable
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "https://cardledger.dev/problems/"
+STORE_RETRY_AFTER = 5  # seconds; a store outage is rarely shorter
+
+STATUS_BY_KIND = {
+    "invalid": 422,
+    "not-found": 404,
+    "conflict": 409,
+    "forbidden": 403,
+    "unavailable": 503,
+}
+# Codes whose status differs from their kind's. A card that was deleted is not
+# unknown: the caller raced another change (two deletes, or a set-primary after
+# a delete), which is a conflict with the current state like already-primary.
+STATUS_BY_CODE = {
+    "card-already-deleted": 409,
+}
+
+log = logging.getLogger("cardledger.api")
+
+
+class Problem(Exception):
+    """An error the adapter itself raises; rendered as problem+json."""
+
+    def __init__(self, status: int, code: str, title: str, detail: str = "", *,
+                 headers: Mapping[str, str] | None = None,
+                 extra: Mapping[str, Any] | None = None) -> None:
+        super().__init__(detail or title)
+        self.status = status
+        self.code = code
+        self.title = title
+        self.detail = detail or title
+        self.headers = dict(headers or {})
+        self.extra = dict(extra or {})
+
+
+_STATUS_MEANING = {
+    401: "No or unknown API key",
+    403: "Wrong role, another company's path, wrong X-Actor, or online payments off",
+    404: "Unknown customer or card",
+    409: "Conflict with the current state: duplicate card, already primary, card already "
+         "deleted, too many cards, stale If-Match",
+    413: "The body is too large",
+    422: "Malformed request, a rule of the card (expired, unknown token), a reused "
+         "Idempotency-Key, or something that looks like a card number or CVC",
+    429: "Too many requests for this key; see Retry-After",
+    503: "The event store or the processor is unavailable; see Retry-After",
+}
+
+
+def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries: these statuses answer problem+json."""
+    return {status: {"description": _STATUS_MEANING[status], "content": {
+        PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}}}
+        for status in statuses}
+
+
+def problem_type(code: str) -> str:
+    return TYPE_BASE + code
+
+
+def problem_body(status: int, code: str, title: str, detail: str, *,
+                 request_id: str | None = None,
+                 extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"type": problem_type(code), "title": title, "status": status,
+                            "detail": detail, "code": code}
+    if request_id:
+        body["instance"] = f"urn:cardledger:request:{request_id}"
+    body.update(extra or {})
+    return body
+
+
+def problem_response(status: int, code: str, title: str, detail: str = "", *,
+                     request_id: str | None = None,
+                     headers: Mapping[str, str] | None = None,
+                     extra: Mapping[str, Any] | None = None) -> JSONResponse:
+    return JSONResponse(
+        problem_body(status, code, title, detail or title, request_id=request_id, extra=extra),
+        status_code=status, headers=dict(headers or {}), media_type=PROBLEM_JSON)
+
+
+def status_for(error: DomainError) -> int:
+    return STATUS_BY_CODE.get(error.code, STATUS_BY_KIND.get(error.kind, 422))
+
+
+def request_id_of(request: Request) -> str | None:
+    return getattr(request.state, "request_id", None)
+
+
+# --- exception handlers -----------------------------------------------------------------
+
+def _on_problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Problem)
+    return problem_response(exc.status, exc.code, exc.title, exc.detail,
+                            request_id=request_id_of(request), headers=exc.headers,
+                            extra=exc.extra)
+
+
+def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    headers = {}
+    if isinstance(exc, ProcessorUnavailable):
+        headers["Retry-After"] = str(exc.retry_after)
+    return problem_response(status_for(exc), exc.code, exc.title, exc.detail,
+                            request_id=request_id_of(request), headers=headers)
+
+
+def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    # Where and what, never the offending input: it could be anything the
+    # caller pasted, and problem bodies end up in clients' logs.
+    errors = [{"loc": [str(part) for part in e.get("loc", ())], "msg": e.get("msg", ""),
+               "type": e.get("type", "")} for e in exc.errors()]
+    where = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors[:5])
+    return problem_response(422, "invalid-request", "The request is malformed", where,
+                            request_id=request_id_of(request), extra={"errors": errors})
+
+
+def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    codes = {404: ("not-found", "No such resource"),
+             405: ("method-not-allowed", "The method is not allowed on this resource")}
+    code, title = codes.get(exc.status_code, ("http-error", "The request failed"))
+    detail = exc.detail if isinstance(exc.detail, str) and exc.status_code not in codes else title
+    return problem_response(exc.status_code, code, title, detail,
+                            request_id=request_id_of(request), headers=exc.headers)
+
+
+def _on_store_error(request: Request, exc: Exception) -> JSONResponse:
+    # The driver's message names hosts and SQL, not card data, but it is still
+    # an operator's business: log the first line, answer generically.
+    log.error("event store unavailable: %s", str(exc).splitlines()[0] if str(exc) else type(exc))
+    return problem_response(503, "store-unavailable", "The event store is unavailable",
+                            "Nothing was changed; try again shortly",
+                            request_id=request_id_of(request),
+                            headers={"Retry-After": str(STORE_RETRY_AFTER)})
+
+
+def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    # A bug, not bad input. Starlette still re-raises it after this answer so
+    # the server logs the traceback; the body says nothing internal.
+    return problem_response(500, "internal-error", "Something went wrong on our side",
+                            "The error was logged under this request's id",
+                            request_id=request_id_of(request))
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(Problem, _on_problem)
+    app.add_exception_handler(DomainError, _on_domain_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(PersistenceError, _on_store_error)
+    app.add_exception_handler(Exception, _on_unexpected)
+

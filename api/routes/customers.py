@@ -1,0 +1,35 @@
+"""Registering a customer (the office creates customers; the portal's first
+card would too)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response
+
+from api.auth import ActorHeader, Principal, provenance_of, require
+from api.commands import outcome_headers, settle
+from api.params import CompanyPath, CustomerPath
+from api.problems import documented
+from api.runtime import RuntimeDep
+from api.schemas import CustomerRecord
+
+router = APIRouter(prefix="/v1/companies/{company}/customers", tags=["customers"])
+
+
+@router.put("/{customer}", response_model=CustomerRecord,
+            responses={201: {"model": CustomerRecord, "description": "Registered now"},
+                       **documented(401, 403, 422, 429, 503)})
+def put_customer(company: CompanyPath, customer: CustomerPath, actor: ActorHeader,
+                 runtime: RuntimeDep, response: Response,
+                 principal: Annotated[Principal, Depends(require("office", "admin"))],
+                 ) -> CustomerRecord:
+    """Register the customer: 201 when new, 200 when it already existed."""
+    outcome = runtime.ledger.register_customer(company, customer,
+                                               provenance_of(principal, actor, None))
+    settle(runtime, outcome)
+    created = outcome.position is not None
+    response.status_code = 201 if created else 200
+    response.headers.update(outcome_headers(outcome))
+    return CustomerRecord(company_id=company, customer_id=customer, version=outcome.version,
+                          created=created)

@@ -1,0 +1,42 @@
+"""The raw event stream of a customer, for auditors."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from eventsourcing.utils import get_topic
+from fastapi import APIRouter, Depends
+
+from api.auth import Principal, require
+from api.params import CompanyPath, CustomerPath
+from api.problems import documented
+from api.runtime import RuntimeDep
+from api.schemas import Events, StoredEvent
+
+router = APIRouter(prefix="/v1/companies/{company}/customers/{customer}", tags=["audit"])
+
+# Carried by every event and answered as top-level fields instead.
+_ENVELOPE = ("originator_id", "originator_version", "timestamp")
+
+
+@router.get("/events", response_model=Events,
+            responses=documented(401, 403, 404, 422, 429, 503))
+def customer_events(company: CompanyPath, customer: CustomerPath, runtime: RuntimeDep,
+                    _: Annotated[Principal, Depends(require("auditor"))]) -> Events:
+    """Every stored event of the customer, in order, exactly as recorded
+    (processor tokens included: auditors see the whole record)."""
+    return Events(events=[
+        StoredEvent(version=e.originator_version, type=type(e).__name__,
+                    topic=get_topic(type(e)), timestamp=e.timestamp,
+                    data={k: _plain(v) for k, v in vars(e).items() if k not in _ENVELOPE})
+        for e in runtime.ledger.customer_events(company, customer)])
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value

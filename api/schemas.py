@@ -1,0 +1,129 @@
+"""The API's request and response shapes: the contract the portal codes against.
+
+Kept apart from the domain and the views: these may gain fields, the events
+never change. No shape has room for a card number, and requests refuse
+unknown fields, so a misplaced one is an error instead of being ignored.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from projections.views import CardView, HistoryEntry
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OnlinePaymentsChange(_Request):
+    enabled: bool
+
+
+class AddCard(_Request):
+    token: str = Field(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9_]+$",
+                       description="The processor's payment-method token (e.g. pm_...)",
+                       examples=["pm_card_visa"])
+    make_primary: bool = False
+
+
+class OnlinePayments(BaseModel):
+    enabled: bool
+
+
+class Card(BaseModel):
+    id: str
+    brand: str
+    last4: str = Field(pattern=r"^\d{4}$")
+    exp_month: int = Field(ge=1, le=12)
+    exp_year: int
+    funding: str
+    is_primary: bool
+    added_at: datetime
+    added_by: str
+    added_from: str
+
+    @classmethod
+    def of(cls, view: CardView) -> Card:
+        return cls(id=view.id, brand=view.brand, last4=view.last4, exp_month=view.exp_month,
+                   exp_year=view.exp_year, funding=view.funding, is_primary=view.is_primary,
+                   added_at=datetime.fromisoformat(view.added_at), added_by=view.added_by,
+                   added_from=view.added_from)
+
+
+class PaymentMethods(BaseModel):
+    payment_methods: list[Card] = Field(description="Primary first, then newest first")
+    version: int = Field(description="The customer's version; send it as If-Match")
+    as_of: datetime | None = Field(None, description="Set when answered from replay")
+
+
+class CardRef(BaseModel):
+    id: str
+    brand: str | None
+    last4: str | None
+
+
+class HistoryItem(BaseModel):
+    at: datetime
+    action: str = Field(description="added, set_primary, deleted, updated, "
+                                    "online_payments_enabled, online_payments_disabled")
+    payment_method: CardRef | None
+    actor: str
+    source: str
+    detail: str = Field(description="Why, where the event says (e.g. primary-deleted)")
+    company_wide: bool = Field(description="A company setting, not this customer's change")
+    position: int = Field(description="Order in the event log; pass as `before` to page")
+
+    @classmethod
+    def of(cls, entry: HistoryEntry) -> HistoryItem:
+        card = (CardRef(id=entry.card_id, brand=entry.brand, last4=entry.last4)
+                if entry.card_id else None)
+        return cls(at=datetime.fromisoformat(entry.at), action=entry.action, payment_method=card,
+                   actor=entry.actor, source=entry.source, detail=entry.detail,
+                   company_wide=entry.customer_id == "", position=entry.position)
+
+
+class History(BaseModel):
+    history: list[HistoryItem] = Field(description="Newest first")
+    next_before: int | None = Field(description="Pass as `before` for the next page; "
+                                                "null on the last page")
+
+
+class StoredEvent(BaseModel):
+    version: int
+    type: str
+    topic: str
+    timestamp: datetime
+    data: dict[str, Any]
+
+
+class Events(BaseModel):
+    events: list[StoredEvent] = Field(description="In order, oldest first")
+
+
+class CustomerRecord(BaseModel):
+    company_id: str
+    customer_id: str
+    version: int
+    created: bool = Field(description="False when the customer already existed")
+
+
+class Health(BaseModel):
+    status: Literal["ok", "ready"]
+    views_position: int | None = None
+    views_lag: int | None = None
+
+
+class ProblemDetails(BaseModel):
+    """RFC 9457 problem details; ``code`` is the last segment of ``type``."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    instance: str | None = None
+    errors: list[dict[str, Any]] | None = None
