@@ -164,6 +164,10 @@ class OfficeReadModel:
 
     # --- what the office reads -----------------------------------------------------------
 
+    def processed(self) -> int:
+        """How many events this model has applied (or knowingly skipped as stale)."""
+        return int(self.store.read("SELECT COUNT(*) AS n FROM office_processed")[0]["n"])
+
     def payment_methods(self, company_id: str, customer_id: str) -> tuple[int, list[dict[str, Any]]] | None:
         """(customer version, active cards primary first, then newest); None if unknown."""
         customer = self.store.read(

@@ -93,7 +93,7 @@ def kafka_producer(bootstrap: str, *, ack_timeout: float = 10.0,
         enable_idempotence=True,
         acks="all",
         linger_ms=5,
-        request_timeout_ms=timeout_ms,
+        request_timeout_ms=timeout_ms // 2,  # delivery timeout must exceed linger + request
         delivery_timeout_ms=timeout_ms,
         max_block_ms=timeout_ms,
         reconnect_backoff_max_ms=1000,
@@ -141,6 +141,7 @@ class Relay:
         # moves: the one place where a crash means re-sending (tests crash here).
         self.after_ack = after_ack
         self.sent = 0  # events acknowledged by the broker since start (repeats included)
+        self.failed_batches = 0  # batches that failed and will be sent again
         self._producer_factory = producer_factory
         self._producer: KafkaProducer | None = None
         self._stopping = threading.Event()
@@ -158,6 +159,7 @@ class Relay:
         try:
             self._publish(notifications)
         except BaseException:
+            self.failed_batches += 1
             self._drop_producer()  # a fresh producer (and producer id) for the retry
             raise
         last = notifications[-1].id
@@ -177,7 +179,7 @@ class Relay:
             envelope = envelope_of(self.app.mapper.to_domain_event(n), n.topic, n.id)
             futures.append(producer.send(self.topic, key=envelope.key,
                                          value=envelope.to_bytes(), headers=envelope.headers))
-        producer.flush(timeout=self.ack_timeout)
+        producer.flush(timeout=self.ack_timeout + 1)
         for future in futures:
             future.get(timeout=0)  # raises the broker's error for any unacknowledged message
 

@@ -1,0 +1,140 @@
+"""Office consumers: a read model built only from Kafka equals cardledger's
+own views; crashes re-deliver without double-applying; poison is parked."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+
+import pytest
+from kafka import KafkaProducer
+
+from cardledger.wiring import Runtime
+from consumers.envelope import Envelope
+from consumers.office_read_model import OfficeReadModel
+from tests.kafka.support import (
+    all_event_ids,
+    consume_until,
+    make_relay,
+    office_consumer,
+    office_differences,
+    read_records,
+    seed_story,
+)
+
+pytestmark = [pytest.mark.kafka, pytest.mark.timeout(120)]
+
+
+class Crash(Exception):
+    """Stands for the consumer process dying before it committed."""
+
+
+def test_the_office_read_model_built_from_kafka_equals_cardledgers_views(
+        runtime: Runtime, kafka_bootstrap: str, topic: str, tmp_path: Path) -> None:
+    # given three seed stories relayed to Kafka
+    customers = seed_story(runtime, 3)
+    stored = all_event_ids(runtime)
+    make_relay(runtime, kafka_bootstrap, topic).catch_up()
+    # when the office consumer reads the topic
+    model = OfficeReadModel(tmp_path / "office.sqlite3")
+    consumer = office_consumer(kafka_bootstrap, topic, model)
+    consume_until(consumer, lambda: model.processed() == len(stored))
+    consumer.close()
+    # then every event was applied once and the office sees what cardledger's views show
+    assert (consumer.stats.handled, consumer.stats.duplicates) == (len(stored), 0)
+    assert office_differences(runtime, model, customers) == []
+    version, cards = model.payment_methods("acme-plumbing", customers[0]) or (0, [])
+    assert [(c["brand"], bool(c["is_primary"])) for c in cards] == [("mastercard", True)]
+
+
+def test_a_consumer_that_crashes_before_committing_gets_the_events_again_and_applies_them_once(
+        runtime: Runtime, kafka_bootstrap: str, topic: str, tmp_path: Path) -> None:
+    # given relayed events and an office consumer that dies before its first commit
+    customers = seed_story(runtime, 2)
+    stored = all_event_ids(runtime)
+    make_relay(runtime, kafka_bootstrap, topic).catch_up()
+
+    def die(offsets: object) -> None:
+        raise Crash("died between handling and committing")
+
+    model = OfficeReadModel(tmp_path / "office.sqlite3")
+    first = office_consumer(kafka_bootstrap, topic, model,
+                           before_commit=die)
+    with pytest.raises(Crash):
+        consume_until(first, lambda: False)
+    first.close()
+    applied_before_crash = first.stats.handled
+    assert applied_before_crash > 0
+    # when a new consumer of the same group starts over the same state
+    second = office_consumer(kafka_bootstrap, topic, model)
+    consume_until(second, lambda: model.processed() == len(stored)
+                  and second.stats.duplicates == applied_before_crash)
+    second.close()
+    # then what the first one handled came again and was dropped, the rest applied once
+    assert second.stats.handled == len(stored) - applied_before_crash
+    assert office_differences(runtime, model, customers) == []
+
+
+def test_poison_messages_are_parked_on_the_dead_letter_topic_and_the_partition_moves_on(
+        runtime: Runtime, kafka_bootstrap: str, topic: str, tmp_path: Path) -> None:
+    # given, ahead of a customer's real events on its partition, a message that is
+    # not JSON and an envelope the read model fails on every time (no brand)
+    (customer,) = seed_story(runtime, 1)
+    stored = all_event_ids(runtime)
+    first = Envelope.from_bytes(read_first_card_added(runtime, kafka_bootstrap, topic))
+    broken = dataclasses.replace(first, event_id="broken-1", aggregate_id="another-aggregate",
+                                 aggregate_version=1, data={"card_id": "card_x"})
+    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+    producer.send(topic, key=first.key, value=b"\x00not json").get(timeout=10)
+    producer.send(topic, key=first.key, value=broken.to_bytes()).get(timeout=10)
+    producer.close()
+    make_relay(runtime, kafka_bootstrap, topic).catch_up()
+    # when the office consumer reads the partition
+    model = OfficeReadModel(tmp_path / "office.sqlite3")
+    consumer = office_consumer(kafka_bootstrap, topic, model,
+                              retry_delay=0.01)
+    consume_until(consumer, lambda: consumer.stats.parked == 2
+                  and model.processed() == len(stored))
+    consumer.close()
+    # then both are parked with the reason, and every real event was still applied
+    parked = read_records(kafka_bootstrap, topic + ".dead-letter", 2)
+    reasons = [dict(r.headers)["error"].decode() for r in parked]
+    assert reasons[0].startswith("undecodable") and "failed 3 times" in reasons[1]
+    assert {dict(r.headers)["source-topic"] for r in parked} == {topic.encode()}
+    assert office_differences(runtime, model, [customer]) == []
+    # ...and the group committed past them: a restarted consumer finds nothing to do
+    again = office_consumer(kafka_bootstrap, topic, model)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        again.run_once()
+    again.close()
+    assert dataclasses.astuple(again.stats) == (0, 0, 0)
+
+
+def read_first_card_added(runtime: Runtime, bootstrap: str, topic: str) -> bytes:
+    """A real CardAdded envelope, relayed to a scratch topic, to forge poison from."""
+    scratch = topic + ".scratch"
+    make_relay(runtime, bootstrap, scratch, name="scratch-relay").catch_up()
+    records = read_records(bootstrap, scratch, len(all_event_ids(runtime)))
+    return next(r.value for r in records if dict(r.headers)["type"] == b"Customer.CardAdded")
+
+
+def test_an_event_that_overtakes_a_missing_predecessor_is_applied_after_the_gap_fills(
+        runtime: Runtime, tmp_path: Path) -> None:
+    # given a customer's events as envelopes, the way the relay publishes them
+    from consumers.envelope import envelope_of  # noqa: PLC0415
+
+    (customer,) = seed_story(runtime, 1)
+    head = runtime.ledger.recorder.max_notification_id() or 0
+    envelopes = [envelope_of(runtime.ledger.mapper.to_domain_event(n), n.topic, n.id)
+                 for n in runtime.ledger.recorder.select_notifications(start=0, limit=head)]
+    model = OfficeReadModel(tmp_path / "office.sqlite3")
+    # when one event arrives ahead of its predecessor, then the re-sent pair arrives
+    overtaking, missing = envelopes[-1], envelopes[-2]
+    for envelope in [*envelopes[:-2], overtaking, missing, overtaking]:
+        if not model.seen(envelope.event_id):
+            model.handle(envelope)
+    # then the model ends up as if they came in order
+    assert model.processed() == len(envelopes)
+    assert office_differences(runtime, model, [customer]) == []
