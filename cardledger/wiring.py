@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+import psycopg
+
 from cardledger.settings import Settings, get_settings
 from domain.processor import Processor
 from domain.service import CardLedger, utcnow
@@ -22,6 +24,23 @@ def build_processor(settings: Settings) -> Processor:
     from cardledger.processors.sandbox import SandboxProcessor  # noqa: PLC0415
 
     return SandboxProcessor()
+
+
+class StoreUnavailable(OSError):
+    """The configured event store cannot be reached (fail fast, one clear line)."""
+
+
+def check_postgres(settings: Settings) -> None:
+    # The library's pool retries for ~30 s before giving up; say it at once instead.
+    try:
+        psycopg.connect(host=settings.postgres_host, port=settings.postgres_port,
+                        dbname=settings.postgres_dbname, user=settings.postgres_user,
+                        password=settings.postgres_password, connect_timeout=3).close()
+    except psycopg.Error as e:
+        reason = str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__
+        raise StoreUnavailable(
+            f"cannot reach PostgreSQL database {settings.postgres_dbname!r} at "
+            f"{settings.postgres_host}:{settings.postgres_port}: {reason}") from None
 
 
 @dataclass
@@ -48,6 +67,8 @@ def open_runtime(settings: Settings | None = None, *, processor: Processor | Non
     """run_projector defaults to the settings: a background thread in this
     process when projections are 'inprocess'."""
     settings = settings or get_settings()
+    if settings.store == "postgres":
+        check_postgres(settings)
     ledger = CardLedger(settings.event_store_env(),
                         processor=processor or build_processor(settings),
                         clock=clock, max_cards=settings.max_cards_per_customer)
