@@ -87,6 +87,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_relay(args: argparse.Namespace) -> int:
+    from consumers.commands import relay  # noqa: PLC0415 (imports kafka only when used)
+
+    return relay(get_settings())
+
+
+def cmd_relay_lag(args: argparse.Namespace) -> int:
+    from consumers.commands import show_lag  # noqa: PLC0415
+
+    return show_lag(get_settings(), as_json=args.json)
+
+
+def cmd_office_consumer(args: argparse.Namespace) -> int:
+    from consumers.commands import office_consumer  # noqa: PLC0415
+
+    return office_consumer(get_settings(), args.which)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cardledger", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -111,6 +129,12 @@ def build_parser() -> argparse.ArgumentParser:
                          help="check the views where they are, without applying new events")
     add("rebuild-projections", cmd_rebuild, "rebuild the card list and history from scratch")
     add("project", cmd_project, "keep the views current (production worker)")
+    add("relay", cmd_relay, "publish every event to Kafka (production worker)")
+    lag = add("relay-lag", cmd_relay_lag, "how many events the Kafka relay is behind")
+    lag.add_argument("--json", action="store_true", help="print position, head and behind as JSON")
+    office = add("office-consumer", cmd_office_consumer, "an office system consuming Kafka")
+    office.add_argument("which", nargs="?", choices=("read-model", "notifier"),
+                        default="read-model", help="the office read model or the card notifier")
     return parser
 
 

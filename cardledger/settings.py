@@ -54,8 +54,8 @@ class Settings(BaseSettings):
     kafka_topic_partitions: int = Field(6, ge=1)
     kafka_consumer_group: str = "cardledger-office"
     kafka_dead_letter_topic: str = "cardledger.payment-methods.v1.dead-letter"
-    # Office consumers keep their own state (never cardledger's tables); default data_dir/office.sqlite3.
-    office_db_path: Path | None = None
+    # Office consumers keep their own state (SQLite files, never cardledger's tables); default data_dir/office.
+    office_data_dir: Path | None = None
     # The notifier's mail server and the customer's address ({company_id}, {customer_id}).
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25

@@ -24,12 +24,12 @@ _LIBRARY_FIELDS = frozenset({"originator_id", "originator_version", "originator_
                              "timestamp"})
 # Fields every event has, lifted out of ``data`` into the envelope.
 _LIFTED_FIELDS = frozenset({"company_id", "customer_id", "actor", "source"})
-# Never published. processor_token and fingerprint identify a card at the
-# processor (not card numbers, but office systems have no use for them and a
-# leaked token is one more thing to rotate); idempotency_key and request_hash
-# are command plumbing, not facts about payment methods.
-PRIVATE_FIELDS = frozenset({"processor_token", "fingerprint", "idempotency_key",
-                            "request_hash"})
+# Never published. processor_token, fingerprint and processor_customer_id
+# identify a card or customer at the processor (not card numbers, but office
+# systems have no use for them and a leaked token is one more thing to rotate);
+# idempotency_key and request_hash are command plumbing, not facts.
+PRIVATE_FIELDS = frozenset({"processor_token", "fingerprint", "processor_customer_id",
+                            "idempotency_key", "request_hash"})
 
 _REQUIRED = ("envelope_version", "event_id", "type", "topic", "schema_version", "company_id",
              "customer_id", "aggregate_id", "aggregate_version", "position", "occurred_at",

@@ -61,12 +61,26 @@ TABLES = (
     "CREATE INDEX IF NOT EXISTS office_history_by_customer ON office_history (company_id, customer_id)",
 )
 
-# envelope type -> (history action, data field naming the card, data field giving the detail)
-HISTORY: dict[str, tuple[str, str | None, str | None]] = {
+Detail = Callable[[dict[str, Any]], str]
+
+
+def _field(name: str) -> Detail:
+    return lambda data: str(data[name] or "")
+
+
+def _invoice(data: dict[str, Any]) -> str:
+    return f"invoice {data['invoice_id']}: {data['amount']} {data['currency']}"
+
+
+# envelope type -> (history action, data field naming the card, the detail shown)
+HISTORY: dict[str, tuple[str, str | None, Detail | None]] = {
     "Customer.CardAdded": ("added", "card_id", None),
-    "Customer.PrimaryChanged": ("set_primary", "to_card_id", "reason"),
-    "Customer.CardDeleted": ("deleted", "card_id", "reason"),
-    "Customer.CardUpdated": ("updated", "card_id", "reason"),
+    "Customer.PrimaryChanged": ("set_primary", "to_card_id", _field("reason")),
+    "Customer.CardDeleted": ("deleted", "card_id", _field("reason")),
+    "Customer.CardUpdated": ("updated", "card_id", _field("reason")),
+    "Customer.PaymentSucceeded": ("payment_succeeded", "card_id", _invoice),
+    "Customer.PaymentFailed": ("payment_failed", "card_id",
+                               lambda data: f"{_invoice(data)}, {data['decline_code']}"),
     "Company.OnlinePaymentsEnabled": ("online_payments_enabled", None, None),
     "Company.OnlinePaymentsDisabled": ("online_payments_disabled", None, None),
 }
@@ -153,14 +167,14 @@ class OfficeReadModel:
         described = HISTORY.get(e.type)
         if described is None:
             return
-        action, card_field, detail_field = described
+        action, card_field, detail = described
         card_id = e.data[card_field] if card_field else None
         card = tx.execute("SELECT brand, last4 FROM office_payment_methods WHERE card_id = ?",
                           (card_id,)).fetchone() if card_id else None
         tx.execute("INSERT INTO office_history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                    (e.position, e.company_id, e.customer_id or "", e.occurred_at, action, card_id,
                     card["brand"] if card else None, card["last4"] if card else None,
-                    e.actor, e.source, str(e.data[detail_field] or "") if detail_field else ""))
+                    e.actor, e.source, detail(e.data) if detail else ""))
 
     # --- what the office reads -----------------------------------------------------------
 

@@ -1,0 +1,123 @@
+"""What `cardledger relay`, `relay-lag` and `office-consumer` do.
+
+Kept here, beside the adapters they run, so cardledger/cli.py only parses
+arguments and kafka-python is imported only by the commands that need it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from cardledger.settings import Settings
+from cardledger.wiring import open_runtime
+from consumers.base import OfficeConsumer
+from consumers.notifier import Notifier, address_template
+from consumers.office_read_model import OfficeReadModel
+from consumers.relay import Relay, ensure_topics, kafka_producer, relay_lag
+
+log = logging.getLogger("cardledger.consumers")
+
+CONSUMERS = ("read-model", "notifier")
+
+
+def _fail(message: str) -> int:
+    print(f"cardledger: {message}", file=sys.stderr)
+    return 2
+
+
+def _stop_on_sigterm() -> None:
+    # `docker stop` sends SIGTERM: leave the loop the way Ctrl-C does.
+    def interrupt(*_: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
+def _topics_ready(settings: Settings) -> None:
+    """Creates the topics, waiting out a broker that is not up yet."""
+    failures = 0
+    while True:
+        try:
+            ensure_topics(settings.kafka_bootstrap, {
+                settings.kafka_topic: settings.kafka_topic_partitions,
+                settings.kafka_dead_letter_topic: 1,
+            })
+            return
+        except Exception as e:  # noqa: BLE001 (any broker trouble: wait and retry)
+            failures += 1
+            log.warning("Kafka at %s not ready (attempt %d): %s",
+                        settings.kafka_bootstrap, failures, e)
+            time.sleep(min(30.0, 0.5 * 2**failures))
+
+
+def relay(settings: Settings) -> int:
+    if not settings.kafka_bootstrap:
+        return _fail("the relay is off: set CARDLEDGER_KAFKA_BOOTSTRAP to a Kafka broker")
+    _stop_on_sigterm()
+    with open_runtime(settings, run_projector=False) as runtime:
+        worker = Relay(runtime.ledger, lambda: kafka_producer(settings.kafka_bootstrap),
+                       settings.kafka_topic)
+        try:
+            _topics_ready(settings)
+            print(f"relaying events to {settings.kafka_topic} at {settings.kafka_bootstrap}, "
+                  f"{worker.lag().behind} behind", flush=True)
+            worker.run_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            worker.close()
+    return 0
+
+
+def show_lag(settings: Settings, *, as_json: bool) -> int:
+    with open_runtime(settings, run_projector=False) as runtime:
+        lag = relay_lag(runtime.ledger)
+    if as_json:
+        print(json.dumps(lag.as_dict()))
+    else:
+        print(f"relay at position {lag.position} of {lag.head}: {lag.behind} events behind")
+    return 0
+
+
+def office_dir(settings: Settings) -> Path:
+    return settings.office_data_dir or settings.data_dir / "office"
+
+
+def office_consumer(settings: Settings, which: str) -> int:
+    if not settings.kafka_bootstrap:
+        return _fail("set CARDLEDGER_KAFKA_BOOTSTRAP to the Kafka broker to consume from")
+    handler: OfficeReadModel | Notifier
+    if which == "notifier":
+        if not settings.notify_address_template:
+            return _fail("set CARDLEDGER_NOTIFY_ADDRESS_TEMPLATE, e.g. "
+                         "'{customer_id}@customers.example.com', to know where to write")
+        handler = Notifier(office_dir(settings) / "notifier.sqlite3",
+                           smtp_host=settings.smtp_host, smtp_port=settings.smtp_port,
+                           sender=settings.smtp_sender,
+                           address_for=address_template(settings.notify_address_template))
+    else:
+        handler = OfficeReadModel(office_dir(settings) / "read_model.sqlite3")
+    _stop_on_sigterm()
+    try:
+        _topics_ready(settings)
+        consumer = OfficeConsumer(handler, bootstrap=settings.kafka_bootstrap,
+                                  topic=settings.kafka_topic,
+                                  group=f"{settings.kafka_consumer_group}.{handler.name}",
+                                  dead_letter_topic=settings.kafka_dead_letter_topic)
+        print(f"{handler.name} consuming {settings.kafka_topic} as group {consumer.group}",
+              flush=True)
+        try:
+            consumer.run_forever()
+        finally:
+            consumer.close()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        handler.close()
+    return 0
