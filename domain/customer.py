@@ -8,7 +8,7 @@ class_version each, and only primitive fields (no card number can fit).
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from eventsourcing.domain import Aggregate, event
@@ -20,12 +20,14 @@ from domain.errors import (
     CardAlreadySaved,
     CardExpired,
     IdempotencyKeyReused,
+    NoPrimaryCard,
     NoSuchCard,
     OnlinePaymentsDisabled,
     TooManyCards,
 )
 from domain.ids import customer_aggregate_id
-from domain.processor import CardDetails
+from domain.payments import Payment
+from domain.processor import DECLINE_CODES, CardDetails, ChargeResult
 from domain.provenance import Provenance
 
 
@@ -125,6 +127,74 @@ class Customer(Aggregate):
             )
             customer.remember(self, self.card_id)
 
+    class ProcessorCustomerLinked(Event):
+        """The processor-side customer that holds this customer's cards."""
+
+        TOPIC = "cardledger/Customer.ProcessorCustomerLinked"
+        class_version = 1
+        processor_customer_id: str
+
+        def apply(self, customer: Customer) -> None:
+            customer.processor_customer_id = self.processor_customer_id
+            customer.remember(self, None)
+
+    class PaymentStarted(Event):
+        """Recorded before the processor is asked to charge (see domain/payments.py)."""
+
+        TOPIC = "cardledger/Customer.PaymentStarted"
+        class_version = 1
+        payment_id: str
+        invoice_id: str
+        amount: int
+        currency: str
+        card_id: str
+        in_flight_until: str  # ISO instant
+
+        def apply(self, customer: Customer) -> None:
+            customer.payments[self.payment_id] = Payment(
+                payment_id=self.payment_id, invoice_id=self.invoice_id, amount=self.amount,
+                currency=self.currency, card_id=self.card_id,
+                processor_token=customer.cards[self.card_id].processor_token,
+                started_at=self.timestamp.isoformat(), in_flight_until=self.in_flight_until,
+            )
+            customer.remember(self, self.card_id)
+
+    class PaymentSucceeded(Event):
+        TOPIC = "cardledger/Customer.PaymentSucceeded"
+        class_version = 1
+        payment_id: str
+        invoice_id: str
+        amount: int
+        currency: str
+        card_id: str
+        processor_payment_id: str | None
+        decline_code: str | None
+
+        @property
+        def summary(self) -> str:
+            return f"invoice {self.invoice_id}: {self.amount} {self.currency}"
+
+        def apply(self, customer: Customer) -> None:
+            customer.settle(self, "succeeded")
+
+    class PaymentFailed(Event):
+        TOPIC = "cardledger/Customer.PaymentFailed"
+        class_version = 1
+        payment_id: str
+        invoice_id: str
+        amount: int
+        currency: str
+        card_id: str
+        processor_payment_id: str | None
+        decline_code: str | None
+
+        @property
+        def summary(self) -> str:
+            return f"invoice {self.invoice_id}: {self.amount} {self.currency}, {self.decline_code}"
+
+        def apply(self, customer: Customer) -> None:
+            customer.settle(self, "failed")
+
     @event(Registered)
     def __init__(self, company_id: str, customer_id: str, actor: str, source: str,
                  idempotency_key: str | None = None, request_hash: str | None = None) -> None:
@@ -135,6 +205,8 @@ class Customer(Aggregate):
         self.deleted_card_ids: list[str] = []
         # idempotency key -> [request hash, card id, version after the command]
         self.idempotency: dict[str, list[Any]] = {}
+        self.processor_customer_id: str | None = None
+        self.payments: dict[str, Payment] = {}  # payment id -> payment, oldest first
 
     @staticmethod
     def create_id(company_id: str, customer_id: str, **_: Any) -> Any:
@@ -234,6 +306,7 @@ class Customer(Aggregate):
         reason: str,
         by: Provenance,
         idempotency_key: str | None = None,
+        request_hash: str | None = None,
     ) -> bool:
         """Record the processor's new details; False when nothing changed."""
         card = self.active_card(card_id)
@@ -241,9 +314,65 @@ class Customer(Aggregate):
             return False
         self.trigger_event(
             self.CardUpdated, card_id=card_id, last4=last4, exp_month=exp_month,
-            exp_year=exp_year, reason=reason, **self._stamp(by, idempotency_key, None),
+            exp_year=exp_year, reason=reason, **self._stamp(by, idempotency_key, request_hash),
         )
         return True
+
+    def link_processor_customer(self, processor_customer_id: str, *, by: Provenance,
+                                idempotency_key: str | None = None,
+                                request_hash: str | None = None) -> None:
+        """Once per customer: later cards go to the same processor customer."""
+        if self.processor_customer_id is None:
+            self.trigger_event(self.ProcessorCustomerLinked,
+                               processor_customer_id=processor_customer_id,
+                               **self._stamp(by, idempotency_key, request_hash))
+
+    def start_payment(
+        self,
+        payment_id: str,
+        *,
+        invoice_id: str,
+        amount: int,
+        currency: str,
+        card_id: str | None,
+        online_payments: bool,
+        today: date,
+        in_flight_until: datetime,
+        by: Provenance,
+        idempotency_key: str,
+        request_hash: str,
+    ) -> Payment:
+        """Chooses the card (the primary unless one is named) and records the
+        attempt; the service charges only after this is saved."""
+        if not online_payments:
+            raise OnlinePaymentsDisabled("Online payments are off: no card can be charged")
+        card = self.card_to_charge(card_id, today)
+        self.trigger_event(
+            self.PaymentStarted, payment_id=payment_id, invoice_id=invoice_id, amount=amount,
+            currency=currency, card_id=card.card_id, in_flight_until=in_flight_until.isoformat(),
+            **self._stamp(by, idempotency_key, request_hash),
+        )
+        return self.payments[payment_id]
+
+    def finish_payment(self, payment_id: str, result: ChargeResult, *, by: Provenance,
+                       idempotency_key: str | None, request_hash: str | None) -> Payment:
+        """Records the processor's answer once; a finished payment stays as it is."""
+        payment = self.payments[payment_id]
+        if payment.finished:
+            return payment
+        decline_code = None
+        if not result.succeeded:
+            # An unknown reason is still a decline; the stable codes are a contract.
+            decline_code = result.decline_code if result.decline_code in DECLINE_CODES \
+                else "generic_decline"
+        self.trigger_event(
+            self.PaymentSucceeded if result.succeeded else self.PaymentFailed,
+            payment_id=payment_id, invoice_id=payment.invoice_id, amount=payment.amount,
+            currency=payment.currency, card_id=payment.card_id,
+            processor_payment_id=result.processor_payment_id, decline_code=decline_code,
+            **self._stamp(by, idempotency_key, request_hash),
+        )
+        return self.payments[payment_id]
 
     # --- queries --------------------------------------------------------------
 
@@ -260,6 +389,16 @@ class Customer(Aggregate):
             if not card.is_expired(today):
                 return card
         return None
+
+    def card_to_charge(self, card_id: str | None, today: date) -> SavedCard:
+        if card_id is None:
+            if self.primary_card_id is None:
+                raise NoPrimaryCard("The customer has no primary card; name the card to charge")
+            card_id = self.primary_card_id
+        card = self.active_card(card_id)
+        if card.is_expired(today):
+            raise CardExpired(f"Card {card_id} has expired and cannot be charged")
+        return card
 
     def card_by_token(self, token: str) -> SavedCard | None:
         return next((c for c in self.cards.values() if c.processor_token == token), None)
@@ -291,6 +430,13 @@ class Customer(Aggregate):
             reason=reason,
             **stamp,
         )
+
+    def settle(self, e: Any, status: str) -> None:
+        self.payments[e.payment_id] = replace(
+            self.payments[e.payment_id], status=status,
+            processor_payment_id=e.processor_payment_id, decline_code=e.decline_code,
+            finished_at=e.timestamp.isoformat())
+        self.remember(e, e.card_id)
 
     def remember(self, e: Any, card_id: str | None) -> None:
         # A command may emit several events under one key: keep the card the

@@ -94,3 +94,24 @@ class ProcessorUnavailable(DomainError):
     def __init__(self, detail: str = "", retry_after: int = 5) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class CardDeclined(DomainError):
+    code = "card-declined"
+    title = "The processor declined the card"
+
+
+class NoPrimaryCard(DomainError):
+    code = "no-primary-card"
+    kind = "conflict"
+    title = "The customer has no primary card; choose a saved card to charge"
+
+
+class PaymentInProgress(DomainError):
+    code = "payment-in-progress"
+    kind = "conflict"
+    title = "A payment with this Idempotency-Key is still in flight; retry later"
+
+    def __init__(self, detail: str = "", retry_after: int = 5) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

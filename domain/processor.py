@@ -31,6 +31,9 @@ class CardDetails:
     funding: str = "credit"
     country: str = ""
     cardholder_name: str | None = None
+    # The processor's lasting id for the card when the token given was an
+    # alias (Stripe's test tokens such as pm_card_visa make a new card each use).
+    payment_method_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -41,10 +44,20 @@ class ChargeResult:
 
 
 class Processor(Protocol):
-    """Raises UnknownToken for tokens it does not know and
-    ProcessorUnavailable for timeouts and processor-side failures."""
+    """Raises UnknownToken for tokens it does not know, CardDeclined when the
+    processor refuses to keep a card, and ProcessorUnavailable for timeouts and
+    processor-side failures."""
 
     def retrieve(self, token: str) -> CardDetails: ...
+
+    def create_customer(self, company_id: str, customer_id: str) -> str:
+        """A new processor-side customer that names its cardledger owner;
+        returns its reference (Stripe: cus_...)."""
+        ...
+
+    def customer_owner(self, customer_ref: str) -> tuple[str, str] | None:
+        """(company id, customer id) a processor customer was created for."""
+        ...
 
     def attach(self, customer_ref: str, token: str) -> None: ...
 
@@ -58,4 +71,13 @@ class Processor(Protocol):
         invoice_id: str,
         idempotency_key: str,
         customer_ref: str | None = None,
-    ) -> ChargeResult: ...
+        attempt_id: str | None = None,
+    ) -> ChargeResult:
+        """Charges off-session. ``attempt_id`` is stored with the processor's
+        payment so that find_charge can tell later whether money moved."""
+        ...
+
+    def find_charge(self, attempt_id: str, customer_ref: str | None) -> ChargeResult | None:
+        """The outcome of an earlier charge made with this attempt id, or None
+        if the processor never charged for it. Must not rely on idempotency keys."""
+        ...

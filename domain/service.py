@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import random
 import time
 import uuid
@@ -26,11 +27,15 @@ from eventsourcing.persistence import JSONTranscoder, RecordConflictError
 from domain.cards import SavedCardAsDict
 from domain.company import Company
 from domain.customer import Customer
-from domain.errors import CustomerNotFound, VersionConflict
+from domain.errors import CustomerNotFound, InvalidCommand, VersionConflict
 from domain.ids import check_external_id, company_aggregate_id, customer_aggregate_id
+from domain.paying import InvoicePayments
+from domain.payments import PaymentAsDict
 from domain.processor import CardDetails, Processor
 from domain.provenance import Provenance
 
+log = logging.getLogger("cardledger.service")
+PROCESSOR = Provenance("system:processor", "processor")
 MAX_ATTEMPTS = 30
 
 
@@ -57,7 +62,7 @@ def request_hash(*parts: Any) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:32]
 
 
-class CardLedger(Application[Any]):
+class CardLedger(InvoicePayments, Application[Any]):
     name = "cardledger"
     # Long-lived customers load from a snapshot plus a few events.
     snapshotting_intervals = {Customer: 50}  # noqa: RUF012
@@ -78,6 +83,7 @@ class CardLedger(Application[Any]):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(SavedCardAsDict())
+        transcoder.register(PaymentAsDict())
 
     # --- company settings ------------------------------------------------------
 
@@ -118,24 +124,33 @@ class CardLedger(Application[Any]):
         expected_version: int | None = None,
     ) -> Outcome:
         details: list[CardDetails] = []  # fetched once, reused by retries
+        held: dict[str, str] = {}  # processor-side work done so far, reused by retries
 
         def command(customer: Customer, key: str | None, digest: str) -> str:
             if not details:
                 details.append(self.processor.retrieve(token))
+            card_token = details[0].payment_method_id or token
             card_id = new_card_id()
+            # The rules run first, so a refused card never reaches the processor.
             customer.add_card(
-                card_id, token, details[0],
+                card_id, card_token, details[0],
                 make_primary=make_primary,
                 online_payments=self.online_payments_enabled(company_id),
                 today=self.clock().date(),
                 max_cards=self.max_cards,
                 by=by, idempotency_key=key, request_hash=digest,
             )
+            self._attach(customer, card_token, held, by, key, digest)
             return card_id
 
-        return self._change_customer(company_id, customer_id, by, idempotency_key,
-                                     expected_version, ("add_card", token, make_primary),
-                                     command)
+        try:
+            return self._change_customer(company_id, customer_id, by, idempotency_key,
+                                         expected_version, ("add_card", token, make_primary),
+                                         command)
+        except Exception:
+            if "token" in held:
+                self._undo_attach(company_id, customer_id, held["token"])
+            raise
 
     def set_primary(self, company_id: str, customer_id: str, card_id: str, *,
                     by: Provenance, idempotency_key: str | None = None,
@@ -152,14 +167,50 @@ class CardLedger(Application[Any]):
     def delete_card(self, company_id: str, customer_id: str, card_id: str, *,
                     by: Provenance, idempotency_key: str | None = None,
                     expected_version: int | None = None) -> Outcome:
+        tokens: list[str] = []
+
         def command(customer: Customer, key: str | None, digest: str) -> str:
+            card = customer.cards.get(card_id)
             customer.delete_card(card_id, today=self.clock().date(), by=by,
                                  idempotency_key=key, request_hash=digest)
+            tokens[:] = [card.processor_token] if card else []
             return card_id
 
-        return self._change_customer(company_id, customer_id, by, idempotency_key,
-                                     expected_version, ("delete_card", card_id), command,
-                                     must_exist=True)
+        outcome = self._change_customer(company_id, customer_id, by, idempotency_key,
+                                        expected_version, ("delete_card", card_id), command,
+                                        must_exist=True)
+        # After the append, and never fatal: the deletion is what the customer
+        # asked for and it is recorded; cardledger never charges a deleted card,
+        # so a card left attached at the processor is untidy, not dangerous.
+        if not outcome.replayed and tokens:
+            self._detach_quietly(tokens[0])
+        return outcome
+
+    def record_processor_update(self, customer_ref: str, token: str, *, last4: str,
+                                exp_month: int, exp_year: int, reason: str,
+                                event_id: str) -> Outcome | None:
+        """A saved card changed at the processor (the networks' account updater).
+        ``event_id`` (the processor's event id) is the idempotency key, so a
+        redelivered event is recorded once. None when cardledger does not hold
+        the card: there is nothing to record."""
+        check_card_update(last4, exp_month, exp_year)
+        owner = self.processor.customer_owner(customer_ref)
+        customer = self._customer_or_none(*owner) if owner else None
+        if owner is None or customer is None or customer.card_by_token(token) is None:
+            return None
+
+        def command(customer: Customer, key: str | None, digest: str) -> str | None:
+            card = customer.card_by_token(token)
+            if card is None:  # deleted since we looked
+                return None
+            customer.update_card(card.card_id, last4=last4, exp_month=exp_month,
+                                 exp_year=exp_year, reason=reason, by=PROCESSOR,
+                                 idempotency_key=key, request_hash=digest)
+            return card.card_id
+
+        return self._change_customer(owner[0], owner[1], PROCESSOR, event_id, None,
+                                     ("update_card", token, last4, exp_month, exp_year),
+                                     command, must_exist=True)
 
     # --- reads -------------------------------------------------------------------
 
@@ -178,6 +229,43 @@ class CardLedger(Application[Any]):
         return events
 
     # --- internals -------------------------------------------------------------------
+
+    def _attach(self, customer: Customer, token: str, held: dict[str, str], by: Provenance,
+                key: str | None, digest: str) -> None:
+        """Puts the card on the customer's processor-side record, creating and
+        linking that record the first time. Called before the append."""
+        ref = customer.processor_customer_id
+        if ref is None:
+            if "created" not in held:
+                held["created"] = self.processor.create_customer(customer.company_id,
+                                                                 customer.customer_id)
+            ref = held["created"]
+            customer.link_processor_customer(ref, by=by, idempotency_key=key,
+                                             request_hash=digest)
+        if held.get("attached_to") == ref:
+            return
+        if "attached_to" in held:  # a racing command linked another record first
+            self._detach_quietly(token)
+        self.processor.attach(ref, token)
+        held.update(attached_to=ref, token=token)
+
+    def _undo_attach(self, company_id: str, customer_id: str, token: str) -> None:
+        """Best effort after a failed append. Leaves the card attached when it
+        is saved after all (a racing request saved the same card, or the append
+        committed before the error) or when the store cannot be read."""
+        try:
+            customer = self._customer_or_none(company_id, customer_id)
+        except Exception:
+            log.exception("cannot tell whether card %s was saved; leaving it attached", token)
+            return
+        if customer is None or customer.card_by_token(token) is None:
+            self._detach_quietly(token)
+
+    def _detach_quietly(self, token: str) -> None:
+        try:
+            self.processor.detach(token)
+        except Exception:
+            log.warning("could not detach %s at the processor", token, exc_info=True)
 
     def _change_customer(
         self,
@@ -231,6 +319,14 @@ class CardLedger(Application[Any]):
             return self.repository.get(company_aggregate_id(company_id))
         except AggregateNotFoundError:
             return None
+
+
+def check_card_update(last4: str, exp_month: int, exp_year: int) -> None:
+    if not (isinstance(last4, str) and len(last4) == 4 and last4.isdigit()):
+        raise InvalidCommand("last4 must be four digits")
+    if not (isinstance(exp_month, int) and 1 <= exp_month <= 12
+            and isinstance(exp_year, int) and 2000 <= exp_year <= 2100):
+        raise InvalidCommand("the expiry must be a month 1-12 and a four-digit year")
 
 
 def _backoff(attempt: int) -> None:

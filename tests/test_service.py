@@ -33,8 +33,8 @@ def open_company(runtime: Runtime) -> Runtime:
 
 def test_adding_a_card_to_a_new_customer_registers_them_in_the_same_append(open_company: Runtime) -> None:
     outcome = open_company.ledger.add_card("acme", "1001", "pm_card_visa", by=ME)
-    assert event_types(open_company) == ["Registered", "CardAdded", "PrimaryChanged"]
-    assert (outcome.version, outcome.replayed) == (3, False)
+    assert event_types(open_company) == ["Registered", "CardAdded", "PrimaryChanged", "ProcessorCustomerLinked"]
+    assert (outcome.version, outcome.replayed) == (4, False)
     assert outcome.position is not None
 
 
@@ -42,7 +42,7 @@ def test_a_repeated_command_with_the_same_key_appends_nothing(open_company: Runt
     first = open_company.ledger.add_card("acme", "1001", "pm_card_visa", by=ME, idempotency_key="k1")
     again = open_company.ledger.add_card("acme", "1001", "pm_card_visa", by=ME, idempotency_key="k1")
     assert (again.card_id, again.version, again.replayed) == (first.card_id, first.version, True)
-    assert event_types(open_company) == ["Registered", "CardAdded", "PrimaryChanged"]
+    assert event_types(open_company) == ["Registered", "CardAdded", "PrimaryChanged", "ProcessorCustomerLinked"]
 
 
 def test_the_same_key_for_a_different_request_is_refused(open_company: Runtime) -> None:
@@ -55,13 +55,13 @@ def test_a_stale_expected_version_is_a_conflict_and_appends_nothing(open_company
     open_company.ledger.add_card("acme", "1001", "pm_card_visa", by=ME)
     with pytest.raises(VersionConflict):
         open_company.ledger.add_card("acme", "1001", "pm_card_amex", by=ME, expected_version=1)
-    assert len(event_types(open_company)) == 3
+    assert len(event_types(open_company)) == 4
 
 
 def test_the_current_expected_version_is_accepted(open_company: Runtime) -> None:
     open_company.ledger.add_card("acme", "1001", "pm_card_visa", by=ME)
-    outcome = open_company.ledger.add_card("acme", "1001", "pm_card_amex", by=ME, expected_version=3)
-    assert outcome.version == 4
+    outcome = open_company.ledger.add_card("acme", "1001", "pm_card_amex", by=ME, expected_version=4)
+    assert outcome.version == 5
 
 
 def test_no_card_can_be_added_while_online_payments_are_off(runtime: Runtime) -> None:
@@ -109,6 +109,6 @@ def test_the_snapshot_of_a_long_lived_customer_loads_the_same_cards(open_company
         ledger.set_primary("acme", "1001", second, by=ME)
         ledger.set_primary("acme", "1001", first, by=ME)
     customer = ledger.get_customer("acme", "1001")
-    assert customer.version == 64
+    assert customer.version == 65
     assert ledger.snapshots is not None and list(ledger.snapshots.get(customer.id))
     assert set(customer.cards) == {first, second} and customer.primary_card_id == first

@@ -2,6 +2,8 @@
 
 Answers like Stripe's test mode would, deterministically, fingerprints
 included. Extra cards can be registered (tests use that for many cards).
+Processor customer references are derived from the cardledger ids (and can be
+read back), so they are the same in every process and every run.
 """
 
 from __future__ import annotations
@@ -67,12 +69,24 @@ class SandboxProcessor:
             self.cards[token] = TestCard(details)
         self.attached: dict[str, str] = {}  # token -> customer ref
         self.charges: dict[str, ChargeResult] = {}  # idempotency key -> result
+        self.by_attempt: dict[str, ChargeResult] = {}  # attempt id -> result
+        self.attempts: list[ChargeResult] = []  # every charge it ran (declines too), in order
 
     def retrieve(self, token: str) -> CardDetails:
         try:
             return self.cards[token].details
         except KeyError:
             raise UnknownToken("The processor does not know this payment-method token") from None
+
+    def create_customer(self, company_id: str, customer_id: str) -> str:
+        # '.' cannot occur in cardledger ids, so the reference reads back unambiguously.
+        return f"cus_sandbox.{company_id}.{customer_id}"
+
+    def customer_owner(self, customer_ref: str) -> tuple[str, str] | None:
+        parts = customer_ref.split(".")
+        if len(parts) != 3 or parts[0] != "cus_sandbox":
+            return None
+        return parts[1], parts[2]
 
     def attach(self, customer_ref: str, token: str) -> None:
         self.retrieve(token)
@@ -82,7 +96,8 @@ class SandboxProcessor:
         self.attached.pop(token, None)
 
     def charge(self, token: str, amount: int, currency: str, invoice_id: str,
-               idempotency_key: str, customer_ref: str | None = None) -> ChargeResult:
+               idempotency_key: str, customer_ref: str | None = None,
+               attempt_id: str | None = None) -> ChargeResult:
         if idempotency_key in self.charges:
             return self.charges[idempotency_key]
         card = self.cards.get(token)
@@ -94,4 +109,10 @@ class SandboxProcessor:
             digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
             result = ChargeResult(True, processor_payment_id=f"pi_sandbox_{digest}")
         self.charges[idempotency_key] = result
+        self.attempts.append(result)
+        if attempt_id is not None:
+            self.by_attempt[attempt_id] = result
         return result
+
+    def find_charge(self, attempt_id: str, customer_ref: str | None) -> ChargeResult | None:
+        return self.by_attempt.get(attempt_id)

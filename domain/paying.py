@@ -1,0 +1,156 @@
+"""Paying invoices with saved cards: a retried payment never charges twice.
+
+The guarantee holds even if the process dies between the processor's answer
+and the append of the outcome, and without the processor honouring
+idempotency keys:
+
+1. ``PaymentStarted`` (payment id derived from the caller's Idempotency-Key)
+   is appended *before* the processor is called.
+2. The charge carries the payment id in the processor's metadata (and an
+   idempotency key derived from it, a second guard where the processor honours
+   it).
+3. A retry that finds its payment started but not finished first asks the
+   processor whether it charged for that payment id (``find_charge``) and
+   records that answer. It charges only when the processor has no charge for
+   the payment *and* the attempt's in-flight window has passed: before that,
+   the first request may still be about to charge, so the retry is told to
+   come back later (PaymentInProgress).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from eventsourcing.persistence import RecordConflictError
+
+from domain.customer import Customer
+from domain.errors import CustomerNotFound, PaymentInProgress, VersionConflict
+from domain.ids import check_external_id
+from domain.payments import Payment, check_payment_request, payment_id_for
+from domain.processor import ChargeResult, Processor
+from domain.provenance import Provenance
+
+
+@dataclass(frozen=True)
+class PaymentOutcome:
+    """``replayed``: this call did not start the payment (a retry)."""
+
+    payment: Payment
+    version: int
+    position: int | None
+    replayed: bool = False
+
+
+class InvoicePayments:
+    """The payment commands of CardLedger (mixed into it; uses its processor,
+    clock, repository and retry helpers)."""
+
+    processor: Processor
+    clock: Callable[[], datetime]
+    # Longer than one processor call can take (its timeout, no SDK retries),
+    # so a retry inside the window cannot overtake a charge still in flight.
+    payment_in_flight = timedelta(seconds=60)
+
+    def pay_invoice(
+        self,
+        company_id: str,
+        customer_id: str,
+        *,
+        invoice_id: str,
+        amount: int,
+        currency: str,
+        card_id: str | None = None,
+        by: Provenance,
+        idempotency_key: str | None,
+    ) -> PaymentOutcome:
+        """Charges the named saved card, or the primary one."""
+        check_external_id(company_id, "company id")
+        check_external_id(customer_id, "customer id")
+        key = check_payment_request(invoice_id, amount, currency, idempotency_key)
+        if card_id is not None:
+            check_external_id(card_id, "payment method id")
+        service = _service()
+        digest = service.request_hash("pay_invoice", invoice_id, amount, currency, card_id)
+        payment_id = payment_id_for(company_id, customer_id, key)
+
+        for attempt in range(service.MAX_ATTEMPTS):
+            customer = self._customer_or_none(company_id, customer_id)  # type: ignore[attr-defined]
+            if customer is None:
+                raise CustomerNotFound(f"No customer {customer_id} in company {company_id}")
+            if customer.recall(key, digest) is not None:  # raises for a different request
+                return self._resume(customer, customer.payments[payment_id], by, (key, digest))
+            now = self.clock()
+            payment = customer.start_payment(
+                payment_id, invoice_id=invoice_id, amount=amount, currency=currency,
+                card_id=card_id,
+                online_payments=self.online_payments_enabled(company_id),  # type: ignore[attr-defined]
+                today=now.date(), in_flight_until=now + self.payment_in_flight,
+                by=by, idempotency_key=key, request_hash=digest)
+            try:
+                self.save(customer)  # type: ignore[attr-defined]
+            except RecordConflictError:
+                service._backoff(attempt)  # noqa: SLF001
+                continue
+            return self._finish(customer, payment, self._charge(customer, payment), by,
+                                (key, digest), replayed=False)
+        raise VersionConflict("Too many concurrent changes; try again")
+
+    def payments(self, company_id: str, customer_id: str) -> list[Payment]:
+        """The customer's payments, newest first, from the events."""
+        customer: Customer = self.get_customer(company_id, customer_id)  # type: ignore[attr-defined]
+        return list(reversed(customer.payments.values()))
+
+    # --- internals ---------------------------------------------------------------
+
+    def _resume(self, customer: Customer, payment: Payment, by: Provenance,
+                request: tuple[str, str]) -> PaymentOutcome:
+        """A retry: the recorded outcome, or the processor's, or (only once the
+        first attempt can no longer be in flight) a charge."""
+        if payment.finished:
+            return PaymentOutcome(payment, customer.version, None, replayed=True)
+        found = self.processor.find_charge(payment.payment_id, customer.processor_customer_id)
+        if found is None:
+            wait = datetime.fromisoformat(payment.in_flight_until) - self.clock()
+            if wait > timedelta(0):
+                raise PaymentInProgress(
+                    "The first request for this payment may still be charging; retry later",
+                    retry_after=max(1, int(wait.total_seconds()) + 1))
+            found = self._charge(customer, payment)
+        return self._finish(customer, payment, found, by, request, replayed=True)
+
+    def _charge(self, customer: Customer, payment: Payment) -> ChargeResult:
+        return self.processor.charge(
+            payment.processor_token, payment.amount, payment.currency, payment.invoice_id,
+            idempotency_key=f"cardledger-{payment.payment_id}",
+            customer_ref=customer.processor_customer_id, attempt_id=payment.payment_id)
+
+    def _finish(self, customer: Customer, payment: Payment, result: ChargeResult,
+                by: Provenance, request: tuple[str, str], *, replayed: bool) -> PaymentOutcome:
+        """Appends the outcome under the request's key and hash; a racing
+        retry that recorded it first wins."""
+        service = _service()
+        for attempt in range(service.MAX_ATTEMPTS):
+            if attempt:
+                customer = self.get_customer(customer.company_id, customer.customer_id)  # type: ignore[attr-defined]
+            finished = customer.finish_payment(payment.payment_id, result, by=by,
+                                               idempotency_key=request[0],
+                                               request_hash=request[1])
+            try:
+                recordings = self.save(customer)  # type: ignore[attr-defined]
+            except RecordConflictError:
+                service._backoff(attempt)  # noqa: SLF001
+                continue
+            position = recordings[-1].notification.id if recordings else None
+            return PaymentOutcome(finished, customer.version, position, replayed)
+        raise VersionConflict("Too many concurrent changes; try again")
+
+
+def _service() -> Any:
+    # domain.service imports this module to build CardLedger; its retry
+    # helpers are looked up when a payment runs, not at import time.
+    from domain import service  # noqa: PLC0415
+
+    return service

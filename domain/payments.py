@@ -1,0 +1,82 @@
+"""Invoice payments as the Customer aggregate remembers them.
+
+A payment is started (recorded) before the processor is asked to charge, and
+finished with the processor's answer. The payment id is derived from the
+caller's Idempotency-Key, so a retry always finds the attempt it belongs to.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from eventsourcing.persistence import Transcoding
+
+from domain.errors import InvalidCommand
+from domain.ids import check_external_id
+
+CURRENCY = re.compile(r"^[a-z]{3}$")  # ISO 4217, lower case as Stripe spells it
+MAX_AMOUNT = 99_999_999  # Stripe's largest amount in minor units (8 digits)
+MAX_KEY_LENGTH = 255  # Stripe's own limit for idempotency keys
+
+
+@dataclass(frozen=True)
+class Payment:
+    payment_id: str
+    invoice_id: str
+    amount: int
+    currency: str
+    card_id: str
+    processor_token: str
+    started_at: str  # ISO instant of the PaymentStarted event
+    in_flight_until: str  # ISO instant; until then a retry must not charge again
+    status: str = "started"  # started, succeeded, failed
+    processor_payment_id: str | None = None
+    decline_code: str | None = None
+    finished_at: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status != "started"
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        del data["processor_token"]  # the processor's handle, not for callers
+        return data
+
+
+class PaymentAsDict(Transcoding):
+    """Lets snapshots of a Customer hold Payment values."""
+
+    type = Payment
+    name = "cardledger_payment"
+
+    def encode(self, obj: Payment) -> dict[str, Any]:
+        return asdict(obj)
+
+    def decode(self, data: dict[str, Any]) -> Payment:
+        return Payment(**data)
+
+
+def payment_id_for(company_id: str, customer_id: str, idempotency_key: str) -> str:
+    """Same key, same customer: same payment id, in every process, forever."""
+    digest = hashlib.sha256(f"{company_id}/{customer_id}/{idempotency_key}".encode())
+    return "pay_" + digest.hexdigest()[:24]
+
+
+def check_payment_request(invoice_id: str, amount: int, currency: str,
+                          idempotency_key: str | None) -> str:
+    """Raises InvalidCommand for a malformed request; returns the key."""
+    check_external_id(invoice_id, "invoice id")
+    # bool is an int in Python; True must not pay one cent.
+    if not isinstance(amount, int) or isinstance(amount, bool) or not 0 < amount <= MAX_AMOUNT:
+        raise InvalidCommand(f"amount must be a whole number of minor units, 1 to {MAX_AMOUNT}")
+    if not isinstance(currency, str) or not CURRENCY.match(currency):
+        raise InvalidCommand("currency must be an ISO 4217 code in lower case, e.g. usd")
+    if not idempotency_key or not isinstance(idempotency_key, str):
+        raise InvalidCommand("a payment needs an Idempotency-Key, so a retry never pays twice")
+    if len(idempotency_key) > MAX_KEY_LENGTH or not idempotency_key.isprintable():
+        raise InvalidCommand(f"the Idempotency-Key must be 1-{MAX_KEY_LENGTH} printable characters")
+    return idempotency_key
