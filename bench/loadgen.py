@@ -1,0 +1,130 @@
+"""The HTTP load generator, run in its own process by bench.command_path.
+
+    python -m bench.loadgen --url URL --key KEY --mode closed --concurrency 8 --seconds 10
+    python -m bench.loadgen --url URL --key KEY --mode open --rate 200 --seconds 10
+
+closed: --concurrency clients, each sending its next command as soon as the last
+answered, each with its own customers. open: commands start on a fixed schedule
+(--rate per second) whether or not earlier ones answered, and latency counts from
+the scheduled start, so a slow server cannot hide its queue (no coordinated
+omission). Prints one JSON object: counts by status, latencies (s), duration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import json
+import sys
+import time
+from typing import Any
+
+import httpx
+
+from bench.workload import COMPANY, CustomerScript, Op, scripts
+
+
+class Client:
+    def __init__(self, http: httpx.AsyncClient, key: str) -> None:
+        self.http = http
+        self.key = key
+        self.latencies: list[float] = []
+        self.statuses: collections.Counter[str] = collections.Counter()
+        self.errors: collections.Counter[str] = collections.Counter()  # answers >= 300
+        self.transport: collections.Counter[str] = collections.Counter()  # no answer
+
+    async def send(self, script: CustomerScript, started: float | None = None) -> None:
+        op = script.next()
+        started = time.perf_counter() if started is None else started
+        try:
+            method, url, options = self._request(op)
+            response = await self.http.request(method, url, **options)
+        except httpx.HTTPError as e:
+            self.transport[type(e).__name__] += 1
+            return
+        self.latencies.append(time.perf_counter() - started)
+        self.statuses[str(response.status_code)] += 1
+        if response.status_code < 300:
+            script.done(response.json()["id"] if op.kind == "add" else None)
+        elif len(self.errors) < 20:
+            self.errors[response.text[:200]] += 1
+
+    def _request(self, op: Op) -> tuple[str, str, dict[str, Any]]:
+        base = f"/v1/companies/{COMPANY}/customers/{op.customer}/payment-methods"
+        headers = {"Authorization": f"Bearer {self.key}", "X-Actor": f"customer:{op.customer}",
+                   "Idempotency-Key": f"k-{op.key}"}
+        if op.kind == "add":
+            return "POST", base, {"json": {"token": op.token}, "headers": headers}
+        if op.kind == "set_primary":
+            return "POST", f"{base}/{op.card_id}/primary", {"headers": headers}
+        return "DELETE", f"{base}/{op.card_id}", {"headers": headers}
+
+
+async def closed_loop(client: Client, args: argparse.Namespace) -> None:
+    end = time.perf_counter() + args.seconds
+
+    async def one(n: int) -> None:
+        mine = scripts(n * args.customers, args.customers, prefix=args.prefix)
+        i = 0
+        while time.perf_counter() < end:
+            await client.send(mine[i % len(mine)])
+            i += 1
+
+    await asyncio.gather(*(one(n) for n in range(args.concurrency)))
+
+
+async def open_loop(client: Client, args: argparse.Namespace) -> None:
+    free: collections.deque[CustomerScript] = collections.deque()
+    made = 0
+    tasks: set[asyncio.Task[None]] = set()
+    start = time.perf_counter() + 0.05
+    total = int(args.rate * args.seconds)
+
+    async def one(script: CustomerScript, due: float) -> None:
+        try:
+            await client.send(script, started=due)
+        finally:
+            free.append(script)
+
+    for i in range(total):
+        due = start + i / args.rate
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        if not free:
+            free.extend(scripts(made, 50, prefix=args.prefix))
+            made += 50
+        task = asyncio.create_task(one(free.popleft(), due))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+    await asyncio.wait_for(asyncio.gather(*tasks), timeout=args.seconds + 30)
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    limits = httpx.Limits(max_connections=max(args.concurrency, 256),
+                          max_keepalive_connections=max(args.concurrency, 256))
+    async with httpx.AsyncClient(base_url=args.url, limits=limits, timeout=30) as http:
+        client = Client(http, args.key)
+        started = time.perf_counter()
+        await (closed_loop if args.mode == "closed" else open_loop)(client, args)
+        elapsed = time.perf_counter() - started
+    return {"seconds": elapsed, "latencies": client.latencies,
+            "statuses": dict(client.statuses), "errors": dict(client.errors),
+            "transport_errors": dict(client.transport)}
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--url", required=True)
+    p.add_argument("--key", required=True)
+    p.add_argument("--mode", choices=("closed", "open"), default="closed")
+    p.add_argument("--concurrency", type=int, default=1)
+    p.add_argument("--rate", type=float, default=200.0)
+    p.add_argument("--seconds", type=float, default=10.0)
+    p.add_argument("--customers", type=int, default=5, help="customers per closed-loop client")
+    p.add_argument("--prefix", default="http-")
+    args = p.parse_args(argv)
+    json.dump(asyncio.run(run(args)), sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,195 @@
+"""3. Projection lag: from a command's commit to its visibility in the card list
+and history, p50/p99, while commands keep arriving at a steady rate.
+
+    .venv/bin/python -m bench.projection_lag --store postgres --rate 100 --seconds 15
+
+The projection worker is the production one, `cardledger project`, in its own
+process. Writers here run commands at --rate per second (open loop, spread over
+--writers threads) and note when each commit returned and its position. An
+observer thread polls the views' tracking position every --observe-ms on its own
+connection; since the views and their position commit in one transaction, the
+first time the position reaches a command's position is when the card list and
+history show it. Lag = that moment - the commit's return.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.common import (
+    Report,
+    admin_connection,
+    latency_summary,
+    parser,
+    rss_kib,
+    settings_env,
+    store_settings,
+    versions,
+)
+from bench.workload import open_company, run_op, scripts
+from cardledger.processors.sandbox import SandboxProcessor
+from cardledger.settings import Settings
+from cardledger.wiring import open_runtime
+from projections.read_model import NAME
+
+CLI = Path(sys.executable).with_name("cardledger")
+
+
+def main(argv: list[str] | None = None) -> Report:
+    p = parser(__doc__)
+    p.add_argument("--rate", type=float, default=100.0, help="commands per second")
+    p.add_argument("--seconds", type=float, default=15.0)
+    p.add_argument("--writers", type=int, default=4)
+    p.add_argument("--customers", type=int, default=400)
+    p.add_argument("--observe-ms", type=float, default=1.0)
+    p.add_argument("--poll-interval", type=float, default=None,
+                   help="the worker's CARDLEDGER_PROJECTION_POLL_INTERVAL (default: the setting's)")
+    args = p.parse_args(argv)
+    overrides: dict[str, Any] = {"projections": "external"}
+    if args.poll_interval is not None:
+        overrides["projection_poll_interval"] = args.poll_interval
+    with store_settings(args.store, **overrides) as settings:
+        report = Report("projection_lag", {
+            "store": args.store, "rate": args.rate, "seconds": args.seconds,
+            "writers": args.writers, "customers": args.customers,
+            "observe_ms": args.observe_ms,
+            "poll_interval": settings.projection_poll_interval})
+        report.versions = versions(settings.postgres_dbname if args.store == "postgres" else None)
+        with open_runtime(settings, processor=SandboxProcessor(), run_projector=False) as rt:
+            open_company(rt.ledger)
+            worker = start_worker(settings)
+            try:
+                observer = Observer(settings, args.observe_ms / 1000)
+                observer.start()
+                commits = write(rt.ledger, args)
+                last = max(pos for pos, _ in commits)
+                caught_up = observer.wait_for(last, timeout=30)
+                observer.stop()
+                report.figures["worker_rss_mib"] = round((rss_kib(worker.pid) or 0) / 1024, 1)
+            finally:
+                stop_worker(worker)
+        lags = [observer.seen_at(pos) - at for pos, at in commits if observer.seen_at(pos)]
+        achieved = len(commits) / args.seconds
+        report.row(commands=len(commits), achieved_rate=round(achieved, 1),
+                   caught_up=caught_up, **latency_summary(lags))
+        report.figures["lag_p99_ms"] = latency_summary(lags)["p99_ms"]
+        report.goal("projection lag p99 (ms)", report.figures["lag_p99_ms"], 100.0,
+                    higher_is_better=False)
+        report.note(f"the worker polls every {settings.projection_poll_interval * 1000:.0f} ms "
+                    f"when idle; the observer every {args.observe_ms} ms")
+    report.finish(args.out_dir)
+    return report
+
+
+def start_worker(settings: Settings) -> subprocess.Popen[str]:
+    worker = subprocess.Popen([str(CLI), "project"], env=settings_env(settings),  # noqa: S603
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert worker.stdout is not None
+    line = worker.stdout.readline()  # "projecting into the views from position N"
+    if "projecting" not in line:
+        worker.kill()
+        raise RuntimeError(f"the projection worker did not start: {line.strip()}")
+    return worker
+
+
+def stop_worker(worker: subprocess.Popen[str]) -> None:
+    worker.send_signal(signal.SIGINT)
+    try:
+        worker.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+
+
+def write(ledger: Any, args: Any) -> list[tuple[int, float]]:
+    """Open loop: command i of a writer is due at start + i * writers / rate."""
+    per_writer = args.customers // args.writers
+    commits: list[tuple[int, float]] = []
+    lock = threading.Lock()
+    start = time.perf_counter() + 0.1
+    interval = args.writers / args.rate
+
+    def writer(w: int) -> None:
+        mine = scripts(w * per_writer, per_writer, prefix="lag-")
+        i = 0
+        while True:
+            due = start + i * interval + w * interval / args.writers
+            if due - start >= args.seconds:
+                return
+            time.sleep(max(0.0, due - time.perf_counter()))
+            script = mine[i % len(mine)]
+            op = script.next()
+            outcome = run_op(ledger, op)
+            at = time.perf_counter()
+            script.done(outcome.card_id)
+            if outcome.position is not None:
+                with lock:
+                    commits.append((outcome.position, at))
+            i += 1
+
+    threads = [threading.Thread(target=writer, args=(w,)) for w in range(args.writers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return commits
+
+
+class Observer(threading.Thread):
+    """Polls the views' tracking position and notes when each value first appeared."""
+
+    def __init__(self, settings: Settings, interval: float) -> None:
+        super().__init__(name="observer", daemon=True)
+        self.settings = settings
+        self.interval = interval
+        self.changes: list[tuple[int, float]] = []  # (position, first seen)
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        read = self._reader()
+        last = -1
+        while not self._halt.is_set():
+            position = read()
+            if position != last:
+                self.changes.append((position, time.perf_counter()))
+                last = position
+            time.sleep(self.interval)
+
+    def _reader(self) -> Any:
+        sql = "SELECT position FROM cl_tracking WHERE name = "
+        if self.settings.store == "sqlite":
+            conn = sqlite3.connect(self.settings.sqlite_path, check_same_thread=False)
+            return lambda: conn.execute(sql + "?", (NAME,)).fetchone()[0]
+        pg = admin_connection(self.settings.postgres_dbname)
+        return lambda: pg.execute(sql + "%s", (NAME,)).fetchone()[0]  # type: ignore[index]
+
+    def seen_at(self, position: int) -> float | None:
+        for seen, at in self.changes:
+            if seen >= position:
+                return at
+        return None
+
+    def wait_for(self, position: int, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.changes and self.changes[-1][0] >= position:
+                return True
+            time.sleep(0.01)
+        return False
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join(timeout=5)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    main()

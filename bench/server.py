@@ -1,0 +1,97 @@
+"""The HTTP API as a real server for the benchmarks: `cardledger serve` in a
+subprocess on a free port, with bench keys and no per-key rate limit."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from bench.common import child_pids, rss_kib, settings_env
+from bench.workload import COMPANY
+from cardledger.settings import Settings
+
+CLI = Path(sys.executable).with_name("cardledger")
+# Long enough for the API's key rules; only ever used on a throwaway store.
+PORTAL_KEY = "bench-portal-key-0123456789"
+OFFICE_KEY = "bench-office-key-0123456789"
+KEYS = f"{PORTAL_KEY}={COMPANY}:portal,{OFFICE_KEY}={COMPANY}:office"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def bench_settings(settings: Settings) -> Settings:
+    """No rate limit: the bench is the runaway client the limit guards against."""
+    return settings.model_copy(update={"api_keys": KEYS, "api_rate_limit_per_second": 0.0})
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def worker_pids(self) -> list[int]:
+        """uvicorn's worker processes, or the server itself with one worker."""
+        workers = [pid for pid in child_pids(self.process.pid) if _is_worker(pid)]
+        return workers or [self.process.pid]
+
+    def worker_rss_mib(self) -> list[float]:
+        return [round((rss_kib(pid) or 0) / 1024, 1) for pid in self.worker_pids()]
+
+
+@contextmanager
+def api_server(settings: Settings, workers: int, log_dir: Path) -> Iterator[Server]:
+    port = free_port()
+    log = log_dir / f"api-{port}.log"
+    env = settings_env(bench_settings(settings))
+    with log.open("wb") as out:
+        process = subprocess.Popen(  # noqa: S603
+            [str(CLI), "serve", "--port", str(port), "--workers", str(workers)],
+            env=env, stdout=out, stderr=subprocess.STDOUT)
+    server = Server(f"http://127.0.0.1:{port}", process, log)
+    try:
+        _wait_ready(server, workers)
+        yield server
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_ready(server: Server, workers: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"the API server exited: {server.log.read_text()[-2000:]}")
+        try:
+            if httpx.get(server.url + "/readyz", timeout=2).status_code == 200 and (
+                    workers == 1 or len(server.worker_pids()) >= workers):
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"the API server was not ready in {timeout} s")
+
+
+def _is_worker(pid: int) -> bool:
+    """uvicorn's workers, not multiprocessing's resource tracker."""
+    try:
+        return b"resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
