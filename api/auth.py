@@ -95,9 +95,13 @@ class KeyRing:
         return found
 
     @classmethod
+    def parse(cls, entries: str, origin: str = "CARDLEDGER_API_KEYS") -> KeyRing:
+        """From comma-separated ``key=company:role`` entries."""
+        return cls(parse_entry(e, origin) for e in entries.split(",") if e.strip())
+
+    @classmethod
     def from_settings(cls, settings: Settings) -> KeyRing:
-        entries = [parse_entry(e, "CARDLEDGER_API_KEYS")
-                   for e in settings.api_keys.get_secret_value().split(",") if e.strip()]
+        entries = cls.parse(settings.api_keys.get_secret_value())._entries
         if settings.api_keys_file is not None:
             entries += read_keys_file(settings.api_keys_file)
         return cls(entries)
