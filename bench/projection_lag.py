@@ -89,14 +89,20 @@ def main(argv: list[str] | None = None) -> Report:
     return report
 
 
-def start_worker(settings: Settings) -> subprocess.Popen[str]:
-    worker = subprocess.Popen([str(CLI), "project"], env=settings_env(settings),  # noqa: S603
+def start_worker(settings: Settings, command: str = "project",
+                 ready: str = "projecting") -> subprocess.Popen[str]:
+    """A production worker (`cardledger project`, `cardledger relay`), started
+    when it prints its first line, which has ``ready`` in it."""
+    worker = subprocess.Popen([str(CLI), command], env=settings_env(settings),  # noqa: S603
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert worker.stdout is not None
-    line = worker.stdout.readline()  # "projecting into the views from position N"
-    if "projecting" not in line:
+    line = worker.stdout.readline()
+    while line and ready not in line and "cardledger:" not in line:
+        line = worker.stdout.readline()  # warnings while e.g. a broker comes up
+    if ready not in line:
         worker.kill()
-        raise RuntimeError(f"the projection worker did not start: {line.strip()}")
+        raise RuntimeError(f"`cardledger {command}` did not start: {line.strip()}")
+    threading.Thread(target=worker.stdout.read, daemon=True).start()  # keep the pipe drained
     return worker
 
 
@@ -118,7 +124,7 @@ def write(ledger: Any, args: Any) -> list[tuple[int, float]]:
     interval = args.writers / args.rate
 
     def writer(w: int) -> None:
-        mine = scripts(w * per_writer, per_writer, prefix="lag-")
+        mine = scripts(w * per_writer, per_writer, prefix=getattr(args, "prefix", "lag-"))
         i = 0
         while True:
             due = start + i * interval + w * interval / args.writers
@@ -144,12 +150,16 @@ def write(ledger: Any, args: Any) -> list[tuple[int, float]]:
 
 
 class Observer(threading.Thread):
-    """Polls the views' tracking position and notes when each value first appeared."""
+    """Polls a worker's tracking position (by default the views') and notes when
+    each value first appeared."""
 
-    def __init__(self, settings: Settings, interval: float) -> None:
+    def __init__(self, settings: Settings, interval: float, *, table: str = "cl_tracking",
+                 name: str = NAME) -> None:
         super().__init__(name="observer", daemon=True)
         self.settings = settings
         self.interval = interval
+        self.table = table
+        self.tracking_name = name
         self.changes: list[tuple[int, float]] = []  # (position, first seen)
         self._halt = threading.Event()
 
@@ -164,12 +174,17 @@ class Observer(threading.Thread):
             time.sleep(self.interval)
 
     def _reader(self) -> Any:
-        sql = "SELECT position FROM cl_tracking WHERE name = "
+        sql = f"SELECT position FROM {self.table} WHERE name = "  # noqa: S608 (fixed names)
+        name = self.tracking_name
+
+        def first(row: Any) -> int:
+            return int(row[0]) if row else 0
+
         if self.settings.store == "sqlite":
             conn = sqlite3.connect(self.settings.sqlite_path, check_same_thread=False)
-            return lambda: conn.execute(sql + "?", (NAME,)).fetchone()[0]
+            return lambda: first(conn.execute(sql + "?", (name,)).fetchone())
         pg = admin_connection(self.settings.postgres_dbname)
-        return lambda: pg.execute(sql + "%s", (NAME,)).fetchone()[0]  # type: ignore[index]
+        return lambda: first(pg.execute(sql + "%s", (name,)).fetchone())
 
     def seen_at(self, position: int) -> float | None:
         for seen, at in self.changes:

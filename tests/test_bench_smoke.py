@@ -1,0 +1,84 @@
+"""Every benchmark runs end to end with tiny parameters and writes a valid report.
+
+Not a timing test: speed goals are measured by the bench scripts themselves.
+These only keep the scripts from rotting as the code they drive changes.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench import card_list, command_path, history_cost, kafka_lag, projection_lag, rebuild
+
+TINY: dict[str, tuple[Any, list[str]]] = {
+    "rebuild": (rebuild, ["--events", "300", "--customers", "30", "--phase-seconds", "1"]),
+    "history_cost": (history_cost, ["--sizes", "10,100", "--commands", "5",
+                                    "--events-budget", "300"]),
+    "card_list": (card_list, ["--calls", "20", "--seconds", "1", "--history", "5"]),
+    "projection_lag": (projection_lag, ["--seconds", "1", "--rate", "20", "--customers", "8",
+                                        "--writers", "2"]),
+}
+
+
+def _report(out_dir: Path, name: str) -> dict[str, Any]:
+    [path] = out_dir.glob(f"{name}-*.json")
+    return json.loads(path.read_text())
+
+
+def _assert_complete(document: dict[str, Any], name: str, store: str) -> None:
+    assert document["name"] == name
+    assert document["parameters"]["store"] == store
+    assert document["machine"]["cpu_count"] >= 1
+    assert document["versions"]["eventsourcing"]
+    assert document["rows"], "a report without measured rows"
+
+
+@pytest.mark.parametrize("name", sorted(TINY))
+def test_each_bench_script_runs_on_sqlite_and_writes_its_report(name: str,
+                                                                tmp_path: Path) -> None:
+    # given a tiny run of the script on the embedded store
+    module, argv = TINY[name]
+    # when it runs
+    module.main([*argv, "--store", "sqlite", "--out-dir", str(tmp_path)])
+    # then its JSON report holds the machine, versions, parameters and figures
+    _assert_complete(_report(tmp_path, name), name, "sqlite")
+
+
+@pytest.mark.postgres
+def test_the_command_path_bench_drives_http_direct_append_and_pgbench(tmp_path: Path) -> None:
+    # given a one-second-per-phase run against PostgreSQL with one API worker
+    argv = ["--store", "postgres", "--workers", "1", "--seconds", "1", "--concurrency", "1",
+            "--rate", "10", "--direct-concurrency", "1", "--batches", "2",
+            "--out-dir", str(tmp_path)]
+    # when it runs
+    command_path.main(argv)
+    # then every phase left a row, and the server answered commands
+    document = _report(tmp_path, "command_path")
+    _assert_complete(document, "command_path", "postgres")
+    phases = {row["phase"] for row in document["rows"]}
+    assert {"http", "http open loop", "direct (CardLedger, no HTTP)",
+            "recorder.insert_events"} <= phases
+    assert any(p.startswith("pgbench") for p in phases) or document["notes"]
+    http = next(row for row in document["rows"] if row["phase"] == "http")
+    assert http["commands"] > 0
+    assert http["failed"] == 0
+
+
+@pytest.mark.kafka
+def test_the_kafka_lag_bench_measures_through_the_relay_and_a_real_broker(
+        tmp_path: Path) -> None:
+    # given a one-second run with noida-db's broker and the relay worker
+    argv = ["--store", "sqlite", "--seconds", "1", "--rate", "20", "--customers", "8",
+            "--writers", "2", "--out-dir", str(tmp_path)]
+    # when it runs
+    kafka_lag.main(argv)
+    # then every command's event was acknowledged by the broker
+    document = _report(tmp_path, "kafka_lag")
+    _assert_complete(document, "kafka_lag", "sqlite")
+    [row] = document["rows"]
+    assert row["caught_up"] is True
+    assert row["n"] == row["commands"] > 0
