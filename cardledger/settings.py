@@ -37,6 +37,15 @@ class Settings(BaseSettings):
     read_your_writes_timeout: float = 2.0
 
     processor: Literal["sandbox", "stripe"] = "sandbox"
+    # Stripe (processor=stripe): secret key, API address (localstripe in
+    # tests), the webhook endpoint's signing secret and its replay window.
+    stripe_api_key: SecretStr = SecretStr("")
+    stripe_api_base: str = "https://api.stripe.com"
+    stripe_webhook_secret: SecretStr = SecretStr("")
+    stripe_webhook_tolerance: int = Field(300, ge=1)
+    # Seconds one processor call may take before it counts as unavailable.
+    # Kept under half of the in-flight window of a payment (60 s, domain/paying.py).
+    processor_timeout: float = Field(10.0, gt=0, le=25)
 
     # HTTP API keys: "key=company:role,..." and/or a file with one entry a line.
     # Secret, so it never shows in a repr; the API keeps only their hashes.

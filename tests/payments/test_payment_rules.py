@@ -1,0 +1,123 @@
+"""Payment rules of the Customer aggregate: given past events -> when a
+command -> then new events or an error."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+from domain.customer import Customer
+from domain.errors import CardExpired, NoPrimaryCard, NoSuchCard, OnlinePaymentsDisabled
+from domain.processor import CardDetails, ChargeResult
+from tests.domain.scenario import CUSTOMER, TODAY, added, deleted, given, kinds, when
+
+WINDOW_END = datetime(2026, 11, 25, 12, 1, tzinfo=UTC)
+SOON_EXPIRED = CardDetails("visa", "1111", 11, 2026, "fp-soon")
+
+
+def started(payment_id: str, card_id: str | None = None, *, online: bool = True,
+            today: date = TODAY, amount: int = 1250) -> Callable[[Customer], Any]:
+    def step(customer: Customer) -> Any:
+        return customer.start_payment(
+            payment_id, invoice_id="INV-1", amount=amount, currency="usd", card_id=card_id,
+            online_payments=online, today=today, in_flight_until=WINDOW_END, by=CUSTOMER,
+            idempotency_key="key-" + payment_id, request_hash="hash-" + payment_id)
+    return step
+
+
+def finished(payment_id: str, result: ChargeResult) -> Callable[[Customer], Any]:
+    def step(customer: Customer) -> Any:
+        return customer.finish_payment(payment_id, result, by=CUSTOMER,
+                                       idempotency_key="key-" + payment_id,
+                                       request_hash="hash-" + payment_id)
+    return step
+
+
+def test_a_payment_without_a_chosen_card_starts_on_the_primary_card() -> None:
+    customer = given(added("c1"), added("c2", "pm_card_amex"))
+    events = when(customer, started("p1"))
+    assert kinds(events) == ["PaymentStarted"]
+    assert (events[0].card_id, events[0].amount, events[0].currency) == ("c1", 1250, "usd")
+    assert customer.payments["p1"].status == "started"
+
+
+def test_a_payment_on_a_chosen_card_starts_on_that_card() -> None:
+    customer = given(added("c1"), added("c2", "pm_card_amex"))
+    events = when(customer, started("p1", "c2"))
+    assert events[0].card_id == "c2"
+    assert customer.payments["p1"].processor_token == "pm_card_amex"
+
+
+def test_a_payment_without_a_primary_card_and_none_chosen_is_refused() -> None:
+    customer = given(added("c1"), deleted("c1"))
+    with pytest.raises(NoPrimaryCard):
+        when(customer, started("p1"))
+    assert customer.collect_events() == []
+
+
+def test_a_payment_is_refused_while_online_payments_are_off() -> None:
+    customer = given(added("c1"))
+    with pytest.raises(OnlinePaymentsDisabled):
+        when(customer, started("p1", online=False))
+
+
+def test_a_payment_on_an_unknown_card_is_refused() -> None:
+    customer = given(added("c1"))
+    with pytest.raises(NoSuchCard):
+        when(customer, started("p1", "nope"))
+
+
+def test_a_payment_on_an_expired_card_is_refused() -> None:
+    customer = given(added("c1", card=SOON_EXPIRED, today=date(2026, 11, 1)))
+    with pytest.raises(CardExpired):
+        when(customer, started("p1", today=date(2026, 12, 1)))
+
+
+def test_a_successful_charge_finishes_the_payment_as_succeeded() -> None:
+    customer = given(added("c1"), started("p1"))
+    events = when(customer, finished("p1", ChargeResult(True, "pi_1")))
+    assert kinds(events) == ["PaymentSucceeded"]
+    assert (events[0].processor_payment_id, events[0].decline_code) == ("pi_1", None)
+    assert (events[0].invoice_id, events[0].card_id) == ("INV-1", "c1")
+    assert customer.payments["p1"].status == "succeeded"
+
+
+def test_a_declined_charge_finishes_the_payment_as_failed_with_its_code() -> None:
+    customer = given(added("c1"), started("p1"))
+    events = when(customer, finished("p1", ChargeResult(False, "pi_1", "insufficient_funds")))
+    assert kinds(events) == ["PaymentFailed"]
+    assert events[0].decline_code == "insufficient_funds"
+
+
+def test_a_decline_reason_outside_the_stable_codes_is_recorded_as_generic() -> None:
+    customer = given(added("c1"), started("p1"))
+    events = when(customer, finished("p1", ChargeResult(False, None, "do_not_honor")))
+    assert events[0].decline_code == "generic_decline"
+
+
+def test_a_finished_payment_is_never_finished_again() -> None:
+    customer = given(added("c1"), started("p1"), finished("p1", ChargeResult(True, "pi_1")))
+    events = when(customer, finished("p1", ChargeResult(False, "pi_2", "generic_decline")))
+    assert events == []
+    assert customer.payments["p1"].processor_payment_id == "pi_1"
+
+
+def test_a_payment_remembers_its_idempotency_key_with_the_card_it_charged() -> None:
+    customer = given(added("c1"), started("p1"), finished("p1", ChargeResult(True, "pi_1")))
+    assert customer.recall("key-p1", "hash-p1") == ("c1", customer.version)
+
+
+def test_the_processor_customer_is_linked_once() -> None:
+    customer = given(added("c1"),
+                     lambda c: c.link_processor_customer("cus_1", by=CUSTOMER))
+    events = when(customer, lambda c: c.link_processor_customer("cus_2", by=CUSTOMER))
+    assert events == []
+    assert customer.processor_customer_id == "cus_1"
+
+
+def test_the_in_flight_window_is_kept_with_the_payment() -> None:
+    customer = given(added("c1"), started("p1"))
+    assert datetime.fromisoformat(customer.payments["p1"].in_flight_until) == WINDOW_END
