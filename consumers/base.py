@@ -15,7 +15,6 @@ blocks its partition forever.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from kafka.errors import CommitFailedError
 from kafka.structs import OffsetAndMetadata
 
 from consumers.envelope import BadEnvelope, Envelope
+from consumers.loop import Loop
 
 log = logging.getLogger("cardledger.consumers")
 
@@ -86,8 +86,8 @@ class OfficeConsumer:
             max_poll_records=500,
         )
         self._parking: KafkaProducer | None = None
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        # poll() itself waits for messages, so no idle wait on top.
+        self._loop = Loop(handler.name, self.run_once)
 
     # --- one poll --------------------------------------------------------------------
 
@@ -166,26 +166,13 @@ class OfficeConsumer:
     # --- the loop --------------------------------------------------------------------
 
     def run_forever(self) -> None:
-        failures = 0
-        while not self._stopping.is_set():
-            try:
-                self.run_once()
-                failures = 0
-            except Exception as e:  # noqa: BLE001 (broker trouble: back off, messages come again)
-                failures += 1
-                log.warning("%s: poll failed (attempt %d): %s", self.handler.name, failures, e)
-                self._stopping.wait(min(30.0, 0.1 * 2**failures))
+        self._loop.run_forever()
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self.run_forever, name=self.handler.name,
-                                        daemon=True)
-        self._thread.start()
+        self._loop.start()
 
     def stop(self) -> None:
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-            self._thread = None
+        self._loop.stop()
 
     def close(self) -> None:
         """Leaves the group without committing anything not yet handled."""

@@ -14,8 +14,6 @@ the batch is sent again, never lost; consumers drop the repeats by event id.
 from __future__ import annotations
 
 import logging
-import random
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +24,7 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 from consumers.envelope import envelope_of
+from consumers.loop import Loop
 from projections.database import Database
 
 log = logging.getLogger("cardledger.relay")
@@ -135,8 +134,6 @@ class Relay:
         self.tracking = RelayTracking(Database(app), name)
         self.batch_size = batch_size
         self.ack_timeout = ack_timeout
-        self.max_backoff = max_backoff
-        self.poll_interval = poll_interval
         # Called after the broker acknowledged a batch and before the position
         # moves: the one place where a crash means re-sending (tests crash here).
         self.after_ack = after_ack
@@ -144,8 +141,8 @@ class Relay:
         self.failed_batches = 0  # batches that failed and will be sent again
         self._producer_factory = producer_factory
         self._producer: KafkaProducer | None = None
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._loop = Loop("kafka relay", self.catch_up, idle_wait=poll_interval,
+                          max_backoff=max_backoff)
 
     # --- one step ----------------------------------------------------------------------
 
@@ -203,34 +200,16 @@ class Relay:
     # --- the loop ------------------------------------------------------------------------
 
     def run_forever(self) -> None:
-        failures = 0
-        while not self._stopping.is_set():
-            try:
-                published = self.catch_up()
-                if failures:
-                    log.warning("relay recovered after %d failed attempt(s)", failures)
-                failures = 0
-            except Exception as e:  # noqa: BLE001 (any failure: back off and resend)
-                failures += 1
-                delay = min(self.max_backoff, 0.1 * 2**failures) * random.uniform(0.5, 1.0)  # noqa: S311
-                log.warning("relay batch failed (attempt %d, retry in %.1fs): %s",
-                            failures, delay, e)
-                self._stopping.wait(delay)
-                continue
-            if not published:
-                self._stopping.wait(self.poll_interval)
-        self._drop_producer()
+        try:
+            self._loop.run_forever()
+        finally:
+            self._drop_producer()
 
     def start(self) -> None:
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self.run_forever, name="kafka-relay", daemon=True)
-        self._thread.start()
+        self._loop.start()
 
     def stop(self) -> None:
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-            self._thread = None
+        self._loop.stop()
 
     def close(self) -> None:
         self.stop()
