@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from pydantic import SecretStr
 
 from bench.common import child_pids, rss_kib, settings_env
 from bench.workload import COMPANY
@@ -34,7 +35,8 @@ def free_port() -> int:
 
 def bench_settings(settings: Settings) -> Settings:
     """No rate limit: the bench is the runaway client the limit guards against."""
-    return settings.model_copy(update={"api_keys": KEYS, "api_rate_limit_per_second": 0.0})
+    return settings.model_copy(update={"api_keys": SecretStr(KEYS),
+                                       "api_rate_limit_per_second": 0.0})
 
 
 @dataclass
