@@ -61,9 +61,11 @@ class Settings(BaseSettings):
     kafka_topic: str = "cardledger.payment-methods.v1"
     # Used only when the relay creates the topic; more partitions, more consumers in parallel.
     kafka_topic_partitions: int = Field(6, ge=1)
+    # Copies of each partition when the relay creates a topic (3 on a real cluster).
+    kafka_replication_factor: int = Field(1, ge=1)
     kafka_consumer_group: str = "cardledger-office"
     kafka_dead_letter_topic: str = "cardledger.payment-methods.v1.dead-letter"
-    # Office consumers keep their own state (SQLite files, never cardledger's tables); default data_dir/office.
+    # Office consumers' own SQLite files (never cardledger's tables); default data_dir/office.
     office_data_dir: Path | None = None
     # The notifier's mail server and the customer's address ({company_id}, {customer_id}).
     smtp_host: str = "127.0.0.1"

@@ -47,7 +47,7 @@ def _topics_ready(settings: Settings) -> None:
             ensure_topics(settings.kafka_bootstrap, {
                 settings.kafka_topic: settings.kafka_topic_partitions,
                 settings.kafka_dead_letter_topic: 1,
-            })
+            }, settings.kafka_replication_factor)
             return
         except Exception as e:  # noqa: BLE001 (any broker trouble: wait and retry)
             failures += 1

@@ -99,12 +99,17 @@ def kafka_producer(bootstrap: str, *, ack_timeout: float = 10.0,
     )
 
 
-def ensure_topics(bootstrap: str, partitions: dict[str, int]) -> None:
-    """Creates missing topics; existing ones are left exactly as they are."""
+def ensure_topics(bootstrap: str, partitions: dict[str, int], replication_factor: int = 1) -> None:
+    """Creates missing topics; existing ones are left exactly as they are.
+
+    Retention is forever: the topic is the office systems' replayable history,
+    from which a new office system builds its state from the first event.
+    """
     admin = KafkaAdminClient(bootstrap_servers=bootstrap.split(","), client_id="cardledger-admin")
     try:
         existing = set(admin.list_topics())
-        wanted = [NewTopic(name, num_partitions=count, replication_factor=1)
+        wanted = [NewTopic(name, num_partitions=count, replication_factor=replication_factor,
+                           topic_configs={"retention.ms": "-1"})
                   for name, count in partitions.items() if name not in existing]
         if wanted:
             try:
