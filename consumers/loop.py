@@ -29,7 +29,8 @@ class Loop:
                 done = self.step()
             except Exception as e:  # noqa: BLE001 (any failure: back off, the work comes again)
                 failures += 1
-                delay = min(self.max_backoff, 0.1 * 2**failures) * random.uniform(0.5, 1.0)  # noqa: S311
+                jitter = random.uniform(0.5, 1.0)  # noqa: S311 (not for secrets)
+                delay = min(self.max_backoff, 0.1 * 2**failures) * jitter
                 log.warning("%s failed (attempt %d, retry in %.1fs): %s",
                             self.name, failures, delay, e)
                 self._stopping.wait(delay)

@@ -58,7 +58,8 @@ TABLES = (
         actor TEXT NOT NULL,
         source TEXT NOT NULL,
         detail TEXT NOT NULL)""",
-    "CREATE INDEX IF NOT EXISTS office_history_by_customer ON office_history (company_id, customer_id)",
+    """CREATE INDEX IF NOT EXISTS office_history_by_customer
+        ON office_history (company_id, customer_id)""",
 )
 
 Detail = Callable[[dict[str, Any]], str]
@@ -95,7 +96,8 @@ def _register(tx: sqlite3.Connection, e: Envelope) -> None:
 
 def _add_card(tx: sqlite3.Connection, e: Envelope) -> None:
     d = e.data
-    tx.execute("INSERT INTO office_payment_methods VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, NULL)",
+    tx.execute("INSERT INTO office_payment_methods "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, NULL)",
                (d["card_id"], e.company_id, e.customer_id, d["brand"], d["last4"],
                 d["exp_month"], d["exp_year"], d["funding"], e.occurred_at, e.actor, e.source,
                 e.position))
@@ -182,7 +184,8 @@ class OfficeReadModel:
         """How many events this model has applied (or knowingly skipped as stale)."""
         return int(self.store.read("SELECT COUNT(*) AS n FROM office_processed")[0]["n"])
 
-    def payment_methods(self, company_id: str, customer_id: str) -> tuple[int, list[dict[str, Any]]] | None:
+    def payment_methods(self, company_id: str,
+                        customer_id: str) -> tuple[int, list[dict[str, Any]]] | None:
         """(customer version, active cards primary first, then newest); None if unknown."""
         customer = self.store.read(
             "SELECT a.version FROM office_customers c JOIN office_aggregates a "

@@ -39,7 +39,8 @@ class LocalStore:
                 raise
             self._conn.execute("COMMIT")
 
-    def read(self, sql: str, params: Mapping[str, Any] | tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    def read(self, sql: str,
+             params: Mapping[str, Any] | tuple[Any, ...] = ()) -> list[dict[str, Any]]:
         with self._lock:
             return [dict(row) for row in self._conn.execute(sql, params).fetchall()]
 

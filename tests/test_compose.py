@@ -39,7 +39,8 @@ def test_every_cardledger_command_parses_with_the_real_command_line(
         try:
             parser.parse_args(service["command"])
         except SystemExit:
-            pytest.fail(f"service {name}: `cardledger {' '.join(service['command'])}` does not parse")
+            command = " ".join(service["command"])
+            pytest.fail(f"service {name}: `cardledger {command}` does not parse")
 
 
 def test_every_cardledger_variable_is_a_setting(services: dict[str, dict[str, Any]]) -> None:

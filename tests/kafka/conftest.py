@@ -13,7 +13,6 @@ import os
 import signal
 import socket
 import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from importlib.resources import files

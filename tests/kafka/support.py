@@ -12,7 +12,7 @@ from kafka import KafkaConsumer, TopicPartition
 from cardledger.demo import COMPANY, run_demo
 from cardledger.wiring import Runtime
 from consumers.base import OfficeConsumer
-from consumers.envelope import Envelope
+from consumers.envelope import Envelope, event_id
 from consumers.office_read_model import OfficeReadModel
 from consumers.relay import Relay, kafka_producer
 from projections.views import CardView, HistoryEntry
@@ -74,8 +74,6 @@ def read_topic(bootstrap: str, topic: str, count: int, timeout: float = 20.0) ->
 
 def all_event_ids(runtime: Runtime) -> list[str]:
     """Every stored event's envelope id, in store order."""
-    from consumers.envelope import event_id  # noqa: PLC0415
-
     head = runtime.ledger.recorder.max_notification_id() or 0
     notifications = runtime.ledger.recorder.select_notifications(start=0, limit=head + 1)
     return [event_id(n.originator_id, n.originator_version) for n in notifications]

@@ -11,7 +11,7 @@ import pytest
 from kafka import KafkaProducer
 
 from cardledger.wiring import Runtime
-from consumers.envelope import Envelope
+from consumers.envelope import Envelope, envelope_of
 from consumers.office_read_model import OfficeReadModel
 from tests.kafka.support import (
     all_event_ids,
@@ -123,8 +123,6 @@ def read_first_card_added(runtime: Runtime, bootstrap: str, topic: str) -> bytes
 def test_an_event_that_overtakes_a_missing_predecessor_is_applied_after_the_gap_fills(
         runtime: Runtime, tmp_path: Path) -> None:
     # given a customer's events as envelopes, the way the relay publishes them
-    from consumers.envelope import envelope_of  # noqa: PLC0415
-
     (customer,) = seed_story(runtime, 1)
     head = runtime.ledger.recorder.max_notification_id() or 0
     envelopes = [envelope_of(runtime.ledger.mapper.to_domain_event(n), n.topic, n.id)

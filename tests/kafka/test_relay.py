@@ -15,7 +15,7 @@ from cardledger.processors.sandbox import SandboxProcessor
 from cardledger.wiring import Runtime
 from consumers.envelope import Envelope
 from consumers.office_read_model import OfficeReadModel
-from consumers.relay import relay_lag
+from consumers.relay import ensure_topics, relay_lag
 from domain.provenance import Provenance
 from tests.kafka.conftest import Broker
 from tests.kafka.support import (
@@ -141,8 +141,6 @@ def test_a_relay_that_crashes_after_the_ack_resends_and_consumers_apply_each_eve
 @pytest.mark.postgres
 def test_commands_succeed_while_the_broker_is_down_and_the_relay_catches_up_after(
         pg_runtime: Runtime, own_broker: Broker, tmp_path: Path) -> None:
-    from consumers.relay import ensure_topics  # noqa: PLC0415
-
     topic = "cardledger.outage"
     ensure_topics(own_broker.bootstrap, {topic: 3, topic + ".dead-letter": 1})
     ledger = pg_runtime.ledger
