@@ -6,6 +6,9 @@ Imported into the conftest of each test package that needs them.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import socket
 import subprocess
 import sys
@@ -64,9 +67,9 @@ def localstripe_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def stripe_settings(api_base: str, data_dir: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {"processor_timeout": 5.0, **overrides}
     return Settings(_env_file=None, data_dir=data_dir, processor="stripe",  # type: ignore[arg-type]
-                    stripe_api_key=API_KEY, stripe_api_base=api_base, processor_timeout=5.0,
-                    **overrides)
+                    stripe_api_key=API_KEY, stripe_api_base=api_base, **values)
 
 
 @pytest.fixture(scope="session")
@@ -143,3 +146,24 @@ def slow_stripe() -> Iterator[SlowServer]:
     server = SlowServer(delay=3.0)
     yield server
     server.close()
+
+
+def stripe_signature(payload: bytes, secret: str, at: int | None = None) -> str:
+    """The Stripe-Signature header Stripe sends with a webhook (scheme v1:
+    HMAC-SHA256 of "<timestamp>.<body>" with the endpoint's secret)."""
+    at = int(time.time()) if at is None else at
+    digest = hmac.new(secret.encode(), f"{at}.".encode() + payload, hashlib.sha256).hexdigest()
+    return f"t={at},v1={digest}"
+
+
+def card_event(event_id: str, customer_ref: str, token: str, *, exp: tuple[int, int],
+               last4: str = "4242", kind: str = "payment_method.automatically_updated") -> bytes:
+    """A webhook body like Stripe's for a card the account updater changed."""
+    return json.dumps({
+        "id": event_id, "object": "event", "type": kind, "created": int(time.time()),
+        "api_version": "2025-01-27", "livemode": False,
+        "data": {"object": {
+            "id": token, "object": "payment_method", "type": "card", "customer": customer_ref,
+            "card": {"brand": "visa", "last4": last4, "exp_month": exp[0], "exp_year": exp[1]},
+        }},
+    }).encode()

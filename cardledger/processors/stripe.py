@@ -49,16 +49,16 @@ class StripeProcessor:
     # --- cards --------------------------------------------------------------------------
 
     def retrieve(self, token: str) -> CardDetails:
-        pm = _call(self.api.payment_methods.retrieve, token)
+        pm = _data(_call(self.api.payment_methods.retrieve, token))
         card = pm.get("card")
         if pm.get("type") != "card" or not card:
             raise UnknownToken("The payment method is not a card")
         return CardDetails(
-            brand=card.brand, last4=card.last4, exp_month=int(card.exp_month),
-            exp_year=int(card.exp_year), fingerprint=card.fingerprint,
+            brand=card["brand"], last4=card["last4"], exp_month=int(card["exp_month"]),
+            exp_year=int(card["exp_year"]), fingerprint=card["fingerprint"],
             funding=card.get("funding") or "unknown", country=card.get("country") or "",
             cardholder_name=(pm.get("billing_details") or {}).get("name"),
-            payment_method_id=pm.id,
+            payment_method_id=pm["id"],
         )
 
     def create_customer(self, company_id: str, customer_id: str) -> str:
@@ -67,7 +67,7 @@ class StripeProcessor:
 
     def customer_owner(self, customer_ref: str) -> tuple[str, str] | None:
         try:
-            customer = _call(self.api.customers.retrieve, customer_ref)
+            customer = _data(_call(self.api.customers.retrieve, customer_ref))
         except UnknownToken:
             return None
         metadata = customer.get("metadata") or {}
@@ -93,17 +93,17 @@ class StripeProcessor:
         if customer_ref:
             params["customer"] = customer_ref
         try:
-            intent = _call(self.api.payment_intents.create, params=params,
-                           options={"idempotency_key": idempotency_key})
+            intent = _data(_call(self.api.payment_intents.create, params=params,
+                                 options={"idempotency_key": idempotency_key}))
         except _Declined as declined:
             return ChargeResult(False, declined.payment_intent, declined.decline_code)
-        if intent.status in ("succeeded", "processing", "requires_capture"):
-            return ChargeResult(True, intent.id)
-        if intent.status == "requires_action":  # off session, nobody can do 3-D Secure
-            return ChargeResult(False, intent.id, "authentication_required")
+        if intent["status"] in ("succeeded", "processing", "requires_capture"):
+            return ChargeResult(True, intent["id"])
+        if intent["status"] == "requires_action":  # off session, nobody can do 3-D Secure
+            return ChargeResult(False, intent["id"], "authentication_required")
         error = intent.get("last_payment_error") or {}
-        return ChargeResult(False, intent.id, decline_code(error.get("decline_code") or
-                                                           error.get("code")))
+        return ChargeResult(False, intent["id"], decline_code(error.get("decline_code") or
+                                                              error.get("code")))
 
     def find_charge(self, attempt_id: str, customer_ref: str | None) -> ChargeResult | None:
         """Lists the customer's charges (consistent, unlike Stripe's search
@@ -113,15 +113,15 @@ class StripeProcessor:
             return None
         charges = _call(self.api.charges.list, params={
             "customer": customer_ref, "limit": 100, "expand": ["data.payment_intent"]})
-        for charge in _call(lambda: list(charges.auto_paging_iter())):
-            intent = charge.get("payment_intent")
-            if not intent or (intent.get("metadata") or {}).get(PAYMENT_ID_KEY) != attempt_id:
+        for charge in _call(lambda: [_data(c) for c in charges.auto_paging_iter()]):
+            intent = charge.get("payment_intent") or {}
+            if (intent.get("metadata") or {}).get(PAYMENT_ID_KEY) != attempt_id:
                 continue
-            if charge.status == "failed":
+            if charge["status"] == "failed":
                 outcome = charge.get("outcome") or {}
-                return ChargeResult(False, intent.id, decline_code(
+                return ChargeResult(False, intent["id"], decline_code(
                     outcome.get("reason") or charge.get("failure_code")))
-            return ChargeResult(True, intent.id)  # succeeded, or pending and on its way
+            return ChargeResult(True, intent["id"])  # succeeded, or pending and on its way
         return None
 
 
@@ -133,10 +133,15 @@ def decline_code(stripe_code: str | None) -> str:
 class _Declined(CardDeclined):
     def __init__(self, error: stripe.CardError) -> None:
         super().__init__(error.user_message or "The card was declined")
-        body = error.error or {}
+        body = _data(error.error) if error.error else {}
         intent = body.get("payment_intent")  # Stripe sends it; localstripe does not
         self.payment_intent: str | None = intent.get("id") if intent else None
         self.decline_code = decline_code(body.get("decline_code") or error.code)
+
+
+def _data(obj: Any) -> dict[str, Any]:
+    # The SDK's objects are not dicts: optional fields read more plainly from one.
+    return dict(obj.to_dict())
 
 
 def _call(method: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -46,13 +46,14 @@ def read_card_update(payload: bytes, signature: str | None, secret: str,
         raise BadSignature("The Stripe-Signature header does not match the body") from None
     except ValueError:
         raise BadSignature("The webhook body is not a Stripe event") from None
-    reason = CARD_EVENTS.get(event.get("type", ""))
-    method = (event.get("data") or {}).get("object") or {}
+    data = event.to_dict()
+    reason = CARD_EVENTS.get(data.get("type", ""))
+    method = (data.get("data") or {}).get("object") or {}
     card = method.get("card") or {}
     if reason is None or not method.get("customer") or not card:
         return None
     return CardUpdate(
-        event_id=event.id, customer_ref=method["customer"], token=method["id"],
+        event_id=data["id"], customer_ref=method["customer"], token=method["id"],
         last4=str(card.get("last4", "")), exp_month=card.get("exp_month"),
         exp_year=card.get("exp_year"), reason=reason,
     )

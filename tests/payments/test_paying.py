@@ -20,10 +20,16 @@ from domain.errors import (
     OnlinePaymentsDisabled,
     PaymentInProgress,
 )
-from domain.processor import DECLINE_CODES, ChargeResult
+from domain.processor import DECLINE_CODES
 from domain.provenance import Provenance
 from projections.verify import verify
 from tests.conftest import Clock
+from tests.payments.faults import (
+    CountingCharges,
+    CrashAfterCharge,
+    CrashBeforeCharge,
+    SimulatedCrash,
+)
 
 ME = Provenance("customer:1001", "portal")
 ADMIN = Provenance("user:admin", "admin")
@@ -34,41 +40,6 @@ DECLINING = {
     "authentication_required": "pm_card_authenticationRequired",
     "processing_error": "pm_card_chargeDeclinedProcessingError",
 }
-
-
-class SimulatedCrash(Exception):
-    """The process died here."""
-
-
-class CountingCharges:
-    """The sandbox, counting the charges asked of it (the sandbox honours
-    idempotency keys like Stripe, so its own record would hide a second ask)."""
-
-    def __init__(self, inner: SandboxProcessor) -> None:
-        self.inner = inner
-        self.asked = 0
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
-
-    def charge(self, *args: Any, **kwargs: Any) -> ChargeResult:
-        self.asked += 1
-        return self.inner.charge(*args, **kwargs)
-
-
-class CrashAfterCharge(CountingCharges):
-    """The processor charges for real, then the process dies before the outcome is appended."""
-
-    def charge(self, *args: Any, **kwargs: Any) -> ChargeResult:
-        self.inner.charge(*args, **kwargs)
-        raise SimulatedCrash
-
-
-class CrashBeforeCharge(CountingCharges):
-    """The process dies after PaymentStarted was appended, before the processor was called."""
-
-    def charge(self, *args: Any, **kwargs: Any) -> ChargeResult:
-        raise SimulatedCrash
 
 
 @pytest.fixture

@@ -1,0 +1,42 @@
+"""Processors that fail where a crash would hurt most, around a real one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.processor import ChargeResult, Processor
+
+
+class SimulatedCrash(Exception):
+    """The process died here."""
+
+
+class CountingCharges:
+    """A processor, counting the charges asked of it (the sandbox honours
+    idempotency keys like Stripe, so its own record would hide a second ask)."""
+
+    def __init__(self, inner: Processor) -> None:
+        self.inner = inner
+        self.asked = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def charge(self, *args: Any, **kwargs: Any) -> ChargeResult:
+        self.asked += 1
+        return self.inner.charge(*args, **kwargs)
+
+
+class CrashAfterCharge(CountingCharges):
+    """The processor charges for real, then the process dies before the outcome is appended."""
+
+    def charge(self, *args: Any, **kwargs: Any) -> ChargeResult:
+        self.inner.charge(*args, **kwargs)
+        raise SimulatedCrash
+
+
+class CrashBeforeCharge(CountingCharges):
+    """The process dies after PaymentStarted was appended, before the processor was called."""
+
+    def charge(self, *args: Any, **kwargs: Any) -> ChargeResult:
+        raise SimulatedCrash
