@@ -115,3 +115,8 @@ class PaymentInProgress(DomainError):
     def __init__(self, detail: str = "", retry_after: int = 5) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class IdempotencyKeyRequired(InvalidCommand):
+    code = "idempotency-key-required"
+    title = "This command needs an Idempotency-Key, so a retry never repeats it"

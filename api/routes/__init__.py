@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from api.routes import customers, events, health, history, payment_methods, settings
+from api.routes import (
+    customers,
+    events,
+    health,
+    history,
+    payment_methods,
+    payments,
+    settings,
+    webhooks,
+)
 
 ROUTERS = (
     health.router,
@@ -11,4 +20,6 @@ ROUTERS = (
     payment_methods.router,
     history.router,
     events.router,
+    payments.router,
+    webhooks.router,
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.errors import ProcessorUnavailable
 from domain.processor import ChargeResult, Processor
 
 
@@ -40,3 +41,10 @@ class CrashBeforeCharge(CountingCharges):
 
     def charge(self, *args: Any, **kwargs: Any) -> ChargeResult:
         raise SimulatedCrash
+
+
+class TimesOutAtCharge(CountingCharges):
+    """The charge request times out before it reaches the processor."""
+
+    def charge(self, *args: Any, **kwargs: Any) -> ChargeResult:
+        raise ProcessorUnavailable("Stripe did not answer: APIConnectionError")
