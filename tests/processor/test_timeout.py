@@ -14,6 +14,7 @@ from cardledger.processors.stripe import StripeProcessor
 from cardledger.wiring import Runtime, open_runtime
 from domain.errors import CustomerNotFound, ProcessorUnavailable
 from domain.provenance import Provenance
+from tests.api.conftest import api_for, base_settings, serving
 from tests.conftest import Clock
 from tests.stripe_server import SlowServer, card_token, charges_of, stripe_settings
 
@@ -78,3 +79,17 @@ def test_a_payment_that_timed_out_is_charged_once_by_a_retry_after_its_window(
     ref = runtime.ledger.get_customer("acme", "1001").processor_customer_id or ""
     assert outcome.payment.status == "succeeded"  # type: ignore[attr-defined]
     assert len(charges_of(stripe_api, ref)) == 1
+
+
+def test_the_api_answers_503_with_retry_after_and_records_nothing_while_stripe_times_out(
+        late: StripeProcessor, tmp_path: Path) -> None:
+    with serving(base_settings(tmp_path), processor=late) as live:
+        api = api_for(live)
+        api.given_online_payments()
+        answer = api.add_card("cu1", "pm_card_visa")
+        listed = api.cards("cu1")
+        api.close()
+    assert (answer.status_code, answer.json()["code"]) == (503, "processor-unavailable")
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert int(answer.headers["Retry-After"]) > 0
+    assert listed.status_code == 404
