@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -38,6 +40,16 @@ _REQUIRED = ("envelope_version", "event_id", "type", "topic", "schema_version", 
 
 class BadEnvelope(ValueError):
     """The bytes are not an envelope this code understands."""
+
+
+def _plain(value: Any) -> str:
+    """Event fields are primitives today; should one ever hold an instant, a
+    uuid or a decimal, it goes out as text instead of stopping the relay."""
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="microseconds")
+    if isinstance(value, UUID | Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} has no JSON form in the envelope")
 
 
 def event_id(aggregate_id: UUID | str, aggregate_version: int) -> str:
@@ -72,7 +84,8 @@ class Envelope:
         return [("type", self.type.encode()), ("position", str(self.position).encode())]
 
     def to_bytes(self) -> bytes:
-        return json.dumps(asdict(self), separators=(",", ":"), sort_keys=True).encode()
+        return json.dumps(asdict(self), separators=(",", ":"), sort_keys=True,
+                          default=_plain).encode()
 
     @classmethod
     def from_bytes(cls, raw: bytes | None) -> Envelope:

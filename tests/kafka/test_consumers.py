@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 from kafka import KafkaProducer
 
+from cardledger.demo import COMPANY
 from cardledger.wiring import Runtime
 from consumers.envelope import Envelope, envelope_of
 from consumers.office_read_model import OfficeReadModel
+from domain.provenance import Provenance
 from tests.kafka.support import (
     all_event_ids,
     consume_until,
@@ -44,8 +46,32 @@ def test_the_office_read_model_built_from_kafka_equals_cardledgers_views(
     # then every event was applied once and the office sees what cardledger's views show
     assert (consumer.stats.handled, consumer.stats.duplicates) == (len(stored), 0)
     assert office_differences(runtime, model, customers) == []
-    version, cards = model.payment_methods("acme-plumbing", customers[0]) or (0, [])
+    version, cards = model.payment_methods(COMPANY, customers[0]) or (0, [])
     assert [(c["brand"], bool(c["is_primary"])) for c in cards] == [("mastercard", True)]
+
+
+def test_invoice_payments_show_in_the_office_history_as_in_cardledgers(
+        runtime: Runtime, kafka_bootstrap: str, topic: str, tmp_path: Path) -> None:
+    # given a customer who paid one invoice and whose second card was declined on another
+    (customer,) = seed_story(runtime, 1)
+    me = Provenance(f"customer:{customer}", "portal")
+    runtime.ledger.pay_invoice(COMPANY, customer, invoice_id="inv-1", amount=12_500,
+                               currency="usd", by=me, idempotency_key="pay-inv-1")
+    declined = runtime.ledger.add_card(COMPANY, customer, "pm_card_chargeDeclined", by=me)
+    runtime.ledger.pay_invoice(COMPANY, customer, invoice_id="inv-2", amount=900,
+                               currency="usd", card_id=declined.card_id, by=me,
+                               idempotency_key="pay-inv-2")
+    stored = all_event_ids(runtime)
+    make_relay(runtime, kafka_bootstrap, topic).catch_up()
+    # when the office consumer reads the topic
+    model = OfficeReadModel(tmp_path / "office.sqlite3")
+    consumer = office_consumer(kafka_bootstrap, topic, model)
+    consume_until(consumer, lambda: model.processed() == len(stored))
+    consumer.close()
+    # then its history, payments included, is cardledger's
+    assert office_differences(runtime, model, [customer]) == []
+    actions = [row["action"] for row in model.history(COMPANY, customer)]
+    assert actions[:2] == ["payment_failed", "added"] and "payment_succeeded" in actions
 
 
 def test_a_consumer_that_crashes_before_committing_gets_the_events_again_and_applies_them_once(
