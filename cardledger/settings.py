@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     postgres_max_overflow: int = 10
     # Seconds a writer waits for the event table's lock before failing.
     postgres_lock_timeout: int = 5
+    # Seconds to wait for a pooled connection (or a new one) before giving up:
+    # when the database is down, callers get a 503 after this, not a hang.
+    postgres_connect_timeout: int = Field(5, ge=1)
 
     max_cards_per_customer: int = Field(10, ge=1, le=100)
     # inprocess: a thread in every process keeps the views current (embedded
@@ -97,6 +100,7 @@ class Settings(BaseSettings):
             "POSTGRES_POOL_SIZE": str(self.postgres_pool_size),
             "POSTGRES_MAX_OVERFLOW": str(self.postgres_max_overflow),
             "POSTGRES_LOCK_TIMEOUT": str(self.postgres_lock_timeout),
+            "POSTGRES_CONNECT_TIMEOUT": str(self.postgres_connect_timeout),
             "POSTGRES_PRE_PING": "y",
         }
 

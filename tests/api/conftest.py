@@ -49,8 +49,8 @@ def base_settings(data_dir: Path, database: str | None = None, **overrides: obje
     store = {"store": "postgres", "postgres_host": PG_HOST, "postgres_port": PG_PORT,
              "postgres_user": PG_USER, "postgres_dbname": database,
              "postgres_pool_size": 4, "postgres_max_overflow": 16} if database else {}
-    return Settings(_env_file=None, data_dir=data_dir, api_rate_limit_per_second=0.0,
-                    **store, **overrides)  # type: ignore[arg-type]
+    fields = {**store, "api_rate_limit_per_second": 0.0, **overrides}
+    return Settings(_env_file=None, data_dir=data_dir, **fields)  # type: ignore[arg-type]
 
 
 @contextmanager
