@@ -15,10 +15,10 @@ Keys = dict[str, tuple[str, str]]  # key name -> (key, "company:role")
 
 
 def new_keys(company: str, other_company: str) -> Keys:
-    """Every role for the test's company, office and admin keys of another
-    company, and all-companies ("*") keys; random, never written anywhere."""
+    """Every role for the test's company, for another company, and for all
+    companies ("*"); random, never written anywhere."""
     grants = {role: f"{company}:{role}" for role in ROLES}
-    grants |= {f"other_{role}": f"{other_company}:{role}" for role in ("office", "admin")}
+    grants |= {f"other_{role}": f"{other_company}:{role}" for role in ROLES}
     grants |= {f"any_{role}": f"*:{role}" for role in ROLES}
     return {name: (secrets.token_urlsafe(24), grant) for name, grant in grants.items()}
 

@@ -28,7 +28,7 @@ from cardledger.processors.sandbox import SandboxProcessor
 from cardledger.settings import Settings
 from cardledger.wiring import Runtime, open_runtime
 from domain.processor import Processor
-from tests.api.client import Api, Keys, keys_setting, new_keys
+from tests.api.client import Api, keys_setting, new_keys
 from tests.api.live_server import LiveServer
 from tests.conftest import PG_HOST, PG_PORT, PG_USER, _admin_connection
 
@@ -76,10 +76,14 @@ def serving(settings: Settings, processor: Processor | None = None,
             yield Live(server.url, app, runtime)
 
 
-def api_for(live: Live, keys: Keys | None = None) -> Api:
-    """An Api on fresh companies, whose keys the server now accepts."""
-    company, other = fresh_id("co"), fresh_id("other")
-    keys = keys or new_keys(company, other)
+def api_for(live: Live, like: Api | None = None) -> Api:
+    """An Api on fresh companies (or on ``like``'s, with its keys), whose keys
+    the server now accepts."""
+    if like is not None:
+        keys, company, other = like.keys, like.company, like.other_company
+    else:
+        company, other = fresh_id("co"), fresh_id("other")
+        keys = new_keys(company, other)
     live.app.state.keys = KeyRing.parse(keys_setting(keys))
     return Api(live.url, keys, company, other)
 
