@@ -159,9 +159,10 @@ class Customer(Aggregate):
             )
             customer.remember(self, self.card_id)
 
-    class PaymentSucceeded(Event):
-        TOPIC = "cardledger/Customer.PaymentSucceeded"
-        class_version = 1
+    class PaymentFinished(Event):
+        """The fields both outcomes of a payment carry (never stored itself)."""
+
+        TOPIC = "cardledger/Customer.PaymentFinished"
         payment_id: str
         invoice_id: str
         amount: int
@@ -169,6 +170,10 @@ class Customer(Aggregate):
         card_id: str
         processor_payment_id: str | None
         decline_code: str | None
+
+    class PaymentSucceeded(PaymentFinished):
+        TOPIC = "cardledger/Customer.PaymentSucceeded"
+        class_version = 1
 
         @property
         def summary(self) -> str:
@@ -177,16 +182,9 @@ class Customer(Aggregate):
         def apply(self, customer: Customer) -> None:
             customer.settle(self, "succeeded")
 
-    class PaymentFailed(Event):
+    class PaymentFailed(PaymentFinished):
         TOPIC = "cardledger/Customer.PaymentFailed"
         class_version = 1
-        payment_id: str
-        invoice_id: str
-        amount: int
-        currency: str
-        card_id: str
-        processor_payment_id: str | None
-        decline_code: str | None
 
         @property
         def summary(self) -> str:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eventsourcing.persistence import RecordConflictError
 
@@ -50,6 +50,11 @@ class InvoicePayments:
 
     processor: Processor
     clock: Callable[[], datetime]
+    if TYPE_CHECKING:  # provided by CardLedger and the library's Application
+        def save(self, *aggregates: Any) -> Any: ...
+        def get_customer(self, company_id: str, customer_id: str) -> Customer: ...
+        def online_payments_enabled(self, company_id: str) -> bool: ...
+        def _customer_or_none(self, company_id: str, customer_id: str) -> Customer | None: ...
     # Longer than one processor call can take (its timeout, no SDK retries),
     # so a retry inside the window cannot overtake a charge still in flight.
     payment_in_flight = timedelta(seconds=60)
@@ -77,7 +82,7 @@ class InvoicePayments:
         payment_id = payment_id_for(company_id, customer_id, key)
 
         for attempt in range(service.MAX_ATTEMPTS):
-            customer = self._customer_or_none(company_id, customer_id)  # type: ignore[attr-defined]
+            customer = self._customer_or_none(company_id, customer_id)
             if customer is None:
                 raise CustomerNotFound(f"No customer {customer_id} in company {company_id}")
             if customer.recall(key, digest) is not None:  # raises for a different request
@@ -86,11 +91,11 @@ class InvoicePayments:
             payment = customer.start_payment(
                 payment_id, invoice_id=invoice_id, amount=amount, currency=currency,
                 card_id=card_id,
-                online_payments=self.online_payments_enabled(company_id),  # type: ignore[attr-defined]
+                online_payments=self.online_payments_enabled(company_id),
                 today=now.date(), in_flight_until=now + self.payment_in_flight,
                 by=by, idempotency_key=key, request_hash=digest)
             try:
-                self.save(customer)  # type: ignore[attr-defined]
+                self.save(customer)
             except RecordConflictError:
                 service._backoff(attempt)  # noqa: SLF001
                 continue
@@ -100,7 +105,7 @@ class InvoicePayments:
 
     def payments(self, company_id: str, customer_id: str) -> list[Payment]:
         """The customer's payments, newest first, from the events."""
-        customer: Customer = self.get_customer(company_id, customer_id)  # type: ignore[attr-defined]
+        customer = self.get_customer(company_id, customer_id)
         return list(reversed(customer.payments.values()))
 
     # --- internals ---------------------------------------------------------------
@@ -134,12 +139,12 @@ class InvoicePayments:
         service = _service()
         for attempt in range(service.MAX_ATTEMPTS):
             if attempt:
-                customer = self.get_customer(customer.company_id, customer.customer_id)  # type: ignore[attr-defined]
+                customer = self.get_customer(customer.company_id, customer.customer_id)
             finished = customer.finish_payment(payment.payment_id, result, by=by,
                                                idempotency_key=request[0],
                                                request_hash=request[1])
             try:
-                recordings = self.save(customer)  # type: ignore[attr-defined]
+                recordings = self.save(customer)
             except RecordConflictError:
                 service._backoff(attempt)  # noqa: SLF001
                 continue

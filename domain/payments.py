@@ -76,7 +76,8 @@ def check_payment_request(invoice_id: str, amount: int, currency: str,
     if not isinstance(currency, str) or not CURRENCY.match(currency):
         raise InvalidCommand("currency must be an ISO 4217 code in lower case, e.g. usd")
     if not idempotency_key or not isinstance(idempotency_key, str):
-        raise IdempotencyKeyRequired("A payment needs an Idempotency-Key, so a retry never pays twice")
+        raise IdempotencyKeyRequired(
+            "A payment needs an Idempotency-Key, so a retry never pays twice")
     if len(idempotency_key) > MAX_KEY_LENGTH or not idempotency_key.isprintable():
         raise InvalidCommand(f"the Idempotency-Key must be 1-{MAX_KEY_LENGTH} printable characters")
     return idempotency_key

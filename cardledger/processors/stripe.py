@@ -38,7 +38,8 @@ class StripeProcessor:
     def from_settings(cls, settings: Settings) -> StripeProcessor:
         key = settings.stripe_api_key.get_secret_value()
         if not key:
-            raise ValueError("CARDLEDGER_STRIPE_API_KEY must be set when CARDLEDGER_PROCESSOR=stripe")
+            raise ValueError(
+                "CARDLEDGER_STRIPE_API_KEY must be set when CARDLEDGER_PROCESSOR=stripe")
         return cls(stripe.StripeClient(
             key,
             base_addresses={"api": settings.stripe_api_base},
@@ -154,7 +155,8 @@ def _call(method: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     except (stripe.AuthenticationError, stripe.PermissionError) as e:
         # Our configuration, not the caller's request: retryable once fixed.
         log.error("Stripe refused cardledger's credentials: %s", e.user_message)
-        raise ProcessorUnavailable("The payment processor refused cardledger's credentials") from None
+        raise ProcessorUnavailable(
+            "The payment processor refused cardledger's credentials") from None
     except stripe.InvalidRequestError as e:
         if (e.http_status or 0) >= 500:
             raise ProcessorUnavailable("Stripe failed") from None

@@ -10,7 +10,7 @@ import pytest
 
 from cardledger.processors.sandbox import SandboxProcessor
 from tests.api.client import Api
-from tests.api.conftest import Live, api_for, base_settings, fresh_id, serving
+from tests.api.conftest import Live, base_settings, fresh_id, serving
 from tests.payments.faults import TimesOutAtCharge
 
 INVOICE = {"invoice_id": "INV-1042", "amount": 125_00, "currency": "usd"}
@@ -20,14 +20,6 @@ INVOICE = {"invoice_id": "INV-1042", "amount": 125_00, "currency": "usd"}
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     with serving(base_settings(tmp_path_factory.mktemp("payments"))) as live:
         yield live
-
-
-@pytest.fixture
-def api(live: Live) -> Iterator[Api]:
-    client = api_for(live)
-    client.given_online_payments()
-    yield client
-    client.close()
 
 
 @pytest.fixture

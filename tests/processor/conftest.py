@@ -1,5 +1,7 @@
-"""localstripe for the whole session, and a Stripe address that answers too late."""
+"""localstripe for the whole session, a Stripe address that answers too late,
+and the HTTP client of the payment tests."""
 
+from tests.payments.conftest import api
 from tests.stripe_server import localstripe_url, slow_stripe, stripe_api, stripe_processor
 
-__all__ = ["localstripe_url", "slow_stripe", "stripe_api", "stripe_processor"]
+__all__ = ["api", "localstripe_url", "slow_stripe", "stripe_api", "stripe_processor"]

@@ -40,7 +40,8 @@ def kinds(runtime: Runtime, since: int = 0) -> list[str]:
 def test_the_first_card_links_a_processor_customer_and_is_attached_to_it(
         runtime: Runtime, sandbox: SandboxProcessor) -> None:
     runtime.ledger.add_card("acme", "1001", "pm_card_visa", by=ME)
-    assert kinds(runtime) == ["Registered", "CardAdded", "PrimaryChanged", "ProcessorCustomerLinked"]
+    assert kinds(runtime) == [
+        "Registered", "CardAdded", "PrimaryChanged", "ProcessorCustomerLinked"]
     assert events(runtime)[-1].processor_customer_id == REF
     assert sandbox.attached == {"pm_card_visa": REF}
 

@@ -14,7 +14,14 @@ import stripe
 
 from cardledger.processors.stripe import PAYMENT_ID_KEY, StripeProcessor
 from cardledger.wiring import Runtime, open_runtime
-from domain.errors import CardAlreadySaved, CardDeclined, CardExpired, CustomerNotFound, UnknownToken
+from domain.errors import (
+    CardAlreadySaved,
+    CardDeclined,
+    CardExpired,
+    CustomerNotFound,
+    UnknownToken,
+)
+from domain.paying import PaymentOutcome
 from domain.provenance import Provenance
 from tests.conftest import Clock
 from tests.payments.faults import CrashAfterCharge, SimulatedCrash
@@ -53,7 +60,7 @@ def stripe_customer(runtime: Runtime) -> str:
     return ref
 
 
-def pay(runtime: Runtime, key: str, card_id: str | None = None) -> object:
+def pay(runtime: Runtime, key: str, card_id: str | None = None) -> PaymentOutcome:
     return runtime.ledger.pay_invoice("acme", "1001", invoice_id="INV-7", amount=12_50,
                                       currency="usd", card_id=card_id, by=ME,
                                       idempotency_key=key)
@@ -136,11 +143,11 @@ def test_an_invoice_is_charged_off_session_to_the_primary_card(
     add(runtime, card_token(stripe_api, MASTERCARD))
     outcome = pay(runtime, "key-1")
     [charge] = charges_of(stripe_api, stripe_customer(runtime))
-    assert outcome.payment.status == "succeeded"  # type: ignore[attr-defined]
+    assert outcome.payment.status == "succeeded"
     assert (charge.payment_method, charge.amount, charge.currency) == (primary, 12_50, "usd")
     intent = stripe_api.v1.payment_intents.retrieve(charge.payment_intent)
-    assert intent.id == outcome.payment.processor_payment_id  # type: ignore[attr-defined]
-    assert intent.metadata[PAYMENT_ID_KEY] == outcome.payment.payment_id  # type: ignore[attr-defined]
+    assert intent.id == outcome.payment.processor_payment_id
+    assert intent.metadata[PAYMENT_ID_KEY] == outcome.payment.payment_id
 
 
 def test_an_invoice_is_charged_to_the_chosen_card(
@@ -158,7 +165,7 @@ def test_an_invoice_is_charged_to_the_chosen_card(
 def test_a_declined_charge_is_recorded_with_its_stable_code(
         runtime: Runtime, stripe_api: stripe.StripeClient, number: str, code: str) -> None:
     outcome = pay(runtime, "key-1", add(runtime, card_token(stripe_api, number)))
-    assert (outcome.payment.status, outcome.payment.decline_code) == ("failed", code)  # type: ignore[attr-defined]
+    assert (outcome.payment.status, outcome.payment.decline_code) == ("failed", code)
 
 
 def test_a_retried_payment_charges_once_although_localstripe_ignores_idempotency_keys(
@@ -179,8 +186,8 @@ def test_a_crash_between_the_charge_and_the_append_never_charges_twice(
     runtime.ledger.processor = real  # the process restarts; the client retries
     outcome = pay(runtime, "key-1")
     [charge] = charges_of(stripe_api, stripe_customer(runtime))
-    assert outcome.payment.status == "succeeded"  # type: ignore[attr-defined]
-    assert outcome.payment.processor_payment_id == charge.payment_intent  # type: ignore[attr-defined]
+    assert outcome.payment.status == "succeeded"
+    assert outcome.payment.processor_payment_id == charge.payment_intent
 
 
 def test_a_crash_after_a_declined_charge_is_recovered_as_declined(
@@ -192,7 +199,8 @@ def test_a_crash_after_a_declined_charge_is_recovered_as_declined(
         pay(runtime, "key-1", card_id)
     runtime.ledger.processor = real
     outcome = pay(runtime, "key-1", card_id)
-    assert (outcome.payment.status, outcome.payment.decline_code) == ("failed", "generic_decline")  # type: ignore[attr-defined]
+    assert outcome.payment.status == "failed"
+    assert outcome.payment.decline_code == "generic_decline"
     assert len(charges_of(stripe_api, stripe_customer(runtime))) == 1
 
 

@@ -13,6 +13,7 @@ import stripe
 from cardledger.processors.stripe import StripeProcessor
 from cardledger.wiring import Runtime, open_runtime
 from domain.errors import CustomerNotFound, ProcessorUnavailable
+from domain.paying import PaymentOutcome
 from domain.provenance import Provenance
 from tests.api.conftest import api_for, base_settings, serving
 from tests.conftest import Clock
@@ -65,7 +66,7 @@ def test_a_payment_that_timed_out_is_charged_once_by_a_retry_after_its_window(
     real = runtime.ledger.processor
     runtime.ledger.processor = late
 
-    def pay() -> object:
+    def pay() -> PaymentOutcome:
         return runtime.ledger.pay_invoice("acme", "1001", invoice_id="INV-7", amount=500,
                                           currency="usd", by=ME, idempotency_key="key-1")
 
@@ -77,7 +78,7 @@ def test_a_payment_that_timed_out_is_charged_once_by_a_retry_after_its_window(
     clock.now += timedelta(seconds=61)
     outcome = pay()
     ref = runtime.ledger.get_customer("acme", "1001").processor_customer_id or ""
-    assert outcome.payment.status == "succeeded"  # type: ignore[attr-defined]
+    assert outcome.payment.status == "succeeded"
     assert len(charges_of(stripe_api, ref)) == 1
 
 

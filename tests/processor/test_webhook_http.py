@@ -26,14 +26,6 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
 
 
 @pytest.fixture
-def api(live: Live) -> Iterator[Api]:
-    client = api_for(live)
-    client.given_online_payments()
-    yield client
-    client.close()
-
-
-@pytest.fixture
 def customer(api: Api) -> str:
     """Given a customer who saved a Visa expiring 12/2034 (sandbox)."""
     customer = fresh_id("cu")

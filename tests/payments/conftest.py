@@ -1,0 +1,19 @@
+"""For HTTP tests: a client on a fresh company with online payments on, for
+the test module's own ``live`` server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.api.client import Api
+from tests.api.conftest import Live, api_for
+
+
+@pytest.fixture
+def api(live: Live) -> Iterator[Api]:
+    client = api_for(live)
+    client.given_online_payments()
+    yield client
+    client.close()
