@@ -69,7 +69,8 @@ class CardRef(BaseModel):
 class HistoryItem(BaseModel):
     at: datetime
     action: str = Field(description="added, set_primary, deleted, updated, "
-                                    "online_payments_enabled, online_payments_disabled")
+                                    "online_payments_enabled, online_payments_disabled, "
+                                    "payment_succeeded, payment_failed")
     payment_method: CardRef | None
     actor: str
     source: str
