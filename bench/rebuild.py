@@ -20,6 +20,7 @@ from bench.common import Deadline, Report, parser, ratio, store_settings, versio
 from bench.workload import company_events, history_batches, store_events
 from cardledger.processors.sandbox import SandboxProcessor
 from cardledger.wiring import Runtime, open_runtime
+from projections.verify import verify
 
 
 def main(argv: list[str] | None = None) -> Report:
@@ -29,6 +30,8 @@ def main(argv: list[str] | None = None) -> Report:
     p.add_argument("--page", type=int, default=500, help="notifications per page (the projector's batch)")
     p.add_argument("--phase-seconds", type=float, default=60.0,
                    help="time budget of each read/rebuild phase")
+    p.add_argument("--verify-up-to", type=int, default=200_000,
+                   help="after a complete rebuild of at most this many events, run verify")
     p.add_argument("--profile", action="store_true",
                    help="profile the rebuild (cProfile) and keep the top functions")
     args = p.parse_args(argv)
@@ -56,6 +59,12 @@ def main(argv: list[str] | None = None) -> Report:
                               if rebuilt["events_per_s"] else None)
         report.goal("rebuild events/s as a share of raw log read", share, 0.5,
                     higher_is_better=True)
+        if rebuilt["events"] >= total and total <= args.verify_up_to:
+            # A faster rebuild is worth nothing if the views differ from the events.
+            problems = verify(rt.ledger, rt.read_model)
+            report.figures["verify_differences"] = len(problems)
+            if problems:
+                report.note(f"verify found {len(problems)} differences, e.g. {problems[0]}")
     report.finish(args.out_dir)
     return report
 
