@@ -1,0 +1,125 @@
+"""`cardledger serve` as an operator runs it: dev keys when none are
+configured, a readable refusal of bad keys, several worker processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from api.auth import DEV_COMPANY, ROLES, KeyConfigError, KeyRing, read_keys_file
+from tests.api.test_outages import closed_port
+
+
+def clean_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CARDLEDGER_")}
+    return {**env, "CARDLEDGER_DATA_DIR": str(data_dir), **extra}
+
+
+@contextmanager
+def cardledger_serve(tmp_path: Path, *args: str, **env: str) -> Iterator[tuple[str, Path]]:
+    """Runs the real command; yields its URL and the file its stdout goes to."""
+    port = closed_port()
+    out = tmp_path / "serve.out"
+    with out.open("w") as sink:
+        process = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "cardledger.cli", "serve", "--port", str(port), *args],
+            cwd=tmp_path, env=clean_env(tmp_path / "data", **env), stdout=sink,
+            stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert process.poll() is None, out.read_text()
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, out.read_text()
+            time.sleep(0.1)
+        yield url, out
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def dev_keys(data_dir: Path) -> dict[str, str]:
+    lines = (data_dir / "dev-api-keys.txt").read_text().splitlines()
+    entries = [line.rpartition("=") for line in lines if not line.startswith("#")]
+    return {grant.partition(":")[2]: key for key, _, grant in entries}
+
+
+@pytest.mark.timeout(90)
+def test_serve_without_keys_makes_a_dev_keys_file_and_says_where(tmp_path: Path) -> None:
+    with cardledger_serve(tmp_path) as (url, out):
+        keys_file = tmp_path / "data" / "dev-api-keys.txt"
+        assert f"development keys are in {keys_file}" in out.read_text()
+        assert oct(keys_file.stat().st_mode & 0o777) == "0o600"
+        keys = dev_keys(tmp_path / "data")
+        assert sorted(keys) == sorted(ROLES)
+        response = httpx.get(f"{url}/v1/companies/{DEV_COMPANY}/settings/online-payments",
+                             headers={"Authorization": f"Bearer {keys['office']}"})
+        assert (response.status_code, response.json()) == (200, {"enabled": False})
+
+
+@pytest.mark.timeout(90)
+def test_serve_with_two_workers_serves_the_configured_keys(tmp_path: Path) -> None:
+    key = "k" * 20
+    with cardledger_serve(tmp_path, "--workers", "2",
+                          CARDLEDGER_API_KEYS=f"{key}=acme:admin") as (url, _):
+        headers = {"Authorization": f"Bearer {key}", "X-Actor": "user:admin"}
+        switched = httpx.put(f"{url}/v1/companies/acme/settings/online-payments",
+                             json={"enabled": True}, headers=headers)
+        assert switched.status_code == 200
+        for _ in range(6):  # whichever worker answers sees it
+            answer = httpx.get(f"{url}/v1/companies/acme/settings/online-payments",
+                               headers=headers)
+            assert answer.json() == {"enabled": True}
+        assert not (tmp_path / "data" / "dev-api-keys.txt").exists()
+
+
+def test_serve_refuses_a_bad_key_entry_in_one_line_without_the_key(tmp_path: Path) -> None:
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "cardledger.cli", "serve", "--port", str(closed_port())],
+        cwd=tmp_path, env=clean_env(tmp_path, CARDLEDGER_API_KEYS="short-secret=acme:admin"),
+        capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert result.stderr.startswith("cardledger: ")
+    assert "short-secret" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("entry", ["no-equals-sign-at-all", "k" * 20 + "=acme", "k" * 20 +
+                                   "=acme:superuser", "k" * 20 + "=bad company:office",
+                                   "short=acme:office"])
+def test_unusable_key_entries_are_refused(entry: str) -> None:
+    with pytest.raises(KeyConfigError):
+        KeyRing.parse(entry)
+
+
+def test_a_keys_file_takes_one_entry_a_line_with_comments(tmp_path: Path) -> None:
+    path = tmp_path / "keys.txt"
+    path.write_text("# the portal backend\n" + "p" * 20 + "=acme:portal\n\n" + "a" * 20 + "=*:auditor\n")
+    ring = KeyRing(read_keys_file(path))
+    assert (ring.authenticate("p" * 20).role, ring.authenticate("a" * 20).company) == (  # type: ignore[union-attr]
+        "portal", "*")
+    assert ring.authenticate("x" * 20) is None
+
+
+def test_the_key_ring_keeps_no_key_itself(tmp_path: Path) -> None:
+    key = "plaintext-key-" + "z" * 10
+    ring = KeyRing.parse(f"{key}=acme:office")
+    assert key not in repr(vars(ring))
+    assert key.encode() not in b"".join(digest for digest, _ in ring._entries)
