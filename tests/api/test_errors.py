@@ -7,6 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from api.guard import MAX_BODY_BYTES
 from api.problems import PROBLEM_JSON, TYPE_BASE
 from tests.api.client import Api
 
@@ -149,6 +150,13 @@ def test_a_command_without_x_actor_is_422(api: Api, customer: str) -> None:
                                   "/v1/companies/" + "x" * 65 + "/settings/online-payments"])
 def test_a_malformed_id_in_the_path_is_422(api: Api, path: str) -> None:
     assert_problem(api.request("GET", path, as_="any_office"), 422, "invalid-request")
+
+
+def test_a_body_over_the_limit_is_413(api: Api, customer: str) -> None:
+    response = api.request("POST", api.cards_path(customer), as_="portal",
+                           actor=f"customer:{customer}", content=b"x" * (MAX_BODY_BYTES + 1),
+                           headers={"Content-Type": "application/json"})
+    assert_problem(response, 413, "request-too-large")
 
 
 def test_a_malformed_as_of_is_422(api: Api, customer: str) -> None:

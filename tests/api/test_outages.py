@@ -44,9 +44,9 @@ def test_when_the_store_goes_away_commands_and_readiness_answer_503(tmp_path: Pa
         api.close()
 
 
-@pytest.mark.stripe
 def test_when_the_processor_does_not_answer_adding_a_card_is_503_and_records_nothing(
         tmp_path: Path) -> None:
+    # The real Stripe client, pointed at a port nothing listens on: a real outage.
     settings = base_settings(tmp_path, stripe_api_key=SecretStr("sk_test_unreachable"),
                              stripe_api_base=f"http://127.0.0.1:{closed_port()}")
     with serving(settings, processor=StripeProcessor.from_settings(settings)) as live:
