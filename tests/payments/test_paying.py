@@ -240,3 +240,15 @@ def test_payments_show_in_the_history_and_the_views_still_verify(
         ("payment_succeeded", "4242", "invoice INV-7: 1250 usd"),
     ]
     assert verify(runtime.ledger, runtime.read_model) == []
+
+
+def test_a_customer_loaded_from_a_snapshot_keeps_its_payments(
+        runtime: Runtime, cards: dict[str, str]) -> None:
+    paid = pay(runtime).payment
+    for _ in range(25):  # 50 more events: past the snapshot interval
+        runtime.ledger.set_primary("acme", "1001", cards["amex"], by=ME)
+        runtime.ledger.set_primary("acme", "1001", cards["visa"], by=ME)
+    customer = runtime.ledger.get_customer("acme", "1001")
+    assert runtime.ledger.snapshots is not None
+    assert list(runtime.ledger.snapshots.get(customer.id))
+    assert customer.payments == {paid.payment_id: paid}
