@@ -110,12 +110,13 @@ def test_unusable_key_entries_are_refused(entry: str) -> None:
 
 
 def test_a_keys_file_takes_one_entry_a_line_with_comments(tmp_path: Path) -> None:
+    portal, auditor = "p" * 20, "a" * 20
     path = tmp_path / "keys.txt"
-    path.write_text("# the portal backend\n" + "p" * 20 + "=acme:portal\n\n" + "a" * 20 + "=*:auditor\n")
+    path.write_text(f"# the portal backend\n{portal}=acme:portal\n\n{auditor}=*:auditor\n")
     ring = KeyRing(read_keys_file(path))
-    assert (ring.authenticate("p" * 20).role, ring.authenticate("a" * 20).company) == (  # type: ignore[union-attr]
-        "portal", "*")
-    assert ring.authenticate("x" * 20) is None
+    found = [ring.authenticate(key) for key in (portal, auditor, "x" * 20)]
+    assert [(p.company, p.role) if p else None for p in found] == [
+        ("acme", "portal"), ("*", "auditor"), None]
 
 
 def test_the_key_ring_keeps_no_key_itself(tmp_path: Path) -> None:
