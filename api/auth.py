@@ -183,7 +183,7 @@ ActorHeader = Annotated[str, Header(
 
 
 def provenance_of(principal: Principal, actor: str, customer: str | None) -> Provenance:
-    kind, _, who = actor.partition(":")
+    kind = actor.partition(":")[0]
     if principal.role == "portal":
         if customer is None or actor != f"customer:{customer}":
             raise Problem(403, "wrong-actor", "A portal key acts only as the path's customer",
