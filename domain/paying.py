@@ -123,6 +123,8 @@ class InvoicePayments:
                 raise PaymentInProgress(
                     "The first request for this payment may still be charging; retry later",
                     retry_after=max(1, int(wait.total_seconds()) + 1))
+            # Nothing was charged yet; a card deleted since is not charged now.
+            customer.active_card(payment.card_id)
             found = self._charge(customer, payment)
         return self._finish(customer, payment, found, by, request, replayed=True)
 

@@ -12,6 +12,7 @@ import pytest
 from cardledger.processors.sandbox import SandboxProcessor
 from cardledger.wiring import Runtime
 from domain.errors import (
+    CardAlreadyDeleted,
     CustomerNotFound,
     IdempotencyKeyReused,
     InvalidCommand,
@@ -252,3 +253,16 @@ def test_a_customer_loaded_from_a_snapshot_keeps_its_payments(
     assert runtime.ledger.snapshots is not None
     assert list(runtime.ledger.snapshots.get(customer.id))
     assert customer.payments == {paid.payment_id: paid}
+
+
+def test_a_retry_never_charges_a_card_deleted_since_the_payment_started(
+        runtime: Runtime, cards: dict[str, str], sandbox: SandboxProcessor, clock: Clock) -> None:
+    runtime.ledger.processor = CrashBeforeCharge(sandbox)
+    with pytest.raises(SimulatedCrash):
+        pay(runtime)
+    restarted = runtime.ledger.processor = CountingCharges(sandbox)
+    runtime.ledger.delete_card("acme", "1001", cards["visa"], by=ME)
+    clock.now += timedelta(seconds=61)
+    with pytest.raises(CardAlreadyDeleted):
+        pay(runtime)
+    assert restarted.asked == 0
