@@ -8,12 +8,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-import stripe
 
-from cardledger.processors.stripe import StripeProcessor
 from tests.api.client import Api
-from tests.api.conftest import Live, api_for, base_settings, fresh_id, serving
-from tests.stripe_server import card_event, card_token, stripe_settings, stripe_signature
+from tests.api.conftest import Live, base_settings, fresh_id, serving
+from tests.stripe_server import card_event, stripe_signature
 
 SECRET = "whsec_test_cardledger"
 
@@ -98,20 +96,3 @@ def test_without_a_configured_secret_the_webhook_is_unavailable(tmp_path: Path) 
                             headers={"Stripe-Signature": stripe_signature(body, SECRET)})
     assert answer.status_code == 503 and "Retry-After" in answer.headers
 
-
-@pytest.mark.stripe
-def test_an_account_updater_event_from_stripe_updates_a_card_saved_through_stripe(
-        localstripe_url: str, stripe_api: stripe.StripeClient, tmp_path: Path) -> None:
-    settings = stripe_settings(localstripe_url, tmp_path, stripe_webhook_secret=SECRET,
-                               api_rate_limit_per_second=0.0)
-    with serving(settings, processor=StripeProcessor.from_settings(settings)) as live:
-        api = api_for(live)
-        api.given_online_payments()
-        customer, token = fresh_id("cu"), card_token(stripe_api, "4242424242424242")
-        api.given_card(customer, token)
-        ref = stripe_api.v1.payment_methods.retrieve(token).customer
-        answer = deliver(api, card_event("evt_s1", ref, token, exp=(8, 2038), last4="4242"))
-        card = api.cards(customer).json()["payment_methods"][0]
-        api.close()
-    assert answer.json()["recorded"] is True
-    assert (card["exp_month"], card["exp_year"]) == (8, 2038)
