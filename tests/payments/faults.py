@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from domain.errors import ProcessorUnavailable
@@ -48,3 +49,12 @@ class TimesOutAtCharge(CountingCharges):
 
     def charge(self, *args: Any, **kwargs: Any) -> ChargeResult:
         raise ProcessorUnavailable("Stripe did not answer: APIConnectionError")
+
+
+class SlowCharges(CountingCharges):
+    """Charges take as long as a real processor's (a third of a second)."""
+
+    def charge(self, *args: Any, **kwargs: Any) -> ChargeResult:
+        self.asked += 1
+        time.sleep(0.3)
+        return self.inner.charge(*args, **kwargs)

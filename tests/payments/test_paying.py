@@ -4,6 +4,7 @@ an invoice is paid (or the payment retried), then these events and charges."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -30,6 +31,7 @@ from tests.payments.faults import (
     CrashAfterCharge,
     CrashBeforeCharge,
     SimulatedCrash,
+    SlowCharges,
 )
 
 ME = Provenance("customer:1001", "portal")
@@ -266,3 +268,20 @@ def test_a_retry_never_charges_a_card_deleted_since_the_payment_started(
     with pytest.raises(CardAlreadyDeleted):
         pay(runtime)
     assert restarted.asked == 0
+
+
+def test_simultaneous_requests_with_one_key_charge_once(
+        runtime: Runtime, cards: dict[str, str], sandbox: SandboxProcessor) -> None:
+    counting = runtime.ledger.processor = SlowCharges(sandbox)
+
+    def attempt(_: int) -> str:
+        try:
+            return pay(runtime).payment.status
+        except PaymentInProgress:
+            return "in-progress"
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(attempt, range(8)))
+    assert counting.asked == 1
+    assert set(answers) <= {"succeeded", "in-progress"} and "succeeded" in answers
+    assert [p.status for p in runtime.ledger.payments("acme", "1001")] == ["succeeded"]
