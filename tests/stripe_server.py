@@ -102,10 +102,11 @@ def charges_of(api: stripe.StripeClient, customer_ref: str) -> list[stripe.Charg
 
 class SlowServer:
     """A real HTTP server that accepts connections and answers only after
-    ``delay`` seconds: a processor that times out."""
+    ``delay`` seconds (a processor that times out), with ``status``."""
 
-    def __init__(self, delay: float) -> None:
+    def __init__(self, delay: float, status: bytes = b"200 OK") -> None:
         self.delay = delay
+        self.status = status
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(16)
@@ -130,8 +131,8 @@ class SlowServer:
             if self._stopping.wait(self.delay):
                 return
             try:
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                             b"Content-Length: 2\r\nConnection: close\r\n\r\n{}")
+                conn.sendall(b"HTTP/1.1 " + self.status + b"\r\nContent-Type: application/json"
+                             b"\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
             except OSError:
                 pass  # the client gave up long ago
 
@@ -144,6 +145,14 @@ class SlowServer:
 @pytest.fixture
 def slow_stripe() -> Iterator[SlowServer]:
     server = SlowServer(delay=3.0)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def failing_stripe() -> Iterator[SlowServer]:
+    """Stripe answering 500 at once."""
+    server = SlowServer(delay=0.0, status=b"500 Internal Server Error")
     yield server
     server.close()
 

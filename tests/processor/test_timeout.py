@@ -1,5 +1,5 @@
-"""A Stripe that answers too late: the service says the processor is
-unavailable and records nothing it cannot stand behind."""
+"""A Stripe that answers too late, or with a 500: the service says the
+processor is unavailable and records nothing it cannot stand behind."""
 
 from __future__ import annotations
 
@@ -94,3 +94,13 @@ def test_the_api_answers_503_with_retry_after_and_records_nothing_while_stripe_t
     assert answer.headers["content-type"] == "application/problem+json"
     assert int(answer.headers["Retry-After"]) > 0
     assert listed.status_code == 404
+
+
+def test_a_stripe_that_fails_with_500_is_unavailable_and_nothing_is_recorded(
+        runtime: Runtime, failing_stripe: SlowServer, tmp_path: Path) -> None:
+    runtime.ledger.processor = StripeProcessor.from_settings(
+        stripe_settings(failing_stripe.url, tmp_path))
+    with pytest.raises(ProcessorUnavailable):
+        runtime.ledger.add_card("acme", "1001", "pm_card_visa", by=ME)
+    with pytest.raises(CustomerNotFound):
+        runtime.ledger.customer_events("acme", "1001")
