@@ -68,9 +68,9 @@ def throwaway_database() -> Iterator[str]:
 
 @contextmanager
 def serving(settings: Settings, processor: Processor | None = None,
-            keys: KeyRing | None = None) -> Iterator[Live]:
+            keys: KeyRing | None = None, *, projector_thread: bool = False) -> Iterator[Live]:
     with open_runtime(settings, processor=processor or SandboxProcessor(),
-                      run_projector=False) as runtime:
+                      run_projector=projector_thread) as runtime:
         app = create_app(runtime, keys=keys)
         with LiveServer(app) as server:
             yield Live(server.url, app, runtime)

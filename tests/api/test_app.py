@@ -10,7 +10,7 @@ import httpx
 from api.app import create_app
 from cardledger.processors.sandbox import SandboxProcessor
 from cardledger.wiring import Runtime, open_runtime
-from tests.api.conftest import base_settings
+from tests.api.conftest import api_for, base_settings, serving
 from tests.api.live_server import LiveServer
 
 
@@ -40,3 +40,18 @@ def test_settings_are_opened_with_their_own_keys(tmp_path: Path) -> None:
         answer = httpx.get(f"{server.url}/v1/companies/acme/settings/online-payments",
                            headers={"Authorization": f"Bearer {key}"})
         assert (answer.status_code, answer.json()) == (200, {"enabled": False})
+
+
+def test_with_external_projections_a_command_waits_for_the_projection_worker(
+        tmp_path: Path) -> None:
+    # The runtime's projector thread stands in for a `cardledger project` process:
+    # the API only watches the views' position, it does not apply events itself.
+    # It polls slowly, so a read that did not wait for it would miss the card.
+    settings = base_settings(tmp_path, projections="external", read_your_writes_timeout=10,
+                             projection_poll_interval=0.5)
+    with serving(settings, projector_thread=True) as live:
+        api = api_for(live)
+        api.given_online_payments()
+        card = api.given_card("cu1")
+        assert [c["id"] for c in api.cards("cu1").json()["payment_methods"]] == [card]
+        api.close()
