@@ -61,6 +61,8 @@ def main(argv: list[str] | None = None) -> Report:
     p.add_argument("--batches", default="10,100", help="commands per bare append call")
     p.add_argument("--projections", choices=("inprocess", "external"), default="inprocess",
                    help="CARDLEDGER_PROJECTIONS of the API workers")
+    p.add_argument("--no-wait-concurrency", type=int, default=8,
+                   help="clients for the API run without the read-your-writes wait (0: skip)")
     p.add_argument("--skip", default="", help="phases to skip: http,direct,recorder,pgbench")
     args = p.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
@@ -68,7 +70,8 @@ def main(argv: list[str] | None = None) -> Report:
         "store": args.store, "workers": args.workers, "concurrency": args.concurrency,
         "seconds": args.seconds, "rate": args.rate,
         "direct_concurrency": args.direct_concurrency, "batches": args.batches,
-        "projections": args.projections, "skip": sorted(skip)})
+        "projections": args.projections, "no_wait_concurrency": args.no_wait_concurrency,
+        "skip": sorted(skip)})
     with store_settings(args.store, projections=args.projections) as settings, \
             open_runtime(settings, processor=SandboxProcessor(), run_projector=False) as rt, \
             tempfile.TemporaryDirectory(prefix="cardledger-bench-") as tmp:
@@ -114,6 +117,19 @@ def http_phase(rt: Runtime, settings: Settings, args: Any, report: Report,
         figures["open_p99_ms"] = row["p99_ms"]
         figures["open_achieved_cps"] = row["commands_per_s"]
         report.figures["api_worker_rss_mib"] = server.worker_rss_mib()
+    if args.no_wait_concurrency:
+        # What read-your-writes costs: the same API answering without waiting for
+        # the views (no projector at all; commands never read the views).
+        quick = settings.model_copy(update={"projections": "external",
+                                            "read_your_writes_timeout": 0.0})
+        c = args.no_wait_concurrency
+        with api_server(quick, args.workers, tmp) as server:
+            result = loadgen(rt, server.url, ["--mode", "closed", "--concurrency", str(c)],
+                             args, prefix=f"nw{c}-")
+        _note_errors(report, "http no wait", result)
+        row = report.row(phase="http, no read-your-writes wait", concurrency=c, **result)
+        figures["http_nowait_cps"] = row["commands_per_s"]
+        figures["http_nowait_concurrency"] = c
     return figures
 
 
@@ -351,6 +367,11 @@ def summarise(report: Report, figures: dict[str, float], args: Any) -> None:
         report.figures["api_vs_direct_commands"] = ratio(best_http, best_direct)
         report.goal("API commands/s as a share of the library's bare append (best of each)",
                     share, 0.6, higher_is_better=True)
+    if "http_nowait_cps" in figures:
+        same = figures.get(f"http_c{figures['http_nowait_concurrency']:.0f}_cps", 0.0)
+        report.figures["api_without_wait_vs_with"] = ratio(figures["http_nowait_cps"], same)
+        report.figures["api_without_wait_vs_library_append"] = ratio(figures["http_nowait_cps"],
+                                                                     best_recorder)
     if "open_p99_ms" in figures:
         report.goal(f"API p99 (ms) at {args.rate:.0f} requests/s open loop",
                     figures["open_p99_ms"], 25.0, higher_is_better=False)

@@ -12,7 +12,15 @@ from typing import Any
 
 import pytest
 
-from bench import card_list, command_path, history_cost, kafka_lag, projection_lag, rebuild
+from bench import (
+    card_list,
+    command_path,
+    history_cost,
+    kafka_lag,
+    profile_api,
+    projection_lag,
+    rebuild,
+)
 
 TINY: dict[str, tuple[Any, list[str]]] = {
     "rebuild": (rebuild, ["--events", "300", "--customers", "30", "--phase-seconds", "1"]),
@@ -53,6 +61,7 @@ def test_the_command_path_bench_drives_http_direct_append_and_pgbench(tmp_path: 
     # given a one-second-per-phase run against PostgreSQL with one API worker
     argv = ["--store", "postgres", "--workers", "1", "--seconds", "1", "--concurrency", "1",
             "--rate", "10", "--direct-concurrency", "1", "--batches", "2",
+            "--no-wait-concurrency", "1",
             "--out-dir", str(tmp_path)]
     # when it runs
     command_path.main(argv)
@@ -82,3 +91,16 @@ def test_the_kafka_lag_bench_measures_through_the_relay_and_a_real_broker(
     [row] = document["rows"]
     assert row["caught_up"] is True
     assert row["n"] == row["commands"] > 0
+
+
+@pytest.mark.postgres
+def test_the_api_profile_samples_a_loaded_worker_or_says_why_not(tmp_path: Path) -> None:
+    # given a one-second sampling of a one-worker API under load
+    argv = ["--store", "postgres", "--seconds", "1", "--concurrency", "2",
+            "--out-dir", str(tmp_path)]
+    # when it runs
+    profile_api.main(argv)
+    # then the report has the shares of the worker's time, or a note saying why not
+    document = _report(tmp_path, "profile_api")
+    assert document["rows"] or document["notes"]
+    assert all(0 < row["share_pct"] <= 100 for row in document["rows"])
