@@ -61,7 +61,7 @@ def test_the_command_path_bench_drives_http_direct_append_and_pgbench(tmp_path: 
     # given a one-second-per-phase run against PostgreSQL with one API worker
     argv = ["--store", "postgres", "--workers", "1", "--seconds", "1", "--concurrency", "1",
             "--rate", "10", "--direct-concurrency", "1", "--batches", "2",
-            "--no-wait-concurrency", "1",
+            "--no-wait-concurrency", "1", "--extra-rates", "",
             "--out-dir", str(tmp_path)]
     # when it runs
     command_path.main(argv)
