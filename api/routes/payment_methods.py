@@ -112,4 +112,5 @@ def _answer(runtime: Runtime, company: str, customer: str, outcome: Outcome,
     settle(runtime, outcome)
     response.headers.update(outcome_headers(outcome))
     state = replay_customer(runtime.ledger, company, customer, version=outcome.version)
-    return next(Card.of(c) for c in cards_of(state) if c.id == outcome.card_id)
+    cards = {card.id: card for card in cards_of(state)}
+    return Card.of(cards[str(outcome.card_id)])
