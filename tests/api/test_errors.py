@@ -8,7 +8,8 @@ import httpx
 import pytest
 
 from api.guard import MAX_BODY_BYTES
-from api.problems import PROBLEM_JSON, TYPE_BASE
+from api.problems import PROBLEM_JSON, STATUS_BY_CODE, STATUS_BY_KIND, TYPE_BASE, status_for
+from domain.errors import DomainError
 from tests.api.client import Api
 
 
@@ -163,3 +164,13 @@ def test_a_malformed_as_of_is_422(api: Api, customer: str) -> None:
     api.register(customer)
     assert_problem(api.cards(customer, as_="auditor", as_of="last tuesday"), 422,
                    "invalid-request")
+
+
+def all_domain_errors(cls: type[DomainError] = DomainError) -> list[type[DomainError]]:
+    return [cls, *(sub for child in cls.__subclasses__() for sub in all_domain_errors(child))]
+
+
+@pytest.mark.parametrize("error", all_domain_errors(), ids=lambda e: e.code)
+def test_every_domain_error_has_a_status_of_its_own_kind(error: type[DomainError]) -> None:
+    assert error.kind in STATUS_BY_KIND
+    assert status_for(error()) in {*STATUS_BY_KIND.values(), *STATUS_BY_CODE.values()}
