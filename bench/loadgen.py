@@ -39,7 +39,9 @@ class Client:
         self.errors: collections.Counter[str] = collections.Counter()  # answers >= 300
         self.transport: collections.Counter[str] = collections.Counter()  # no answer
 
-    async def send(self, script: CustomerScript, started: float | None = None) -> None:
+    async def send(self, script: CustomerScript, started: float | None = None) -> bool:
+        """True when the command succeeded; after a failure the script's idea of
+        the customer may be wrong, so callers retire that customer."""
         op = script.next()
         started = time.perf_counter() if started is None else started
         try:
@@ -47,13 +49,14 @@ class Client:
             response = await self.http.request(method, url, **options)
         except httpx.HTTPError as e:
             self.transport[type(e).__name__] += 1
-            return
+            return False
         self.latencies.append(time.perf_counter() - started)
         self.statuses[str(response.status_code)] += 1
         if response.status_code < 300:
             script.done(response.json()["id"] if op.kind == "add" else None)
-        elif len(self.errors) < 20:
-            self.errors[response.text[:200]] += 1
+            return True
+        self.errors[response.text[:200]] += 1
+        return False
 
     def _request(self, op: Op) -> tuple[str, str, dict[str, Any]]:
         base = f"/v1/companies/{COMPANY}/customers/{op.customer}/payment-methods"
@@ -73,7 +76,8 @@ async def closed_loop(client: Client, args: argparse.Namespace) -> None:
         mine = scripts(n * args.customers, args.customers, prefix=args.prefix)
         i = 0
         while time.perf_counter() < end:
-            await client.send(mine[i % len(mine)])
+            if not await client.send(mine[i % len(mine)]):
+                mine[i % len(mine)] = CustomerScript(f"{args.prefix}{n}-retired{i}")
             i += 1
 
     await asyncio.gather(*(one(n) for n in range(args.concurrency)))
@@ -87,9 +91,7 @@ async def open_loop(client: Client, args: argparse.Namespace) -> None:
     total = int(args.rate * args.seconds)
 
     async def one(script: CustomerScript, due: float) -> None:
-        try:
-            await client.send(script, started=due)
-        finally:
+        if await client.send(script, started=due):
             free.append(script)
 
     for i in range(total):
