@@ -150,3 +150,22 @@ def test_other_digits_do_not(text: str) -> None:
     ("token", False), ("card_id", False), ("invoice_number", False)])
 def test_fields_named_like_card_data_are_recognised(name: str, sensitive: bool) -> None:
     assert sensitive_name(name) is sensitive
+
+
+LUCKY_CARD_ID = "card_" + VISA + "a" * 16  # a random hex id can hold a Luhn-valid run
+
+
+def test_cardledgers_own_ids_pass_even_when_they_hold_a_luhn_valid_run(
+        watched: tuple[Api, Captured], customer: str) -> None:
+    api, _ = watched
+    api.given_card(customer)
+    assert_problem(api.delete_card(customer, LUCKY_CARD_ID), 404, "no-such-card")
+
+
+@pytest.mark.parametrize(("text", "card_like"), [
+    (LUCKY_CARD_ID, False), ("pay_" + VISA + "abcdefab", False),
+    (f"/payment-methods/{LUCKY_CARD_ID}/primary", False),
+    ("card_" + VISA, True), ("xcard_" + VISA + "a" * 16, True), (f"{VISA} {LUCKY_CARD_ID}", True)])
+def test_only_exact_own_id_shapes_are_skipped(text: str, card_like: bool) -> None:
+    assert looks_like_card_number(text) is card_like
+    assert (redact(text) != text) is card_like
