@@ -103,7 +103,13 @@ async def open_loop(client: Client, args: argparse.Namespace) -> None:
         task = asyncio.create_task(one(free.popleft(), due))
         tasks.add(task)
         task.add_done_callback(tasks.discard)
-    await asyncio.wait_for(asyncio.gather(*tasks), timeout=args.seconds + 30)
+    if tasks:
+        # An overloaded server may never catch up: stop waiting at a bound and
+        # count what is still unanswered, rather than fail the whole run.
+        _, pending = await asyncio.wait(set(tasks), timeout=args.seconds + 60)
+        for task in pending:
+            task.cancel()
+        client.transport["unanswered at the end"] += len(pending)
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
