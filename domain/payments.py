@@ -7,7 +7,6 @@ caller's Idempotency-Key, so a retry always finds the attempt it belongs to.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 from eventsourcing.persistence import Transcoding
 
 from domain.errors import IdempotencyKeyRequired, InvalidCommand
-from domain.ids import check_external_id
+from domain.ids import check_external_id, derived_id
 
 CURRENCY = re.compile(r"^[a-z]{3}$")  # ISO 4217, lower case as Stripe spells it
 MAX_AMOUNT = 99_999_999  # Stripe's largest amount in minor units (8 digits)
@@ -62,8 +61,7 @@ class PaymentAsDict(Transcoding):
 
 def payment_id_for(company_id: str, customer_id: str, idempotency_key: str) -> str:
     """Same key, same customer: same payment id, in every process, forever."""
-    digest = hashlib.sha256(f"{company_id}/{customer_id}/{idempotency_key}".encode())
-    return "pay_" + digest.hexdigest()[:24]
+    return derived_id("pay_", f"{company_id}/{customer_id}/{idempotency_key}")
 
 
 def check_payment_request(invoice_id: str, amount: int, currency: str,

@@ -14,7 +14,6 @@ import json
 import logging
 import random
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,7 +27,12 @@ from domain.cards import SavedCardAsDict
 from domain.company import Company
 from domain.customer import Customer
 from domain.errors import CustomerNotFound, InvalidCommand, VersionConflict
-from domain.ids import check_external_id, company_aggregate_id, customer_aggregate_id
+from domain.ids import (
+    check_external_id,
+    company_aggregate_id,
+    customer_aggregate_id,
+    random_id,
+)
 from domain.paying import InvoicePayments
 from domain.payments import PaymentAsDict
 from domain.processor import CardDetails, Processor
@@ -55,7 +59,7 @@ def utcnow() -> datetime:
 
 
 def new_card_id() -> str:
-    return "card_" + uuid.uuid4().hex
+    return random_id("card_")
 
 
 def request_hash(*parts: Any) -> str:
@@ -214,8 +218,11 @@ class CardLedger(InvoicePayments, Application[Any]):
 
     # --- reads -------------------------------------------------------------------
 
-    def get_customer(self, company_id: str, customer_id: str) -> Customer:
-        customer = self._customer_or_none(company_id, customer_id)
+    def get_customer(self, company_id: str, customer_id: str,
+                     version: int | None = None) -> Customer:
+        """The customer now, or just after ``version`` (loaded from the nearest
+        snapshot, so the cost does not grow with the customer's history)."""
+        customer = self._customer_or_none(company_id, customer_id, version)
         if customer is None:
             raise CustomerNotFound(f"No customer {customer_id} in company {company_id}")
         return customer
@@ -308,9 +315,11 @@ class CardLedger(InvoicePayments, Application[Any]):
             return Outcome(card_id, customer.version, position)
         raise VersionConflict("Too many concurrent changes; try again")
 
-    def _customer_or_none(self, company_id: str, customer_id: str) -> Customer | None:
+    def _customer_or_none(self, company_id: str, customer_id: str,
+                          version: int | None = None) -> Customer | None:
         try:
-            return self.repository.get(customer_aggregate_id(company_id, customer_id))
+            return self.repository.get(customer_aggregate_id(company_id, customer_id),
+                                       version=version)
         except AggregateNotFoundError:
             return None
 

@@ -152,20 +152,19 @@ def test_fields_named_like_card_data_are_recognised(name: str, sensitive: bool) 
     assert sensitive_name(name) is sensitive
 
 
-LUCKY_CARD_ID = "card_" + VISA + "a" * 16  # a random hex id can hold a Luhn-valid run
+DISGUISED = "card_" + VISA + "a" * 16  # a card number dressed as one of our ids
 
 
-def test_cardledgers_own_ids_pass_even_when_they_hold_a_luhn_valid_run(
-        watched: tuple[Api, Captured], customer: str) -> None:
-    api, _ = watched
+def test_a_card_number_dressed_as_a_card_id_is_still_refused(
+        watched: tuple[Api, Captured], live_sqlite: Live, customer: str) -> None:
+    api, logs = watched
     api.given_card(customer)
-    assert_problem(api.delete_card(customer, LUCKY_CARD_ID), 404, "no-such-card")
+    response = api.delete_card(customer, DISGUISED)
+    assert_refused_and_left_no_trace(response, VISA, logs, live_sqlite.runtime)
 
 
-@pytest.mark.parametrize(("text", "card_like"), [
-    (LUCKY_CARD_ID, False), ("pay_" + VISA + "abcdefab", False),
-    (f"/payment-methods/{LUCKY_CARD_ID}/primary", False),
-    ("card_" + VISA, True), ("xcard_" + VISA + "a" * 16, True), (f"{VISA} {LUCKY_CARD_ID}", True)])
-def test_only_exact_own_id_shapes_are_skipped(text: str, card_like: bool) -> None:
-    assert looks_like_card_number(text) is card_like
-    assert (redact(text) != text) is card_like
+@pytest.mark.parametrize("text", [DISGUISED, f"/payment-methods/{DISGUISED}/primary",
+                                  "pay_" + VISA + "abcdefab"])
+def test_no_id_shape_is_exempt_from_the_guard(text: str) -> None:
+    assert looks_like_card_number(text)
+    assert VISA not in redact(text)

@@ -209,3 +209,13 @@ def test_no_event_field_can_hold_a_card_number() -> None:
     for event in when(customer, added("c1")):
         for value in vars(event).values():
             assert not (isinstance(value, str) and sum(ch.isdigit() for ch in value) >= 13)
+
+
+def test_the_ids_cardledger_makes_hold_no_digits_so_none_can_look_like_a_card_number() -> None:
+    from domain.ids import derived_id
+    from domain.service import new_card_id
+
+    ids = [new_card_id() for _ in range(2000)] + [derived_id("pay_", str(n)) for n in range(2000)]
+    assert not any(ch.isdigit() for id_ in ids for ch in id_)
+    assert len(set(ids)) == len(ids)
+    assert derived_id("pay_", "k") == derived_id("pay_", "k")
