@@ -11,8 +11,10 @@ import argparse
 import json
 import os
 import platform
+import signal
 import sqlite3
 import statistics
+import subprocess
 import tempfile
 import time
 import uuid
@@ -148,6 +150,17 @@ def rss_kib(pid: int) -> int | None:
     except OSError:
         return None
     return None
+
+
+def interrupt(process: subprocess.Popen[Any], timeout: float = 15) -> None:
+    """Stop a process the way Ctrl-C does (its graceful shutdown); kill it only
+    if it is still there after ``timeout`` seconds."""
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def child_pids(pid: int) -> list[int]:

@@ -12,7 +12,6 @@ command - the commit's return. The extra UPDATE after the ack is counted in.
 
 from __future__ import annotations
 
-import signal
 import socket
 import subprocess
 import tempfile
@@ -23,7 +22,15 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from bench.common import Report, latency_summary, parser, rss_kib, store_settings, versions
+from bench.common import (
+    Report,
+    interrupt,
+    latency_summary,
+    parser,
+    rss_kib,
+    store_settings,
+    versions,
+)
 from bench.projection_lag import Observer, start_worker, stop_worker, write
 from bench.server import free_port
 from bench.workload import open_company
@@ -98,12 +105,7 @@ def broker(data_dir: Path) -> Iterator[str]:
             time.sleep(0.1)
         yield f"127.0.0.1:{port}"
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        interrupt(process, timeout=20)
 
 
 def _listening(port: int) -> bool:

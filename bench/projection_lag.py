@@ -15,7 +15,6 @@ history show it. Lag = that moment - the commit's return.
 from __future__ import annotations
 
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -27,6 +26,7 @@ from typing import Any
 from bench.common import (
     Report,
     admin_connection,
+    interrupt,
     latency_summary,
     parser,
     rss_kib,
@@ -116,12 +116,7 @@ def start_worker(settings: Settings, command: str = "project",
 
 
 def stop_worker(worker: subprocess.Popen[str]) -> None:
-    worker.send_signal(signal.SIGINT)
-    try:
-        worker.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        worker.kill()
-        worker.wait()
+    interrupt(worker, timeout=10)
 
 
 def write(ledger: Any, args: Any) -> list[tuple[int, float]]:

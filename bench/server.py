@@ -3,7 +3,6 @@ subprocess on a free port, with bench keys and no per-key rate limit."""
 
 from __future__ import annotations
 
-import signal
 import socket
 import subprocess
 import sys
@@ -16,7 +15,7 @@ from pathlib import Path
 import httpx
 from pydantic import SecretStr
 
-from bench.common import child_pids, rss_kib, settings_env
+from bench.common import child_pids, interrupt, rss_kib, settings_env
 from bench.workload import COMPANY
 from cardledger.settings import Settings
 
@@ -68,12 +67,7 @@ def api_server(settings: Settings, workers: int, log_dir: Path) -> Iterator[Serv
         _wait_ready(server, workers)
         yield server
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        interrupt(process)
 
 
 def _wait_ready(server: Server, workers: int, timeout: float = 60) -> None:
