@@ -14,6 +14,7 @@ from eventsourcing.persistence import PersistenceError
 from cardledger.settings import get_settings
 from cardledger.wiring import Runtime, open_runtime
 from domain.errors import DomainError
+from projections.rebuild import rebuild
 from projections.replay import replay_customer
 from projections.verify import verify
 from projections.views import cards_of
@@ -63,8 +64,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
     with open_runtime(run_projector=False) as runtime:
-        runtime.read_model.reset()
-        count = runtime.projector.catch_up()
+        count = rebuild(runtime.ledger, runtime.read_model)
     print(f"rebuilt the card list and history from {count} events")
     return 0
 

@@ -35,6 +35,21 @@ class Transaction:
     def all(self) -> list[dict[str, Any]]:
         return [dict(r) for r in self._cursor.fetchall()]
 
+    def insert_many(self, table: str, rows: list[dict[str, Any]]) -> None:
+        """Bulk insert (COPY on PostgreSQL). ``table`` is one of our fixed names."""
+        if not rows:
+            return
+        columns = list(rows[0])
+        if self._postgres:
+            with self._cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row([row[c] for c in columns])
+        else:
+            placeholders = ", ".join("?" for _ in columns)
+            self._cursor.executemany(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})",  # noqa: S608
+                [[row[c] for c in columns] for row in rows])
+
     @property
     def rowcount(self) -> int:
         # The library wraps sqlite3 cursors; psycopg cursors have rowcount themselves.
@@ -42,8 +57,11 @@ class Transaction:
 
 
 class Database:
-    def __init__(self, app: Application[Any]) -> None:
-        self._datastore = app.recorder.datastore  # type: ignore[attr-defined]
+    """The views' database: the event store's own (from ``app``), or another
+    datastore of the library's (a staging copy)."""
+
+    def __init__(self, app: Application[Any] | None = None, *, datastore: Any = None) -> None:
+        self._datastore = datastore or app.recorder.datastore  # type: ignore[union-attr]
         self.postgres = type(self._datastore).__module__ == "eventsourcing.postgres"
 
     @contextmanager

@@ -174,3 +174,35 @@ def test_the_background_projector_keeps_the_views_current(runtime: Runtime) -> N
     outcome = runtime.ledger.add_card("acme", "1001", "pm_card_visa", by=ME)
     runtime.projector.notify()
     assert runtime.projector.wait_for(outcome.position, timeout=5, help_out=False)
+
+
+def dump_views(read_model: ReadModel) -> dict[str, list[dict[str, Any]]]:
+    from projections.schema import VIEW_TABLES
+
+    return {t: read_model.db.read(f"SELECT * FROM {t} ORDER BY 1") for t in VIEW_TABLES}  # noqa: S608
+
+
+def test_the_bulk_rebuild_writes_exactly_the_rows_the_projector_writes(runtime: Runtime) -> None:
+    from projections.rebuild import rebuild
+
+    seed_story(runtime)
+    runtime.ledger.add_card("acme", "2002", "pm_card_amex", by=Provenance("customer:2002", "portal"))
+    runtime.projector.catch_up()
+    projected = dump_views(runtime.read_model)
+    with runtime.read_model.db.transaction() as tx:
+        tx.execute("DELETE FROM cl_history")
+    assert rebuild(runtime.ledger, runtime.read_model) == runtime.ledger.recorder.max_notification_id()
+    assert dump_views(runtime.read_model) == projected
+    assert runtime.read_model.position() == runtime.ledger.recorder.max_notification_id()
+
+
+def test_a_projector_that_ran_during_a_rebuild_carries_on_from_the_rebuilt_position(
+        runtime: Runtime) -> None:
+    from projections.rebuild import rebuild
+
+    seed_story(runtime)
+    runtime.projector.catch_up()
+    rebuild(runtime.ledger, runtime.read_model)
+    runtime.ledger.add_card("acme", "1001", "pm_card_discover", by=ME)
+    assert runtime.projector.catch_up() >= 1
+    assert verify(runtime.ledger, runtime.read_model) == []
