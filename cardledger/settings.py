@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     postgres_max_overflow: int = 10
     # Seconds a writer waits for the event table's lock before failing.
     postgres_lock_timeout: int = 5
+    # Check each pooled connection with a round trip before use. Off by default:
+    # it adds a round trip to every database call, and the library's recorders
+    # already retry a statement that meets a dead connection.
+    postgres_pre_ping: bool = False
     # Seconds to wait for a pooled connection (or a new one) before giving up:
     # when the database is down, callers get a 503 after this, not a hang.
     postgres_connect_timeout: int = Field(5, ge=1)
@@ -101,7 +105,7 @@ class Settings(BaseSettings):
             "POSTGRES_MAX_OVERFLOW": str(self.postgres_max_overflow),
             "POSTGRES_LOCK_TIMEOUT": str(self.postgres_lock_timeout),
             "POSTGRES_CONNECT_TIMEOUT": str(self.postgres_connect_timeout),
-            "POSTGRES_PRE_PING": "y",
+            "POSTGRES_PRE_PING": "y" if self.postgres_pre_ping else "n",
         }
 
 
