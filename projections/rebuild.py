@@ -10,6 +10,7 @@ see the old views until that transaction commits, then the new ones.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 from eventsourcing.application import Application
@@ -21,6 +22,8 @@ from projections.runner import Projector
 from projections.schema import VIEW_TABLES
 
 STAGING_BATCH = 5000
+COPY_CHUNK = 10_000  # rows read from staging and copied at a time: bounded memory,
+# and the store's transaction never sits idle long enough to be cut off
 
 
 def rebuild(app: Application[Any], read_model: ReadModel) -> int:
@@ -34,7 +37,8 @@ def rebuild(app: Application[Any], read_model: ReadModel) -> int:
         with read_model.db.transaction() as tx:
             for table in VIEW_TABLES:
                 tx.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed names)
-                tx.insert_many(table, staging.db.read(f"SELECT * FROM {table}"))  # noqa: S608
+                for rows in _chunks(staging.db, table):
+                    tx.insert_many(table, rows)
             # A projector running meanwhile fails its next compare-and-set and
             # carries on from here.
             tx.execute("UPDATE cl_tracking SET position = :p WHERE name = :n",
@@ -42,3 +46,15 @@ def rebuild(app: Application[Any], read_model: ReadModel) -> int:
         return count
     finally:
         staging_store.close()
+
+
+def _chunks(staging: Database, table: str) -> Iterator[list[dict[str, Any]]]:
+    """The staging table's rows in rowid order (staging is always SQLite)."""
+    after = 0
+    while rows := staging.read(
+            f"SELECT rowid AS staging_rowid, * FROM {table} "  # noqa: S608 (fixed names)
+            "WHERE rowid > :after ORDER BY rowid LIMIT :n", {"after": after, "n": COPY_CHUNK}):
+        after = rows[-1].pop("staging_rowid")
+        for row in rows[:-1]:
+            del row["staging_rowid"]
+        yield rows
