@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -46,15 +47,23 @@ def _admin_connection() -> psycopg.Connection:
                            autocommit=True)
 
 
-@pytest.fixture
-def postgres_database() -> Iterator[str]:
-    """A fresh database on the real server, dropped afterwards."""
-    name = f"cardledger_test_{uuid.uuid4().hex[:12]}"
+@contextmanager
+def throwaway_database(prefix: str = "cardledger_test_") -> Iterator[str]:
+    """A fresh database on the real server, dropped afterwards even on failure."""
+    name = f"{prefix}{uuid.uuid4().hex[:12]}"
     with _admin_connection() as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    yield name
-    with _admin_connection() as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        yield name
+    finally:
+        with _admin_connection() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def postgres_database() -> Iterator[str]:
+    with throwaway_database() as name:
+        yield name
 
 
 def settings_for(store: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:

@@ -30,7 +30,7 @@ from cardledger.wiring import Runtime, open_runtime
 from domain.processor import Processor
 from tests.api.client import Api, keys_setting, new_keys
 from tests.api.live_server import LiveServer
-from tests.conftest import PG_HOST, PG_PORT, PG_USER, _admin_connection
+from tests.conftest import PG_HOST, PG_PORT, PG_USER, throwaway_database
 
 
 @dataclass
@@ -51,19 +51,6 @@ def base_settings(data_dir: Path, database: str | None = None, **overrides: obje
              "postgres_pool_size": 4, "postgres_max_overflow": 16} if database else {}
     fields = {**store, "api_rate_limit_per_second": 0.0, **overrides}
     return Settings(_env_file=None, data_dir=data_dir, **fields)  # type: ignore[arg-type]
-
-
-@contextmanager
-def throwaway_database() -> Iterator[str]:
-    """Like the shared postgres_database fixture, but for a whole module."""
-    name = f"cardledger_api_{uuid.uuid4().hex[:12]}"
-    with _admin_connection() as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield name
-    finally:
-        with _admin_connection() as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @contextmanager
@@ -98,7 +85,8 @@ def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         with serving(base_settings(data_dir)) as live:
             yield live
         return
-    with throwaway_database() as database, serving(base_settings(data_dir, database)) as live:
+    with throwaway_database("cardledger_api_") as database, \
+            serving(base_settings(data_dir, database)) as live:
         yield live
 
 

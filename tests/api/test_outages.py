@@ -10,9 +10,9 @@ import pytest
 from pydantic import SecretStr
 
 from cardledger.processors.stripe import StripeProcessor
-from tests.api.conftest import api_for, base_settings, serving, throwaway_database
+from tests.api.conftest import api_for, base_settings, serving
 from tests.api.test_errors import assert_problem
-from tests.conftest import _admin_connection
+from tests.conftest import _admin_connection, throwaway_database
 
 
 def closed_port() -> int:
