@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from cardledger.wiring import Runtime
+from domain.ids import random_id
 from domain.provenance import Provenance
 from projections.views import CardView, HistoryEntry
 
@@ -15,7 +15,7 @@ COMPANY = "acme-plumbing"
 def run_demo(runtime: Runtime, say: Callable[[str], None]) -> str:
     """Returns the customer id it used (fresh each run, so runs never collide)."""
     ledger, views, projector = runtime.ledger, runtime.read_model, runtime.projector
-    customer = "demo-" + datetime.now(tz=UTC).strftime("%Y%m%d%H%M%S%f")
+    customer = random_id("demo-", 6)
     admin = Provenance("user:admin", "admin")
     office = Provenance("user:jdoe", "office")
     me = Provenance(f"customer:{customer}", "portal")
