@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from eventsourcing.persistence import PersistenceError
 
 from cardledger.settings import get_settings
-from cardledger.wiring import Runtime, open_runtime
+from cardledger.wiring import open_runtime
 from domain.errors import DomainError
 from projections.rebuild import rebuild
 from projections.replay import replay_customer

@@ -4,7 +4,6 @@ own views; crashes re-deliver without double-applying; poison is parked."""
 from __future__ import annotations
 
 import dataclasses
-import time
 from pathlib import Path
 
 import pytest
