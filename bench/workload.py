@@ -23,7 +23,7 @@ from cardledger.processors.sandbox import TEST_CARDS
 from domain.company import Company
 from domain.customer import Customer
 from domain.provenance import Provenance
-from domain.service import CardLedger
+from domain.service import CardLedger, new_card_id
 
 COMPANY = "bench-co"
 ADMIN = Provenance("user:bench-admin", "admin")
@@ -155,7 +155,7 @@ def apply_op(aggregate: Customer, script: CustomerScript, *, keys: bool = True) 
     stamp: dict[str, Any] = {"by": by, "idempotency_key": key,
                              "request_hash": key and "h" + key[:8]}
     if op.kind == "add":
-        card_id = "card_" + uuid.uuid4().hex
+        card_id = new_card_id()
         details = TEST_CARDS[op.token or ""].details
         aggregate.add_card(card_id, op.token or "", details, make_primary=False,
                            online_payments=True, today=TODAY, max_cards=10, **stamp)
