@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import secrets
 import string
+from typing import Any
 from uuid import UUID, uuid5
 
 from domain.errors import InvalidCommand
@@ -43,3 +45,7 @@ def derived_id(prefix: str, text: str, length: int = 24) -> str:
     """The same text gives the same id, in every process, forever."""
     digest = hashlib.sha256(text.encode()).digest()
     return prefix + "".join(_LETTERS[byte % 26] for byte in digest[:length])
+
+
+def request_hash(*parts: Any) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:32]

@@ -24,14 +24,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from eventsourcing.persistence import RecordConflictError
-
 from domain.customer import Customer
-from domain.errors import CustomerNotFound, PaymentInProgress, VersionConflict
-from domain.ids import check_external_id
+from domain.errors import CustomerNotFound, PaymentInProgress
+from domain.ids import check_external_id, request_hash
 from domain.payments import Payment, check_payment_request, payment_id_for
 from domain.processor import ChargeResult, Processor
 from domain.provenance import Provenance
+from domain.retry import retry_on_conflict
 
 
 @dataclass(frozen=True)
@@ -77,11 +76,11 @@ class InvoicePayments:
         key = check_payment_request(invoice_id, amount, currency, idempotency_key)
         if card_id is not None:
             check_external_id(card_id, "payment method id")
-        service = _service()
-        digest = service.request_hash("pay_invoice", invoice_id, amount, currency, card_id)
+        digest = request_hash("pay_invoice", invoice_id, amount, currency, card_id)
         payment_id = payment_id_for(company_id, customer_id, key)
 
-        for attempt in range(service.MAX_ATTEMPTS):
+        def step() -> tuple[Customer, Payment] | PaymentOutcome:
+            """Records PaymentStarted; a retry of the request resumes instead."""
             customer = self._customer_or_none(company_id, customer_id)
             if customer is None:
                 raise CustomerNotFound(f"No customer {customer_id} in company {company_id}")
@@ -94,14 +93,15 @@ class InvoicePayments:
                 online_payments=self.online_payments_enabled(company_id),
                 today=now.date(), in_flight_until=now + self.payment_in_flight,
                 by=by, idempotency_key=key, request_hash=digest)
-            try:
-                self.save(customer)
-            except RecordConflictError:
-                service._backoff(attempt)  # noqa: SLF001
-                continue
-            return self._finish(customer, payment, self._charge(customer, payment), by,
-                                (key, digest), replayed=False)
-        raise VersionConflict("Too many concurrent changes; try again")
+            self.save(customer)
+            return customer, payment
+
+        started = retry_on_conflict(step)
+        if isinstance(started, PaymentOutcome):
+            return started
+        customer, payment = started
+        return self._finish(customer, payment, self._charge(customer, payment), by,
+                            (key, digest), replayed=False)
 
     def payments(self, company_id: str, customer_id: str) -> list[Payment]:
         """The customer's payments, newest first, from the events."""
@@ -138,26 +138,16 @@ class InvoicePayments:
                 by: Provenance, request: tuple[str, str], *, replayed: bool) -> PaymentOutcome:
         """Appends the outcome under the request's key and hash; a racing
         retry that recorded it first wins."""
-        service = _service()
-        for attempt in range(service.MAX_ATTEMPTS):
-            if attempt:
-                customer = self.get_customer(customer.company_id, customer.customer_id)
-            finished = customer.finish_payment(payment.payment_id, result, by=by,
-                                               idempotency_key=request[0],
-                                               request_hash=request[1])
-            try:
-                recordings = self.save(customer)
-            except RecordConflictError:
-                service._backoff(attempt)  # noqa: SLF001
-                continue
+        loaded = [customer]  # the first attempt uses the customer in hand
+
+        def step() -> PaymentOutcome:
+            current = loaded.pop() if loaded else self.get_customer(
+                customer.company_id, customer.customer_id)
+            finished = current.finish_payment(payment.payment_id, result, by=by,
+                                              idempotency_key=request[0],
+                                              request_hash=request[1])
+            recordings = self.save(current)
             position = recordings[-1].notification.id if recordings else None
-            return PaymentOutcome(finished, customer.version, position, replayed)
-        raise VersionConflict("Too many concurrent changes; try again")
+            return PaymentOutcome(finished, current.version, position, replayed)
 
-
-def _service() -> Any:
-    # domain.service imports this module to build CardLedger; its retry
-    # helpers are looked up when a payment runs, not at import time.
-    from domain import service  # noqa: PLC0415
-
-    return service
+        return retry_on_conflict(step)

@@ -9,11 +9,7 @@ database transaction is open during a network call.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import random
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,15 +28,16 @@ from domain.ids import (
     company_aggregate_id,
     customer_aggregate_id,
     random_id,
+    request_hash,
 )
 from domain.paying import InvoicePayments
 from domain.payments import PaymentAsDict
 from domain.processor import CardDetails, Processor
 from domain.provenance import Provenance
+from domain.retry import retry_on_conflict
 
 log = logging.getLogger("cardledger.service")
 PROCESSOR = Provenance("system:processor", "processor")
-MAX_ATTEMPTS = 30
 
 
 @dataclass(frozen=True)
@@ -60,10 +57,6 @@ def utcnow() -> datetime:
 
 def new_card_id() -> str:
     return random_id("card_")
-
-
-def request_hash(*parts: Any) -> str:
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:32]
 
 
 class CardLedger(InvoicePayments, Application[Any]):
@@ -93,17 +86,15 @@ class CardLedger(InvoicePayments, Application[Any]):
 
     def set_online_payments(self, company_id: str, enabled: bool, by: Provenance) -> Outcome:
         check_external_id(company_id, "company id")
-        for attempt in range(MAX_ATTEMPTS):
+
+        def step() -> Outcome:
             company = self._company_or_none(company_id) or Company.register(company_id, by)
             company.switch_online_payments(enabled, by)
-            try:
-                recordings = self.save(company)
-            except RecordConflictError:
-                _backoff(attempt)
-                continue
+            recordings = self.save(company)
             position = recordings[-1].notification.id if recordings else None
             return Outcome(None, company.version, position)
-        raise VersionConflict("Too many concurrent changes; try again")
+
+        return retry_on_conflict(step)
 
     def online_payments_enabled(self, company_id: str) -> bool:
         company = self._company_or_none(check_external_id(company_id, "company id"))
@@ -289,7 +280,8 @@ class CardLedger(InvoicePayments, Application[Any]):
         check_external_id(company_id, "company id")
         check_external_id(customer_id, "customer id")
         digest = request_hash(*request) if request else ""
-        for attempt in range(MAX_ATTEMPTS):
+
+        def step() -> Outcome:
             customer = self._customer_or_none(company_id, customer_id)
             current_version = customer.version if customer else 0
             if customer is None:
@@ -307,13 +299,13 @@ class CardLedger(InvoicePayments, Application[Any]):
             try:
                 recordings = self.save(customer)
             except RecordConflictError:
-                if expected_version is not None:
-                    raise VersionConflict("Another change was saved first; read and retry") from None
-                _backoff(attempt)
-                continue
+                if expected_version is None:
+                    raise  # retried from a fresh load
+                raise VersionConflict("Another change was saved first; read and retry") from None
             position = recordings[-1].notification.id if recordings else None
             return Outcome(card_id, customer.version, position)
-        raise VersionConflict("Too many concurrent changes; try again")
+
+        return retry_on_conflict(step)
 
     def _customer_or_none(self, company_id: str, customer_id: str,
                           version: int | None = None) -> Customer | None:
@@ -336,8 +328,3 @@ def check_card_update(last4: str, exp_month: int, exp_year: int) -> None:
     if not (isinstance(exp_month, int) and 1 <= exp_month <= 12
             and isinstance(exp_year, int) and 2000 <= exp_year <= 2100):
         raise InvalidCommand("the expiry must be a month 1-12 and a four-digit year")
-
-
-def _backoff(attempt: int) -> None:
-    # Exponential and jittered, so racing writers stop colliding in lockstep.
-    time.sleep(random.uniform(0, min(0.001 * 2**attempt, 0.05)))  # noqa: S311
