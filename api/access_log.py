@@ -1,11 +1,14 @@
-"""Structured access log: one JSON line per request, never a body or query string.
+"""Structured access log: one JSON line per request, never a body, query or path.
 
 Outermost middleware, so refusals by the card-number guard are logged too.
-A caller's X-Request-ID is kept when it is a short plain token (and echoed
-back); otherwise a fresh id is made, so nothing a caller sends can smuggle
-card data into the log through the id. Paths are logged with card-like
-digit runs redacted (the guard refuses such requests, but the line is still
-written).
+The line names the route's template (``/v1/companies/{company}/...``), never
+the path the caller sent: a path can carry card data in more encodings than a
+log line should ever be asked to undo, and a refused or unknown path is
+logged as ``-``.
+
+A caller's X-Request-ID is kept when it is a short plain token that passes the
+guard (and echoed back); otherwise a fresh id is made. cardledger's own ids
+are letters only (domain/ids.py), so they can never look like a card number.
 """
 
 from __future__ import annotations
@@ -14,17 +17,18 @@ import json
 import logging
 import re
 import time
-import uuid
 from typing import Any
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.guard import looks_like_card_number, redact
+from cardledger.card_data import looks_like_card_number
+from domain.ids import random_id
 
 log = logging.getLogger("cardledger.access")
 REQUEST_ID_HEADER = "x-request-id"
 _PLAIN_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+UNMATCHED = "-"  # no route: refused by the guard, or no such path
 
 
 def _request_id(scope: Scope) -> str:
@@ -33,7 +37,7 @@ def _request_id(scope: Scope) -> str:
             candidate = value.decode("latin-1")
             if _PLAIN_ID.match(candidate) and not looks_like_card_number(candidate):
                 return candidate
-    return uuid.uuid4().hex
+    return random_id("req_")
 
 
 class AccessLog:
@@ -63,7 +67,7 @@ class AccessLog:
                 "event": "request",
                 "request_id": request_id,
                 "method": scope.get("method", ""),
-                "path": redact(scope.get("path", "")),
+                "route": _route_template(scope),
                 "status": status,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2),
             }
@@ -71,3 +75,8 @@ class AccessLog:
             if caller:
                 line["caller"] = caller
             log.info(json.dumps(line, separators=(",", ":")))
+
+
+def _route_template(scope: Scope) -> str:
+    route = scope.get("route")
+    return getattr(route, "path", None) or UNMATCHED

@@ -1,133 +1,65 @@
-"""The card-number guard: refuse anything that looks like card data, before routing.
+"""The card-number guard: the one door every HTTP request passes, before routing.
 
-Cards reach cardledger only as processor tokens. A request whose path, query,
-headers or body hold a 13-19 digit run passing the Luhn check (spaces or
-dashes allowed between digits), or a field named like a card number or CVC,
-is answered 422 before any route, model or log sees it. The refusal says
-where (body, query, header, path), never what, so the value cannot leak
-through the answer either.
+Cards reach cardledger only as processor tokens. The guard refuses, with
+problem+json and before any route, model or log sees the value:
 
-Known cost: a random identifier that happens to contain a Luhn-valid run of
-13+ digits is refused too. Clients should build idempotency keys and request
-ids from letters as well as digits (e.g. ``secrets.token_urlsafe``).
+* card data (cardledger/card_data.py says exactly what counts) in the path,
+  the query, any header name or value, or any key, string or number of the
+  body: 422 ``card-data-refused``. The answer says where, never what;
+* a body that is not strict UTF-8 JSON (api/json_body.py): 422 or 415;
+* a body with a ``Content-Encoding``, or a media type other than JSON: 415;
+* more than the bounds below: 413, 414, 431, or 408 for a body that trickles.
+
+**One parse.** The body is parsed once, here; the document the guard walked
+is what the routes receive (api/routing.py), so no second parser can read the
+bytes differently (UTF-16 and a BOM were once such a difference).
+
+**Bounded cost.** The sizes below bound the input, every check is linear in
+it, and an inspection of more than ``INLINE_BYTES`` runs in a worker thread,
+so no request holds the event loop for more than a millisecond or so.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterator
 from typing import Any
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl
 
+import anyio
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.problems import problem_response
+from api.json_body import read_json, strings_of, check_storable
+from api.problems import Problem, problem_response
+from cardledger.card_data import is_sensitive_name, looks_like_card_number, readings
 
-# A run of digits where single spaces or dashes may separate them.
-_DIGIT_RUN = re.compile(r"\d(?:[ -]?\d)*")
-_SEPARATOR = re.compile(r"[ -]")
-SENSITIVE_NAMES = frozenset({
-    "number", "card_number", "cardnumber", "pan", "cvc", "cvv", "cvc2", "cvv2", "csc",
-    "security_code",
-})
-# Hex HMACs made by the processor, never typed by anyone: about 1 in 200 of
-# Stripe's webhook signatures holds a Luhn-valid 13+ digit run by chance.
-SIGNATURE_HEADERS = frozenset({b"stripe-signature"})
-# cardledger's own ids (card_..., pay_...) are letters only (domain/ids.py), so
-# they never hold a digit run and need no exception here.
-MAX_BODY_BYTES = 1 << 20  # far above any legitimate request; bounds what we buffer
-REDACTED = "[redacted]"
+# Where the guard leaves the parsed body for the routes (api/routing.py).
+PARSED_BODY = "cardledger.parsed_body"
 
+MAX_BODY_BYTES = 64 * 1024  # the largest legitimate body, a Stripe event, is ~5 KiB
+MAX_TARGET_BYTES = 8 * 1024  # path and query together
+MAX_HEADER_BYTES = 16 * 1024  # all header names and values together
+BODY_SECONDS = 10.0  # a body still arriving after this is a stalled or hostile client
+INLINE_BYTES = 8 * 1024  # inspected on the event loop at most this much input
 
-def luhn_valid(digits: str) -> bool:
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char)
-        if index % 2:
-            value = value * 2 - 9 if value > 4 else value * 2
-        total += value
-    return total % 10 == 0
+# A Stripe-Signature that is exactly a timestamp and hex HMAC digests: digests
+# hold digit runs by chance (1 in 200 has a Luhn-valid one) and carry nothing a
+# caller chose, so they are not scanned. Any other content is.
+_STRIPE_SIGNATURE = re.compile(r"t=\d{1,12}(?:,v\d=[0-9a-f]{64})+")
+_JSON_MEDIA_TYPE = re.compile(r"application/(?:[a-z0-9.+-]+\+)?json")
+_SINGLE_HEADERS = (b"content-type", b"content-encoding", b"content-length",
+                   b"transfer-encoding")
 
 
-def _candidates(run: str) -> Iterator[str]:
-    """Every span of whole separator groups holding 13-19 digits: a card number
-    written in a longer grouped sequence is still found."""
-    groups = _SEPARATOR.split(run)
-    for start in range(len(groups)):
-        digits = ""
-        for group in groups[start:]:
-            digits += group
-            if len(digits) > 19:
-                break
-            if len(digits) >= 13:
-                yield digits
-
-
-def _is_card_run(run: str) -> bool:
-    return any(luhn_valid(candidate) for candidate in _candidates(run))
-
-
-def looks_like_card_number(text: str) -> bool:
-    return any(_is_card_run(m.group()) for m in _DIGIT_RUN.finditer(text))
-
-
-def redact(text: str) -> str:
-    """The text with every card-like digit run replaced, for logging paths and ids."""
-    return _DIGIT_RUN.sub(lambda m: REDACTED if _is_card_run(m.group()) else m.group(), text)
-
-
-def sensitive_name(name: str) -> bool:
-    return name.strip().lower().replace("-", "_") in SENSITIVE_NAMES
-
-
-def _json_holds_card_data(value: Any) -> bool:
-    if isinstance(value, dict):
-        return any(sensitive_name(k) or looks_like_card_number(k) or _json_holds_card_data(v)
-                   for k, v in value.items())
-    if isinstance(value, list):
-        return any(_json_holds_card_data(item) for item in value)
-    if isinstance(value, bool) or value is None:
-        return False
-    return looks_like_card_number(str(value))
-
-
-def _pairs_hold_card_data(pairs: list[tuple[str, str]]) -> bool:
-    return any(sensitive_name(k) or looks_like_card_number(k) or looks_like_card_number(v)
-               for k, v in pairs)
-
-
-def where_card_data_is(scope: Scope, body: bytes) -> str | None:
-    """'path', 'query', 'header' or 'body' for the first place holding card
-    data; None when the request is clean."""
-    if looks_like_card_number(unquote(scope.get("path", ""))):
-        return "path"
-    query = scope.get("query_string", b"").decode("latin-1")
-    if looks_like_card_number(unquote(query)) or _pairs_hold_card_data(
-            parse_qsl(query, keep_blank_values=True)):
-        return "query"
-    headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope.get("headers", [])
-               if k.lower() not in SIGNATURE_HEADERS]
-    if _pairs_hold_card_data(headers):
-        return "header"
-    if body and _body_holds_card_data(body):
-        return "body"
-    return None
-
-
-def _body_holds_card_data(body: bytes) -> bool:
-    text = body.decode("utf-8", "replace")
-    if looks_like_card_number(text):
-        return True
-    try:
-        # Parsed as well as scanned: JSON escapes (\u0034...) hide digits from the scan.
-        return _json_holds_card_data(json.loads(text))
-    except ValueError:
-        return _pairs_hold_card_data(parse_qsl(text, keep_blank_values=True))
+def card_data_refused(where: str) -> Problem:
+    return Problem(
+        422, "card-data-refused", "The request holds something like card data",
+        f"Something in the {where} looks like a card number or CVC. cardledger takes cards "
+        "only as processor tokens; the request was refused and not recorded.")
 
 
 class CardNumberGuard:
-    """ASGI middleware; buffers the body (bounded), inspects, then replays it."""
+    """ASGI middleware; reads the body (bounded), inspects it all, then replays it."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -136,39 +68,166 @@ class CardNumberGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        body, too_large = await _read_body(receive)
-        request_id = scope.setdefault("state", {}).get("request_id")
-        if too_large:
-            response = problem_response(413, "request-too-large", "The request body is too large",
-                                        f"At most {MAX_BODY_BYTES} bytes", request_id=request_id)
+        try:
+            check_bounds(scope)
+            body = await _read_body(scope, receive)
+            if _input_size(scope, body) <= INLINE_BYTES:
+                document = inspect_request(scope, body)
+            else:
+                document = await run_in_threadpool(inspect_request, scope, body)
+        except Problem as refused:
+            request_id = scope.setdefault("state", {}).get("request_id")
+            response = problem_response(refused.status, refused.code, refused.title,
+                                        refused.detail, request_id=request_id,
+                                        headers=refused.headers)
             await response(scope, receive, send)
             return
-        where = where_card_data_is(scope, body)
-        if where is not None:
-            response = problem_response(
-                422, "card-data-refused", "The request holds something like card data",
-                f"Something in the {where} looks like a card number or CVC. cardledger takes "
-                "cards only as processor tokens; the request was refused and not recorded.",
-                request_id=request_id)
-            await response(scope, receive, send)
-            return
+        scope[PARSED_BODY] = document
         await self.app(scope, _replaying(body, receive), send)
 
 
-async def _read_body(receive: Receive) -> tuple[bytes, bool]:
+def check_bounds(scope: Scope) -> None:
+    """Sizes first, so everything after is linear in at most these bounds."""
+    target = len(scope.get("raw_path") or scope.get("path", "").encode()) + len(
+        scope.get("query_string", b""))
+    if target > MAX_TARGET_BYTES:
+        raise Problem(414, "uri-too-long", "The path and query are too long",
+                      f"At most {MAX_TARGET_BYTES} bytes")
+    headers = scope.get("headers", [])
+    if sum(len(name) + len(value) for name, value in headers) > MAX_HEADER_BYTES:
+        raise Problem(431, "headers-too-large", "The request's headers are too large",
+                      f"At most {MAX_HEADER_BYTES} bytes in all")
+    names = [name.lower() for name, _ in headers]
+    if any(names.count(name) > 1 for name in _SINGLE_HEADERS):
+        raise Problem(400 if b"content-length" in names else 415, "ambiguous-headers",
+                      "A header that must be single is repeated",
+                      "Send Content-Type, Content-Encoding and Content-Length at most once")
+    declared = _header(scope, b"content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
+        raise _too_large()
+
+
+def inspect_request(scope: Scope, body: bytes) -> Any:
+    """The parsed body (None when there is none); raises Problem to refuse."""
+    _inspect_path(scope)
+    _inspect_query(scope)
+    _inspect_headers(scope)
+    if not body:
+        return None
+    _check_media_type(scope)
+    document = read_json(body, check_number=_refuse_card_number_in("body"))
+    for text, is_key in strings_of(document):
+        check_storable(text)
+        if (is_key and is_sensitive_name(text)) or looks_like_card_number(text):
+            raise card_data_refused("body")
+    return document
+
+
+def _inspect_path(scope: Scope) -> None:
+    raw = _text(scope.get("raw_path") or b"")
+    if looks_like_card_number(scope.get("path", "")) or looks_like_card_number(raw):
+        raise card_data_refused("path")
+
+
+def _inspect_query(scope: Scope) -> None:
+    query = _text(scope.get("query_string", b""))
+    if not query:
+        return
+    if looks_like_card_number(query) or any(
+            _names_card_data(name) for name, _ in parse_qsl(query, keep_blank_values=True)):
+        raise card_data_refused("query")
+
+
+def _inspect_headers(scope: Scope) -> None:
+    for raw_name, raw_value in scope.get("headers", []):
+        name, value = _text(raw_name), _text(raw_value)
+        if _names_card_data(name):
+            raise card_data_refused("header")
+        if name.lower() == "stripe-signature" and _STRIPE_SIGNATURE.fullmatch(value):
+            continue
+        if looks_like_card_number(value):
+            raise card_data_refused("header")
+        if name.lower() == "cookie" and any(
+                _names_card_data(part.partition("=")[0]) for part in value.split(";")):
+            raise card_data_refused("header")
+
+
+def _check_media_type(scope: Scope) -> None:
+    encoding = (_header(scope, b"content-encoding") or "identity").strip().lower()
+    if encoding != "identity":
+        raise Problem(415, "unsupported-content-encoding",
+                      "The body's Content-Encoding is not accepted",
+                      "Send the body unencoded (no Content-Encoding, or identity)")
+    content_type = _header(scope, b"content-type")
+    if content_type is None:
+        return  # read as JSON, as FastAPI would; strictly, as always
+    media_type, *parameters = (part.strip().lower() for part in content_type.split(";"))
+    charsets = [value.strip('"') for name, _, value in
+                (parameter.partition("=") for parameter in parameters) if name.strip() == "charset"]
+    if not _JSON_MEDIA_TYPE.fullmatch(media_type) or any(
+            charset not in ("utf-8", "utf8") for charset in charsets):
+        raise Problem(415, "unsupported-media-type",
+                      "The body's media type or encoding is not accepted",
+                      "Send application/json in UTF-8 (RFC 8259)")
+
+
+def _refuse_card_number_in(where: str) -> Any:
+    def check(literal: str) -> None:
+        if looks_like_card_number(literal):
+            raise card_data_refused(where)
+
+    return check
+
+
+def _names_card_data(name: str) -> bool:
+    return any(is_sensitive_name(form) for form in readings(name))
+
+
+def _header(scope: Scope, wanted: bytes) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name.lower() == wanted:
+            return _text(value)
+    return None
+
+
+def _text(raw: bytes) -> str:
+    """Header and URL bytes as text: UTF-8 when they are (so non-ASCII digits
+    are seen as digits), else Latin-1, which decodes any byte."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def _input_size(scope: Scope, body: bytes) -> int:
+    return (len(body) + len(scope.get("query_string", b"")) + len(scope.get("raw_path") or b"")
+            + sum(len(name) + len(value) for name, value in scope.get("headers", [])))
+
+
+def _too_large() -> Problem:
+    return Problem(413, "request-too-large", "The request body is too large",
+                   f"At most {MAX_BODY_BYTES} bytes")
+
+
+async def _read_body(scope: Scope, receive: Receive) -> bytes:
     chunks: list[bytes] = []
     size = 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            return b"".join(chunks), False  # the client went away; the app will see it too
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            return b"", True
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks), False
+    try:
+        with anyio.fail_after(BODY_SECONDS):
+            while True:
+                message = await receive()
+                if message["type"] != "http.request":
+                    return b"".join(chunks)  # the client went away; the app will see it too
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    raise _too_large()
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    return b"".join(chunks)
+    except TimeoutError:
+        raise Problem(408, "request-timeout", "The request body did not arrive in time",
+                      f"Send the whole body within {BODY_SECONDS:g} seconds") from None
 
 
 def _replaying(body: bytes, receive: Receive) -> Receive:

@@ -23,11 +23,13 @@ from api.app import create_app
 from api.auth import KeyConfigError, KeyRing, ensure_dev_keys, keys_configured
 from cardledger.settings import Settings
 
-# uvicorn's own access log is off: it prints query strings. Ours (cardledger.access)
-# is one JSON line per request on stdout; everything else goes to stderr.
+# uvicorn's own access log is off: it prints paths and query strings. Ours
+# (cardledger.access) is one JSON line per request on stdout; everything else goes
+# to stderr. Every handler carries the card-data filter (cardledger/log_safety.py).
 LOG_CONFIG: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"card_data": {"()": "cardledger.log_safety.CardDataFilter"}},
     "formatters": {
         "json_lines": {"format": "%(message)s"},
         "default": {"()": "uvicorn.logging.DefaultFormatter",
@@ -35,9 +37,9 @@ LOG_CONFIG: dict[str, Any] = {
     },
     "handlers": {
         "access": {"class": "logging.StreamHandler", "formatter": "json_lines",
-                   "stream": "ext://sys.stdout"},
+                   "stream": "ext://sys.stdout", "filters": ["card_data"]},
         "default": {"class": "logging.StreamHandler", "formatter": "default",
-                    "stream": "ext://sys.stderr"},
+                    "stream": "ext://sys.stderr", "filters": ["card_data"]},
     },
     "loggers": {
         "uvicorn": {"handlers": ["default"], "level": "INFO", "propagate": False},

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from eventsourcing.persistence import PersistenceError
 
+from cardledger import log_safety
 from cardledger.settings import get_settings
 from cardledger.wiring import open_runtime
 from domain.errors import DomainError
@@ -140,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    log_safety.install()
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)

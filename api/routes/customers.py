@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
+from api.routing import InspectedRoute
 from api.auth import ActorHeader, Principal, provenance_of, require
 from api.commands import outcome_headers, settle
 from api.params import CompanyPath, CustomerPath
@@ -14,7 +15,8 @@ from api.problems import documented
 from api.runtime import RuntimeDep
 from api.schemas import CustomerRecord
 
-router = APIRouter(prefix="/v1/companies/{company}/customers", tags=["customers"])
+router = APIRouter(prefix="/v1/companies/{company}/customers", tags=["customers"],
+                   route_class=InspectedRoute)
 
 
 @router.put("/{customer}", response_model=CustomerRecord,

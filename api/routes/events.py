@@ -9,13 +9,15 @@ from uuid import UUID
 from eventsourcing.utils import get_topic
 from fastapi import APIRouter, Depends
 
+from api.routing import InspectedRoute
 from api.auth import Principal, require
 from api.params import CompanyPath, CustomerPath
 from api.problems import documented
 from api.runtime import RuntimeDep
 from api.schemas import Events, StoredEvent
 
-router = APIRouter(prefix="/v1/companies/{company}/customers/{customer}", tags=["audit"])
+router = APIRouter(prefix="/v1/companies/{company}/customers/{customer}", tags=["audit"],
+                   route_class=InspectedRoute)
 
 # Carried by every event and answered as top-level fields instead.
 _ENVELOPE = ("originator_id", "originator_version", "timestamp")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from api.routing import InspectedRoute
 from api.problems import documented
 from api.runtime import RuntimeDep
 from api.schemas import Health
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], route_class=InspectedRoute)
 
 
 @router.get("/healthz", response_model=Health, response_model_exclude_none=True,

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from api.routing import InspectedRoute
 from api.auth import Principal, require
 from api.params import CompanyPath, CustomerPath
 from api.problems import documented
@@ -14,7 +15,8 @@ from api.schemas import History, HistoryItem
 from domain.errors import CustomerNotFound
 
 router = APIRouter(prefix="/v1/companies/{company}/customers/{customer}/payment-methods",
-                   tags=["history"])
+                   tags=["history"],
+                   route_class=InspectedRoute)
 
 
 @router.get("/history", response_model=History,

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
+from api.routing import InspectedRoute
 from api.auth import ActorHeader, Principal, provenance_of, require
 from api.commands import (
     IdempotencyKeyHeader,
@@ -27,7 +28,8 @@ from projections.replay import replay_customer
 from projections.views import cards_of
 
 router = APIRouter(prefix="/v1/companies/{company}/customers/{customer}/payment-methods",
-                   tags=["payment methods"])
+                   tags=["payment methods"],
+                   route_class=InspectedRoute)
 
 Reader = Annotated[Principal, Depends(require("portal", "office", "auditor"))]
 Writer = Annotated[Principal, Depends(require("portal", "office"))]

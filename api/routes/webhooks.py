@@ -15,12 +15,14 @@ from fastapi import APIRouter, Header, Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
+from api.routing import InspectedRoute
 from api.commands import settle
 from api.problems import Problem, documented
 from api.runtime import get_runtime
 from cardledger.processors.stripe_webhooks import BadSignature, read_card_update
 
-router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"],
+                   route_class=InspectedRoute)
 
 SignatureHeader = Annotated[str | None, Header(
     alias="Stripe-Signature", description="Stripe's signature of the body (t=...,v1=...)")]

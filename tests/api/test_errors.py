@@ -137,7 +137,7 @@ def test_a_body_that_is_not_json_is_422(api: Api, customer: str) -> None:
     response = api.request("POST", api.cards_path(customer), as_="portal",
                            actor=f"customer:{customer}", content=b"{not json",
                            headers={"Content-Type": "application/json"})
-    assert_problem(response, 422, "invalid-request")
+    assert_problem(response, 422, "invalid-json")
 
 
 def test_a_command_without_x_actor_is_422(api: Api, customer: str) -> None:

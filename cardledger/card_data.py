@@ -1,0 +1,277 @@
+"""What counts as card data, in any text cardledger is handed or writes.
+
+One rule, used by the API's guard, the log filter and the tests:
+
+* **A card number** is 13 to 19 digits, consecutive in the text's digit
+  sequence, that pass the Luhn check. Digits may be any Unicode decimal digits
+  (and their compatibility forms: fullwidth, superscript, circled), and
+  consecutive digits may be separated by a run of at most three characters that
+  are neither letters nor digits (spaces, dots, dashes, underscores, slashes,
+  any punctuation or symbol; invisible format characters are dropped first).
+  A letter ends the run. The separators divide a run into groups; every span
+  of whole groups holding 13-19 digits is checked, so a number written inside
+  a longer grouped sequence (``ref 12 4242 4242 4242 4242``) is still found,
+  while one unbroken string of digits is checked only as a whole.
+* The text is also read **decoded**: percent-encoding (repeatedly), HTML
+  character references, backslash escapes (``\\u0034``, ``\\x34``) and base64 /
+  base64url tokens, so an encoded number is found as well as a plain one.
+* **Not card numbers**: calendar date-times and dates (ISO 8601 / RFC 3339,
+  years 1900-2199, every field in range), whose digits are masked before the
+  scan; so ``2026-11-25T17:33:56.123456+00:00`` passes. A run of digits with no
+  Luhn-valid window passes too (amounts, versions, phone numbers, most ids).
+* **A field named like card data** (``number``, ``card_number``, ``cardNumber``,
+  ``card[cvc]``, ``pan``, ``cvv2``, ``security_code``, ``X-Card-CVC`` ...)
+  holds card data whatever its value, because a CVC is three digits that no
+  scan can tell from any other three digits.
+
+The scan is linear in the text: regular expressions without nested
+repetition find the runs, and Luhn sums over all windows come from prefix
+sums computed in C (``itertools.accumulate``), never a Python loop per window.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import html
+import re
+import sys
+import unicodedata
+from collections.abc import Iterator
+from functools import cache
+from urllib.parse import unquote
+from itertools import accumulate, repeat
+from operator import add, mod, sub
+
+MIN_DIGITS = 13
+MAX_DIGITS = 19
+MAX_SEPARATOR_RUN = 3
+REDACTED = "[redacted]"
+# How many rounds of decoding (e.g. a number percent-encoded three times over).
+MAX_DECODING_ROUNDS = 4
+
+# A run: digits, where up to three non-alphanumeric characters may stand
+# between two digits. Digits and separators are disjoint classes, so the
+# pattern never backtracks more than three characters.
+_RUN = re.compile(r"\d(?:[\W_]{0,%d}\d)*" % MAX_SEPARATOR_RUN)
+_SEPARATORS = re.compile(r"[\W_]+")
+_DATE = r"(?:19|20|21)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
+_TIME = r"(?:[01]\d|2[0-3]):[0-5]\d(?::(?:[0-5]\d|60)(?:[.,]\d{1,9})?)?"
+_ZONE = r"(?:[Zz]|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?"
+_INSTANT = re.compile(rf"(?<!\d){_DATE}(?:[Tt ]{_TIME}{_ZONE})?(?!\d)")
+_BASE64_TOKEN = re.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}")
+_BACKSLASH_ESCAPE = re.compile(
+    r"\\(?:u([0-9A-Fa-f]{4})|u\{([0-9A-Fa-f]{1,6})\}|U([0-9A-Fa-f]{8})|x([0-9A-Fa-f]{2}))")
+_WIDE_PERCENT = re.compile(r"%u([0-9A-Fa-f]{4})")
+# Luhn's doubled digit: 2d, minus 9 when that is two digits.
+_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
+_ASCII_DIGITS = dict(zip(b"0123456789", range(10), strict=True))
+
+_SENSITIVE_WORDS = frozenset({
+    "pan", "cvc", "cvc2", "cvv", "cvv2", "cvn", "cvn2", "csc", "cid2", "cav2",
+    "cardnumber", "cardnum", "cardno", "ccnumber", "ccnum", "ccn", "creditcard",
+    "securitycode", "track1", "track2", "magstripe",
+})
+_SENSITIVE_PAIRS = frozenset({
+    ("card", "number"), ("card", "num"), ("card", "no"), ("card", "nr"),
+    ("security", "code"), ("card", "verification"), ("card", "code"), ("cc", "number"),
+    ("credit", "card"), ("debit", "card"),
+})
+_SENSITIVE_WHOLE_NAMES = frozenset({"number"})
+_NAME_WORD = re.compile(r"[A-Z]+\d*(?![a-z])|[A-Z]?[a-z]+\d*|\d+")
+
+
+# --- the rule -----------------------------------------------------------------------
+
+def luhn_valid(digits: str) -> bool:
+    """The Luhn check of one string of ASCII digits."""
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char)
+        total += _DOUBLED[value] if index % 2 else value
+    return total % 10 == 0
+
+
+def looks_like_card_number(text: str) -> bool:
+    """True when the text, plain or decoded, holds a card number (the rule above)."""
+    if len(text) < MIN_DIGITS:  # no form of 13 digits is shorter
+        return False
+    return any(_plain_text_holds_card_number(form) for form in readings(text))
+
+
+def is_sensitive_name(name: str) -> bool:
+    """True for a field or header name that says it holds a card number or CVC:
+    the whole name (``number``, ``cvv2``), or its last word or two (``card[cvc]``,
+    ``X-Card-Number``, ``securityCode``). A name that only mentions one of them
+    (Stripe's ``cvc_check``, ``invoice_number``) is not."""
+    words = _name_words(name)
+    if not words:
+        return False
+    whole = "".join(words)
+    return (whole in _SENSITIVE_WHOLE_NAMES or whole in _SENSITIVE_WORDS
+            or words[-1] in _SENSITIVE_WORDS or tuple(words[-2:]) in _SENSITIVE_PAIRS)
+
+
+def redact(text: str) -> str:
+    """The text with each card number replaced by ``[redacted]``; when an encoded
+    form holds one that cannot be cut out in place, the whole text is withheld."""
+    if not looks_like_card_number(text):
+        return text
+    normal = _normalise(text)
+    masked = _mask_instants(normal)
+    pieces, last = [], 0
+    for match in _RUN.finditer(masked):
+        if _run_holds_card_number(match.group()):
+            pieces += [normal[last:match.start()], REDACTED]
+            last = match.end()
+    cut = "".join(pieces) + normal[last:]
+    return REDACTED if looks_like_card_number(cut) else cut
+
+
+# --- reading the text in every encoding it may carry --------------------------------
+
+def readings(text: str) -> Iterator[str]:
+    """The text itself, then each decoding of it that differs, a few rounds deep,
+    then what any base64 token in those decodes to. Each is normalised."""
+    seen = [_normalise(text)]
+    yield seen[0]
+    for _ in range(MAX_DECODING_ROUNDS):
+        decoded = _normalise(_decode_once(seen[-1]))
+        if decoded == seen[-1]:
+            break
+        seen.append(decoded)
+        yield decoded
+    for form in seen:
+        for token in _BASE64_TOKEN.findall(form):
+            decoded_token = _from_base64(token)
+            if decoded_token is not None and len(decoded_token) >= MIN_DIGITS:
+                yield from (_normalise(decoded_token), _normalise(_decode_once(decoded_token)))
+
+
+def _decode_once(text: str) -> str:
+    if "%" in text:
+        # UTF-8 as URLs carry it (a bad byte becomes U+FFFD, a separator), and
+        # %uXXXX, the non-standard form some old clients still send.
+        text = _WIDE_PERCENT.sub(_from_escape, unquote(text))
+    if "&" in text:
+        text = html.unescape(text)
+    if "\\" in text:
+        text = _BACKSLASH_ESCAPE.sub(_from_escape, text)
+    return text
+
+
+def _from_escape(match: re.Match[str]) -> str:
+    code = int(next(group for group in match.groups() if group), 16)
+    return chr(code) if code <= sys.maxunicode else match.group()
+
+
+def _from_base64(token: str) -> str | None:
+    alphabet_safe = token.replace("-", "+").replace("_", "/").rstrip("=")
+    try:
+        raw = base64.b64decode(alphabet_safe + "=" * (-len(alphabet_safe) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return raw.decode("latin-1")
+
+
+def _normalise(text: str) -> str:
+    """Compatibility forms become plain ones (fullwidth and circled digits too),
+    and invisible format characters (zero-width spaces, soft hyphens) go."""
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFKC", text).translate(_format_characters())
+
+
+@cache
+def _format_characters() -> dict[int, None]:
+    planes = (range(0x10000), range(0xE0000, 0xE0080))
+    return {code: None for plane in planes for code in plane
+            if unicodedata.category(chr(code)) == "Cf"}
+
+
+# --- scanning one plain text --------------------------------------------------------
+
+def _mask_instants(text: str) -> str:
+    """Date-times and dates become letters of the same length, so their digits
+    are not read and positions in the text stay where they were."""
+    if "-" not in text:
+        return text
+    return _INSTANT.sub(lambda match: "d" * len(match.group()), text)
+
+
+def _plain_text_holds_card_number(text: str) -> bool:
+    masked = _mask_instants(text)
+    return any(_run_holds_card_number(match.group()) for match in _RUN.finditer(masked)
+               if len(match.group()) >= MIN_DIGITS)
+
+
+def _run_holds_card_number(run: str) -> bool:
+    """Whether some span of whole digit groups in the run (groups are what the
+    separators divide) holds 13-19 digits passing Luhn. A group of more than 19
+    digits belongs to no span, so it splits the run in two."""
+    if not run.isascii():
+        run = run.translate(_decimal_digits())
+    groups = _SEPARATORS.split(run)
+    span: list[str] = []
+    for group in [*groups, "0" * (MAX_DIGITS + 1)]:  # a sentinel closes the last span
+        if len(group) <= MAX_DIGITS:
+            span.append(group)
+        elif span:
+            if _some_span_is_luhn_valid(span):
+                return True
+            span = []
+    return False
+
+
+def _some_span_is_luhn_valid(groups: list[str]) -> bool:
+    """Whether any span of whole groups with 13-19 digits passes Luhn, in time
+    linear in the digits.
+
+    For a span ending at digit index j-1, digits of the same parity as j-1
+    count as they are and the others doubled, so two prefix sums (one per
+    parity of the end) give every span's total as one subtraction. A span must
+    start and end at group boundaries: off-boundary prefixes get a quarter
+    added as ends and half taken as starts, so any span touching one has a
+    fractional total and fails the test. The loops over spans run in C."""
+    digits = [_ASCII_DIGITS[code] for code in "".join(groups).encode()]
+    count = len(digits)
+    if count < MIN_DIGITS:
+        return False
+    off_boundary = [1] * (count + 1)
+    for boundary in accumulate(map(len, groups), initial=0):
+        off_boundary[boundary] = 0
+    as_end = [0.25 * flag for flag in off_boundary]
+    as_start = [-0.5 * flag for flag in off_boundary]
+    doubled = [_DOUBLED[d] for d in digits]
+    ends_even = digits[:]  # span ends at an even index: odd indexes doubled
+    ends_even[1::2] = doubled[1::2]
+    ends_odd = doubled[:]  # ends at an odd index: even indexes doubled
+    ends_odd[1::2] = digits[1::2]
+    prefixes = {}
+    for parity, weights in ((0, ends_even), (1, ends_odd)):
+        sums = list(accumulate(weights, initial=0))
+        prefixes[parity] = (list(map(add, sums, as_end)), list(map(add, sums, as_start)))
+    for length in range(MIN_DIGITS, min(MAX_DIGITS, count) + 1):
+        for end in (length, length + 1):  # the span [end - length, end), then every 2nd
+            if end > count:
+                continue
+            ends, starts = prefixes[(end - 1) % 2]
+            totals = map(sub, ends[end::2], starts[end - length::2])
+            if 0 in map(mod, totals, repeat(10)):
+                return True
+    return False
+
+
+@cache
+def _decimal_digits() -> dict[int, int]:
+    """Every Unicode decimal digit (Nd) mapped to its ASCII digit."""
+    table = {}
+    for code in range(0x80, 0x20000):  # every decimal digit is in the first two planes
+        value = unicodedata.decimal(chr(code), None)
+        if value is not None:
+            table[code] = ord("0") + value
+    return table
+
+
+def _name_words(name: str) -> list[str]:
+    return [word.lower() for word in _NAME_WORD.findall(_normalise(name))]
