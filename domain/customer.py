@@ -20,6 +20,7 @@ from domain.errors import (
     CardAlreadySaved,
     CardExpired,
     IdempotencyKeyReused,
+    InvoiceAlreadyPaid,
     NoPrimaryCard,
     NoSuchCard,
     OnlinePaymentsDisabled,
@@ -142,13 +143,20 @@ class Customer(Aggregate):
         """Recorded before the processor is asked to charge (see domain/payments.py)."""
 
         TOPIC = "cardledger/Customer.PaymentStarted"
-        class_version = 1
+        class_version = 2
         payment_id: str
         invoice_id: str
         amount: int
         currency: str
         card_id: str
         in_flight_until: str  # ISO instant
+        additional: bool = False  # v2: pays an invoice that was already paid, on purpose
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # Before v2 an invoice could be paid twice without saying so; those
+            # payments were not marked, and marking them now would rewrite history.
+            state["additional"] = False
 
         def apply(self, customer: Customer) -> None:
             customer.payments[self.payment_id] = Payment(
@@ -156,6 +164,7 @@ class Customer(Aggregate):
                 currency=self.currency, card_id=self.card_id,
                 processor_token=customer.cards[self.card_id].processor_token,
                 started_at=self.timestamp.isoformat(), in_flight_until=self.in_flight_until,
+                additional=self.additional,
             )
             customer.remember(self, self.card_id)
 
@@ -339,16 +348,20 @@ class Customer(Aggregate):
         by: Provenance,
         idempotency_key: str,
         request_hash: str,
+        additional: bool = False,
     ) -> Payment:
         """Chooses the card (the primary unless one is named) and records the
-        attempt; the service charges only after this is saved."""
+        attempt; the service charges only after this is saved. An invoice that
+        is paid, or being paid, is paid again only when the caller says so."""
         if not online_payments:
             raise OnlinePaymentsDisabled("Online payments are off: no card can be charged")
+        if not additional:
+            self.check_invoice_not_paid(invoice_id)
         card = self.card_to_charge(card_id, today)
         self.trigger_event(
             self.PaymentStarted, payment_id=payment_id, invoice_id=invoice_id, amount=amount,
             currency=currency, card_id=card.card_id, in_flight_until=in_flight_until.isoformat(),
-            **self._stamp(by, idempotency_key, request_hash),
+            additional=additional, **self._stamp(by, idempotency_key, request_hash),
         )
         return self.payments[payment_id]
 
@@ -397,6 +410,17 @@ class Customer(Aggregate):
         if card.is_expired(today):
             raise CardExpired(f"Card {card_id} has expired and cannot be charged")
         return card
+
+    def check_invoice_not_paid(self, invoice_id: str) -> None:
+        """A second payment under a new Idempotency-Key is most often a
+        double click or a client retry that lost its key, not a wish to pay twice."""
+        for payment in self.payments.values():
+            if payment.invoice_id == invoice_id and payment.holds_invoice:
+                raise InvoiceAlreadyPaid(
+                    f"Invoice {invoice_id} already has payment {payment.payment_id} "
+                    f"({'succeeded' if payment.finished else 'started, outcome not recorded yet'}); "
+                    f"retry with that "
+                    f"payment's Idempotency-Key, or send additional: true to pay it again")
 
     def card_by_token(self, token: str) -> SavedCard | None:
         return next((c for c in self.cards.values() if c.processor_token == token), None)

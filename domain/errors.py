@@ -107,6 +107,13 @@ class NoPrimaryCard(DomainError):
     title = "The customer has no primary card; choose a saved card to charge"
 
 
+class InvoiceAlreadyPaid(DomainError):
+    code = "invoice-already-paid"
+    kind = "conflict"
+    title = ("The invoice already has a payment that succeeded or is in flight; "
+             "send additional: true to pay it again on purpose")
+
+
 class PaymentInProgress(DomainError):
     code = "payment-in-progress"
     kind = "conflict"

@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 from domain.customer import Customer
 from domain.errors import CustomerNotFound, PaymentInProgress
-from domain.ids import check_external_id, request_hash
-from domain.payments import Payment, check_payment_request, payment_id_for
+from domain.ids import check_external_id
+from domain.payments import Payment, check_payment_request, payment_id_for, payment_request_hash
 from domain.processor import ChargeResult, Processor
 from domain.provenance import Provenance
 from domain.retry import retry_on_conflict
@@ -67,16 +67,18 @@ class InvoicePayments:
         amount: int,
         currency: str,
         card_id: str | None = None,
+        additional: bool = False,
         by: Provenance,
         idempotency_key: str | None,
     ) -> PaymentOutcome:
-        """Charges the named saved card, or the primary one."""
+        """Charges the named saved card, or the primary one. ``additional``: the
+        invoice may already be paid (or being paid) and is to be paid again."""
         check_external_id(company_id, "company id")
         check_external_id(customer_id, "customer id")
         key = check_payment_request(invoice_id, amount, currency, idempotency_key)
         if card_id is not None:
             check_external_id(card_id, "payment method id")
-        digest = request_hash("pay_invoice", invoice_id, amount, currency, card_id)
+        digest = payment_request_hash(invoice_id, amount, currency, card_id, additional)
         payment_id = payment_id_for(company_id, customer_id, key)
 
         def step() -> tuple[Customer, Payment] | PaymentOutcome:
@@ -89,7 +91,7 @@ class InvoicePayments:
             now = self.clock()
             payment = customer.start_payment(
                 payment_id, invoice_id=invoice_id, amount=amount, currency=currency,
-                card_id=card_id,
+                card_id=card_id, additional=additional,
                 online_payments=self.online_payments_enabled(company_id),
                 today=now.date(), in_flight_until=now + self.payment_in_flight,
                 by=by, idempotency_key=key, request_hash=digest)

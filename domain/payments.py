@@ -14,7 +14,7 @@ from typing import Any
 from eventsourcing.persistence import Transcoding
 
 from domain.errors import IdempotencyKeyRequired, InvalidCommand
-from domain.ids import check_external_id, derived_id
+from domain.ids import check_external_id, derived_id, request_hash
 
 CURRENCY = re.compile(r"^[a-z]{3}$")  # ISO 4217, lower case as Stripe spells it
 MAX_AMOUNT = 99_999_999  # Stripe's largest amount in minor units (8 digits)
@@ -31,6 +31,7 @@ class Payment:
     processor_token: str
     started_at: str  # ISO instant of the PaymentStarted event
     in_flight_until: str  # ISO instant; until then a retry must not charge again
+    additional: bool = False  # the caller paid an invoice that was already paid, on purpose
     status: str = "started"  # started, succeeded, failed
     processor_payment_id: str | None = None
     decline_code: str | None = None
@@ -39,6 +40,12 @@ class Payment:
     @property
     def finished(self) -> bool:
         return self.status != "started"
+
+    @property
+    def holds_invoice(self) -> bool:
+        """Succeeded, or started and not finished (the charge may be in flight):
+        either way the invoice is taken care of. A failed payment is not."""
+        return self.status in ("started", "succeeded")
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -62,6 +69,17 @@ class PaymentAsDict(Transcoding):
 def payment_id_for(company_id: str, customer_id: str, idempotency_key: str) -> str:
     """Same key, same customer: same payment id, in every process, forever."""
     return derived_id("pay_", f"{company_id}/{customer_id}/{idempotency_key}")
+
+
+def payment_request_hash(invoice_id: str, amount: int, currency: str, card_id: str | None,
+                         additional: bool) -> str:
+    """What a retry must repeat. ``additional`` counts only when true, so a
+    request without it hashes exactly as before the flag existed (a retry of a
+    payment stored then still matches)."""
+    parts: list[object] = ["pay_invoice", invoice_id, amount, currency, card_id]
+    if additional:
+        parts.append({"additional": True})
+    return request_hash(*parts)
 
 
 def check_payment_request(invoice_id: str, amount: int, currency: str,

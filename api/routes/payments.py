@@ -42,6 +42,11 @@ class PayInvoice(BaseModel):
     payment_method_id: str | None = Field(
         None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
         description="A saved card's id; the primary card when absent")
+    additional: bool = Field(
+        False, strict=True,
+        description="Pay an invoice that already has a succeeded or in-flight payment again "
+                    "(a partial or extra payment). Without it such a payment is 409 "
+                    "invoice-already-paid; a failed earlier payment never blocks a new one")
 
 
 class PaymentRecord(BaseModel):
@@ -50,6 +55,8 @@ class PaymentRecord(BaseModel):
     amount: int
     currency: str
     payment_method_id: str
+    additional: bool = Field(description="Paid on purpose although the invoice was already "
+                                         "paid or being paid")
     status: Literal["started", "succeeded", "failed"] = Field(
         description="started: the charge's outcome is not recorded yet (retry with the "
                     "same Idempotency-Key to settle it)")
@@ -64,7 +71,7 @@ class PaymentRecord(BaseModel):
     def of(cls, payment: Payment) -> PaymentRecord:
         return cls(id=payment.payment_id, invoice_id=payment.invoice_id, amount=payment.amount,
                    currency=payment.currency, payment_method_id=payment.card_id,
-                   status=payment.status,  # type: ignore[arg-type]
+                   additional=payment.additional, status=payment.status,  # type: ignore[arg-type]
                    processor_payment_id=payment.processor_payment_id,
                    decline_code=payment.decline_code,
                    started_at=datetime.fromisoformat(payment.started_at),
@@ -88,7 +95,8 @@ def pay_invoice(company: CompanyPath, customer: CustomerPath, request: PayInvoic
         outcome = runtime.ledger.pay_invoice(
             company, customer, invoice_id=request.invoice_id, amount=request.amount,
             currency=request.currency, card_id=request.payment_method_id,
-            by=provenance_of(principal, actor, customer), idempotency_key=idempotency_key)
+            additional=request.additional, by=provenance_of(principal, actor, customer),
+            idempotency_key=idempotency_key)
     except PaymentInProgress as busy:
         raise Problem(409, busy.code, busy.title, busy.detail,
                       headers={"Retry-After": str(busy.retry_after)}) from None

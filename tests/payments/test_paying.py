@@ -17,6 +17,7 @@ from domain.errors import (
     CustomerNotFound,
     IdempotencyKeyReused,
     InvalidCommand,
+    InvoiceAlreadyPaid,
     NoPrimaryCard,
     NoSuchCard,
     OnlinePaymentsDisabled,
@@ -122,11 +123,68 @@ def test_a_retried_declined_payment_is_not_charged_again(
     assert counting.asked == 1
 
 
-def test_a_new_key_pays_again(runtime: Runtime, cards: dict[str, str],
-                              sandbox: SandboxProcessor) -> None:
-    pay(runtime, key="key-1")
-    pay(runtime, key="key-2")
+def test_a_new_key_pays_another_invoice(runtime: Runtime, cards: dict[str, str],
+                                        sandbox: SandboxProcessor) -> None:
+    pay(runtime, key="key-1", invoice_id="INV-1")
+    pay(runtime, key="key-2", invoice_id="INV-2")
     assert len(sandbox.attempts) == 2
+
+
+def test_a_paid_invoice_under_a_new_key_is_refused_and_nothing_is_charged(
+        runtime: Runtime, cards: dict[str, str], sandbox: SandboxProcessor) -> None:
+    pay(runtime, key="key-1")
+    before = version(runtime)
+    with pytest.raises(InvoiceAlreadyPaid):
+        pay(runtime, key="key-2")
+    assert new_events(runtime, before) == [] and len(sandbox.attempts) == 1
+
+
+def test_an_invoice_whose_charge_was_declined_is_paid_under_a_new_key(
+        runtime: Runtime, cards: dict[str, str], sandbox: SandboxProcessor) -> None:
+    declining = runtime.ledger.add_card("acme", "1001", "pm_card_chargeDeclined", by=ME).card_id
+    assert pay(runtime, key="key-1", card_id=declining).payment.status == "failed"
+    assert pay(runtime, key="key-2").payment.status == "succeeded"
+    assert [a.succeeded for a in sandbox.attempts] == [False, True]
+
+
+def test_an_additional_payment_pays_a_paid_invoice_again(
+        runtime: Runtime, cards: dict[str, str], sandbox: SandboxProcessor) -> None:
+    first = pay(runtime, key="key-1").payment
+    extra = pay(runtime, key="key-2", amount=5_00, additional=True).payment
+    assert (first.additional, extra.additional, extra.status) == (False, True, "succeeded")
+    assert len(sandbox.attempts) == 2
+
+
+def test_an_additional_payment_retried_answers_itself_and_charges_once(
+        runtime: Runtime, cards: dict[str, str], sandbox: SandboxProcessor) -> None:
+    pay(runtime, key="key-1")
+    counting = runtime.ledger.processor = CountingCharges(sandbox)
+    extra = pay(runtime, key="key-2", additional=True)
+    again = pay(runtime, key="key-2", additional=True)
+    assert again.replayed and again.payment == extra.payment and counting.asked == 1
+
+
+def test_the_same_key_without_additional_is_another_request(
+        runtime: Runtime, cards: dict[str, str]) -> None:
+    pay(runtime, key="key-1", additional=True)
+    with pytest.raises(IdempotencyKeyReused):
+        pay(runtime, key="key-1")
+
+
+def test_new_keys_racing_for_one_invoice_charge_it_once(
+        runtime: Runtime, cards: dict[str, str], sandbox: SandboxProcessor) -> None:
+    counting = runtime.ledger.processor = SlowCharges(sandbox)
+
+    def attempt(n: int) -> str:
+        try:
+            return pay(runtime, key=f"double-click-{n}").payment.status
+        except InvoiceAlreadyPaid:
+            return "refused"
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = sorted(pool.map(attempt, range(6)))
+    assert answers == ["refused"] * 5 + ["succeeded"]
+    assert counting.asked == 1
 
 
 def test_the_same_key_for_a_different_payment_is_refused(
@@ -234,11 +292,11 @@ def test_payments_show_in_the_history_and_the_views_still_verify(
         runtime: Runtime, cards: dict[str, str]) -> None:
     pay(runtime, key="key-1")
     declined = runtime.ledger.add_card("acme", "1001", "pm_card_chargeDeclined", by=ME).card_id
-    pay(runtime, key="key-2", card_id=declined)
+    pay(runtime, key="key-2", card_id=declined, invoice_id="INV-8")
     runtime.projector.catch_up()
     history = runtime.read_model.history("acme", "1001")
     assert [(h.action, h.last4, h.detail) for h in history[:3]] == [
-        ("payment_failed", "0341", "invoice INV-7: 1250 usd, generic_decline"),
+        ("payment_failed", "0341", "invoice INV-8: 1250 usd, generic_decline"),
         ("added", "0341", ""),
         ("payment_succeeded", "4242", "invoice INV-7: 1250 usd"),
     ]

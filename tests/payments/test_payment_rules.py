@@ -10,7 +10,13 @@ from typing import Any
 import pytest
 
 from domain.customer import Customer
-from domain.errors import CardExpired, NoPrimaryCard, NoSuchCard, OnlinePaymentsDisabled
+from domain.errors import (
+    CardExpired,
+    InvoiceAlreadyPaid,
+    NoPrimaryCard,
+    NoSuchCard,
+    OnlinePaymentsDisabled,
+)
 from domain.processor import CardDetails, ChargeResult
 from tests.domain.scenario import CUSTOMER, TODAY, added, deleted, given, kinds, when
 
@@ -19,12 +25,14 @@ SOON_EXPIRED = CardDetails("visa", "1111", 11, 2026, "fp-soon")
 
 
 def started(payment_id: str, card_id: str | None = None, *, online: bool = True,
-            today: date = TODAY, amount: int = 1250) -> Callable[[Customer], Any]:
+            today: date = TODAY, amount: int = 1250, invoice_id: str = "INV-1",
+            additional: bool = False) -> Callable[[Customer], Any]:
     def step(customer: Customer) -> Any:
         return customer.start_payment(
-            payment_id, invoice_id="INV-1", amount=amount, currency="usd", card_id=card_id,
+            payment_id, invoice_id=invoice_id, amount=amount, currency="usd", card_id=card_id,
             online_payments=online, today=today, in_flight_until=WINDOW_END, by=CUSTOMER,
-            idempotency_key="key-" + payment_id, request_hash="hash-" + payment_id)
+            idempotency_key="key-" + payment_id, request_hash="hash-" + payment_id,
+            additional=additional)
     return step
 
 
@@ -121,3 +129,47 @@ def test_the_processor_customer_is_linked_once() -> None:
 def test_the_in_flight_window_is_kept_with_the_payment() -> None:
     customer = given(added("c1"), started("p1"))
     assert datetime.fromisoformat(customer.payments["p1"].in_flight_until) == WINDOW_END
+
+
+# --- one invoice, one payment, unless the caller says otherwise ---------------------------
+
+SUCCEEDED = ChargeResult(True, "pi_1")
+DECLINED = ChargeResult(False, "pi_1", "insufficient_funds")
+
+
+def test_an_invoice_with_a_succeeded_payment_is_not_paid_again_under_a_new_key() -> None:
+    customer = given(added("c1"), started("p1"), finished("p1", SUCCEEDED))
+    with pytest.raises(InvoiceAlreadyPaid, match="p1"):
+        when(customer, started("p2"))
+    assert customer.collect_events() == []
+
+
+def test_an_invoice_with_a_payment_in_flight_is_not_paid_again_under_a_new_key() -> None:
+    customer = given(added("c1"), started("p1"))
+    with pytest.raises(InvoiceAlreadyPaid):
+        when(customer, started("p2"))
+
+
+def test_an_invoice_whose_payment_failed_can_be_paid_again() -> None:
+    customer = given(added("c1"), started("p1"), finished("p1", DECLINED))
+    assert kinds(when(customer, started("p2"))) == ["PaymentStarted"]
+
+
+def test_an_additional_payment_pays_a_paid_invoice_again_and_says_so() -> None:
+    customer = given(added("c1"), started("p1"), finished("p1", SUCCEEDED))
+    events = when(customer, started("p2", additional=True))
+    assert kinds(events) == ["PaymentStarted"] and events[0].additional is True
+    assert (customer.payments["p1"].additional, customer.payments["p2"].additional) == (False, True)
+
+
+def test_a_first_payment_of_an_invoice_is_not_additional() -> None:
+    customer = given(added("c1"), started("p1"), finished("p1", SUCCEEDED))
+    events = when(customer, started("p2", invoice_id="INV-2"))
+    assert events[0].additional is False
+
+
+def test_the_invoice_rule_is_checked_before_the_card_is_chosen() -> None:
+    # The invoice is the caller's mistake to hear about first, whatever the card.
+    customer = given(added("c1"), started("p1"))
+    with pytest.raises(InvoiceAlreadyPaid):
+        when(customer, started("p2", "no-such-card"))

@@ -84,6 +84,31 @@ def test_a_payment_without_an_idempotency_key_is_refused(api: Api, customer: str
     assert answer.json()["code"] == "idempotency-key-required"
 
 
+def test_a_paid_invoice_under_a_new_key_is_a_conflict(api: Api, customer: str) -> None:
+    first = pay(api, customer, key="pay-key-1")
+    answer = pay(api, customer, key="pay-key-2")
+    assert (answer.status_code, answer.json()["code"]) == (409, "invoice-already-paid")
+    assert first.json()["id"] in answer.json()["detail"]
+    listed = api.request("GET", payments_path(api, customer), as_="office").json()["payments"]
+    assert [p["id"] for p in listed] == [first.json()["id"]]
+
+
+def test_an_additional_payment_pays_a_paid_invoice_again_and_shows_it(
+        api: Api, customer: str) -> None:
+    first = pay(api, customer, key="pay-key-1")
+    extra = pay(api, customer, key="pay-key-2", amount=20_00, additional=True)
+    assert extra.status_code == 201, extra.text
+    assert (first.json()["additional"], extra.json()["additional"]) == (False, True)
+    listed = api.request("GET", payments_path(api, customer), as_="office").json()["payments"]
+    assert [(p["amount"], p["additional"]) for p in listed] == [(20_00, True), (125_00, False)]
+
+
+@pytest.mark.parametrize("value", ["true", 1, None])
+def test_additional_must_be_a_json_boolean(api: Api, customer: str, value: Any) -> None:
+    answer = pay(api, customer, additional=value)
+    assert (answer.status_code, answer.json()["code"]) == (422, "invalid-request")
+
+
 def test_the_same_key_for_another_payment_is_refused(api: Api, customer: str) -> None:
     pay(api, customer)
     answer = pay(api, customer, amount=1)
