@@ -16,6 +16,7 @@ from api.auth import ActorHeader, Principal, provenance_of, require
 from api.commands import IdempotencyKeyHeader, outcome_headers, settle
 from api.params import CompanyPath, CustomerPath
 from api.problems import Problem, documented
+from api.routing import InspectedRoute
 from api.runtime import RuntimeDep
 from domain.errors import PaymentInProgress
 from domain.paying import PaymentOutcome
@@ -23,7 +24,8 @@ from domain.payments import MAX_AMOUNT, Payment
 from domain.service import Outcome
 
 router = APIRouter(prefix="/v1/companies/{company}/customers/{customer}/payments",
-                   tags=["payments"])
+                   tags=["payments"],
+                   route_class=InspectedRoute)
 
 Payer = Annotated[Principal, Depends(require("portal", "office"))]
 Reader = Annotated[Principal, Depends(require("portal", "office", "auditor"))]

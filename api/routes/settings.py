@@ -10,10 +10,12 @@ from api.auth import ROLES, ActorHeader, Principal, provenance_of, require
 from api.commands import outcome_headers, settle
 from api.params import CompanyPath
 from api.problems import documented
+from api.routing import InspectedRoute
 from api.runtime import RuntimeDep
 from api.schemas import OnlinePayments, OnlinePaymentsChange
 
-router = APIRouter(prefix="/v1/companies/{company}/settings", tags=["settings"])
+router = APIRouter(prefix="/v1/companies/{company}/settings", tags=["settings"],
+                   route_class=InspectedRoute)
 
 
 @router.get("/online-payments", response_model=OnlinePayments,
