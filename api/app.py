@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from api.access_log import AccessLog
 from api.auth import KeyRing
 from api.guard import CardNumberGuard
-from api.problems import install_problem_handlers
+from api.problems import GUARD_STATUSES, documented, install_problem_handlers
 from api.ratelimit import RateLimiter
 from api.routes import ROUTERS
 from api.schemas import ProblemDetails
@@ -75,14 +75,22 @@ def _serve(app: FastAPI, runtime: Runtime, keys: KeyRing | None) -> None:
 
 def _add_problem_schema(app: FastAPI) -> None:
     """Error responses refer to ProblemDetails by $ref (see problems.documented);
-    no route returns it as a model, so put it in the components ourselves."""
+    no route returns it as a model, so put it in the components ourselves. The
+    guard answers before any route, so its statuses go on every operation."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
         schema = generate()
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components["ProblemDetails"] = ProblemDetails.model_json_schema(
             ref_template="#/components/schemas/{model}")
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for status, answer in documented(*GUARD_STATUSES).items():
+                    responses.setdefault(str(status), answer)
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]

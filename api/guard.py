@@ -99,7 +99,7 @@ def check_bounds(scope: Scope) -> None:
                       f"At most {MAX_HEADER_BYTES} bytes in all")
     names = [name.lower() for name, _ in headers]
     if any(names.count(name) > 1 for name in _SINGLE_HEADERS):
-        raise Problem(400 if b"content-length" in names else 415, "ambiguous-headers",
+        raise Problem(422, "ambiguous-headers",
                       "A header that must be single is repeated",
                       "Send Content-Type, Content-Encoding and Content-Length at most once")
     declared = _header(scope, b"content-length")

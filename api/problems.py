@@ -61,12 +61,22 @@ _STATUS_MEANING = {
     404: "Unknown customer or card",
     409: "Conflict with the current state: duplicate card, already primary, card already "
          "deleted, too many cards, stale If-Match",
-    413: "The body is too large",
-    422: "Malformed request, a rule of the card (expired, unknown token), a reused "
-         "Idempotency-Key, or something that looks like a card number or CVC",
+    408: "The body did not arrive within 10 seconds",
+    413: "The body is over 64 KiB",
+    414: "The path and query are over 8 KiB",
+    415: "The body is not UTF-8 JSON (application/json without a BOM), or has a "
+         "Content-Encoding",
+    422: "Malformed request (invalid-request, invalid-json), a rule of the card (expired, "
+         "unknown token), a reused Idempotency-Key, or something that looks like a card "
+         "number or CVC (card-data-refused)",
+    431: "The headers are over 16 KiB",
     429: "Too many requests for this key; see Retry-After",
     503: "The event store or the processor is unavailable; see Retry-After",
 }
+
+
+# What the card-number guard (api/guard.py) may answer to any request, before routing.
+GUARD_STATUSES = (408, 413, 414, 415, 422, 431)
 
 
 def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
