@@ -11,6 +11,7 @@ no form of the number in any stored event, view row or log line, and no charge.
 from __future__ import annotations
 
 import gzip
+import socket
 import json
 import threading
 import time
@@ -304,3 +305,32 @@ def test_a_body_that_is_not_json_is_415(attacker: tuple[Api, Captured, str],
     response = post_payment(api, customer, json.dumps(payment("INV-8")).encode(),
                             {"Content-Type": media_type})
     assert_problem(response, 415, "unsupported-media-type")
+
+
+def test_a_body_that_trickles_in_is_408_and_frees_the_connection(
+        live: Live, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a client that declares 100 bytes and sends one every 0.2 s
+    monkeypatch.setattr("api.guard.BODY_SECONDS", 0.5)
+    host, port = live.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(b"POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+                           b"\r\nContent-Length: 100\r\n\r\n")
+        answer = b""
+        for _ in range(20):
+            try:
+                connection.sendall(b" ")
+            except OSError:
+                break
+            time.sleep(0.2)
+            connection.settimeout(0.01)
+            try:
+                answer += connection.recv(65536)
+            except TimeoutError:
+                continue
+            if b"\r\n\r\n" in answer:
+                break
+    # Then it is answered 408 problem+json well before the body could finish
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408"), answer
+    assert b"application/problem+json" in head.lower()
+    assert json.loads(body)["code"] == "request-timeout"
