@@ -416,11 +416,11 @@ class Customer(Aggregate):
         double click or a client retry that lost its key, not a wish to pay twice."""
         for payment in self.payments.values():
             if payment.invoice_id == invoice_id and payment.holds_invoice:
+                state = "succeeded" if payment.finished else "started, outcome not recorded yet"
                 raise InvoiceAlreadyPaid(
-                    f"Invoice {invoice_id} already has payment {payment.payment_id} "
-                    f"({'succeeded' if payment.finished else 'started, outcome not recorded yet'}); "
-                    f"retry with that "
-                    f"payment's Idempotency-Key, or send additional: true to pay it again")
+                    f"Invoice {invoice_id} already has payment {payment.payment_id} ({state}); "
+                    f"retry with that payment's Idempotency-Key, or send additional: true "
+                    f"to pay it again")
 
     def card_by_token(self, token: str) -> SavedCard | None:
         return next((c for c in self.cards.values() if c.processor_token == token), None)
