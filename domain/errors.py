@@ -124,6 +124,16 @@ class PaymentInProgress(DomainError):
         self.retry_after = retry_after
 
 
+class UnsupportedCurrency(InvalidCommand):
+    code = "unsupported-currency"
+    title = "cardledger does not charge in this currency"
+
+
+class InvalidAmount(InvalidCommand):
+    code = "invalid-amount"
+    title = "The amount cannot be charged in this currency"
+
+
 class IdempotencyKeyRequired(InvalidCommand):
     code = "idempotency-key-required"
     title = "This command needs an Idempotency-Key, so a retry never repeats it"

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from domain.customer import Customer
-from domain.errors import CustomerNotFound, PaymentInProgress
+from domain.errors import CustomerNotFound, InvalidCommand, PaymentInProgress
 from domain.ids import check_external_id
 from domain.payments import Payment, check_payment_request, payment_id_for, payment_request_hash
 from domain.processor import ChargeResult, Processor
@@ -75,7 +75,10 @@ class InvoicePayments:
         invoice may already be paid (or being paid) and is to be paid again."""
         check_external_id(company_id, "company id")
         check_external_id(customer_id, "customer id")
-        key = check_payment_request(invoice_id, amount, currency, idempotency_key)
+        key = check_payment_request(invoice_id, amount, currency, idempotency_key,
+                                    self.processor.currencies)
+        if not isinstance(additional, bool):
+            raise InvalidCommand("additional must be true or false")
         if card_id is not None:
             check_external_id(card_id, "payment method id")
         digest = payment_request_hash(invoice_id, amount, currency, card_id, additional)

@@ -8,16 +8,24 @@ caller's Idempotency-Key, so a retry always finds the attempt it belongs to.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from eventsourcing.persistence import Transcoding
 
-from domain.errors import IdempotencyKeyRequired, InvalidCommand
+from domain.currencies import MINOR_UNITS
+from domain.errors import (
+    IdempotencyKeyRequired,
+    InvalidAmount,
+    InvalidCommand,
+    UnsupportedCurrency,
+)
 from domain.ids import check_external_id, derived_id, request_hash
+from domain.processor import ChargeLimits
 
 CURRENCY = re.compile(r"^[a-z]{3}$")  # ISO 4217, lower case as Stripe spells it
-MAX_AMOUNT = 99_999_999  # Stripe's largest amount in minor units (8 digits)
+MAX_AMOUNT = 99_999_999  # the API's largest amount in minor units (Stripe's 8 digits)
 MAX_KEY_LENGTH = 255  # Stripe's own limit for idempotency keys
 
 
@@ -83,17 +91,51 @@ def payment_request_hash(invoice_id: str, amount: int, currency: str, card_id: s
 
 
 def check_payment_request(invoice_id: str, amount: int, currency: str,
-                          idempotency_key: str | None) -> str:
-    """Raises InvalidCommand for a malformed request; returns the key."""
+                          idempotency_key: str | None,
+                          chargeable: Mapping[str, ChargeLimits]) -> str:
+    """Raises InvalidCommand (or a named kind of it) for a request that
+    cannot be paid as asked, before anything is recorded; returns the key."""
     check_external_id(invoice_id, "invoice id")
-    # bool is an int in Python; True must not pay one cent.
-    if not isinstance(amount, int) or isinstance(amount, bool) or not 0 < amount <= MAX_AMOUNT:
-        raise InvalidCommand(f"amount must be a whole number of minor units, 1 to {MAX_AMOUNT}")
-    if not isinstance(currency, str) or not CURRENCY.match(currency):
-        raise InvalidCommand("currency must be an ISO 4217 code in lower case, e.g. usd")
+    check_amount(amount, currency, chargeable)
     if not idempotency_key or not isinstance(idempotency_key, str):
         raise IdempotencyKeyRequired(
             "A payment needs an Idempotency-Key, so a retry never pays twice")
     if len(idempotency_key) > MAX_KEY_LENGTH or not idempotency_key.isprintable():
         raise InvalidCommand(f"the Idempotency-Key must be 1-{MAX_KEY_LENGTH} printable characters")
     return idempotency_key
+
+
+def check_amount(amount: int, currency: str, chargeable: Mapping[str, ChargeLimits]) -> None:
+    """A whole number of the currency's ISO 4217 minor units, in a currency
+    the processor charges in, within what it accepts there."""
+    # bool is an int in Python; True must not pay one cent.
+    if not isinstance(amount, int) or isinstance(amount, bool) or not 0 < amount <= MAX_AMOUNT:
+        raise InvalidAmount(f"amount must be a whole number of minor units, 1 to {MAX_AMOUNT}")
+    if not isinstance(currency, str) or not CURRENCY.match(currency):
+        if isinstance(currency, str) and currency.lower() in MINOR_UNITS:
+            raise InvalidCommand(f"currency codes are lower case: {currency.lower()}, "
+                                 f"not {currency}")
+        raise InvalidCommand("currency must be an ISO 4217 code in lower case, e.g. usd")
+    if currency not in MINOR_UNITS:
+        raise UnsupportedCurrency(f"{currency} is not an ISO 4217 currency code")
+    limits = chargeable.get(currency)
+    if limits is None:
+        raise UnsupportedCurrency(f"The payment processor does not charge in {currency}")
+    if amount % limits.step:
+        raise InvalidAmount(f"Amounts in {currency} are whole multiples of {limits.step} minor "
+                            f"units ({major(limits.step, currency)})")
+    if amount < limits.minimum:
+        raise InvalidAmount(f"The smallest charge in {currency} is {limits.minimum} minor units "
+                            f"({major(limits.minimum, currency)})")
+    if amount > limits.maximum:
+        raise InvalidAmount(f"The largest charge in {currency} is {limits.maximum} minor units "
+                            f"({major(limits.maximum, currency)})")
+
+
+def major(amount: int, currency: str) -> str:
+    """12345 usd -> '123.45 usd', 500 jpy -> '500 jpy', 1230 kwd -> '1.230 kwd'."""
+    exponent = MINOR_UNITS[currency]
+    if not exponent:
+        return f"{amount} {currency}"
+    whole, fraction = divmod(amount, 10**exponent)
+    return f"{whole}.{fraction:0{exponent}d} {currency}"

@@ -7,6 +7,7 @@ Implementations live outside the domain (``cardledger.processors``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -43,10 +44,24 @@ class ChargeResult:
     decline_code: str | None = None  # one of DECLINE_CODES when not succeeded
 
 
+@dataclass(frozen=True)
+class ChargeLimits:
+    """What a processor accepts in one currency, in the currency's ISO 4217
+    minor units (domain/currencies.py), whatever unit the processor itself uses."""
+
+    minimum: int = 1
+    maximum: int = 99_999_999
+    step: int = 1  # an amount must be a whole multiple of this
+
+
 class Processor(Protocol):
     """Raises UnknownToken for tokens it does not know, CardDeclined when the
     processor refuses to keep a card, and ProcessorUnavailable for timeouts and
     processor-side failures."""
+
+    # The currencies it charges in (lower-case ISO 4217 codes) and the amounts
+    # it accepts in each. Read before anything is recorded; no network call.
+    currencies: Mapping[str, ChargeLimits]
 
     def retrieve(self, token: str) -> CardDetails: ...
 
@@ -73,8 +88,10 @@ class Processor(Protocol):
         customer_ref: str | None = None,
         attempt_id: str | None = None,
     ) -> ChargeResult:
-        """Charges off-session. ``attempt_id`` is stored with the processor's
-        payment so that find_charge can tell later whether money moved."""
+        """Charges off-session ``amount`` ISO minor units of ``currency`` (one
+        the processor's ``currencies`` accepts; it converts to its own unit).
+        ``attempt_id`` is stored with the processor's payment so that
+        find_charge can tell later whether money moved."""
         ...
 
     def find_charge(self, attempt_id: str, customer_ref: str | None) -> ChargeResult | None:

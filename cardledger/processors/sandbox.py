@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from cardledger.processors.stripe_currencies import STRIPE_CURRENCIES
 from domain.errors import UnknownToken
 from domain.processor import CardDetails, ChargeResult
 
@@ -63,6 +64,8 @@ TEST_CARDS: dict[str, TestCard] = {
 
 
 class SandboxProcessor:
+    currencies = STRIPE_CURRENCIES  # what Stripe's test mode would accept
+
     def __init__(self, extra_cards: dict[str, CardDetails] | None = None) -> None:
         self.cards = dict(TEST_CARDS)
         for token, details in (extra_cards or {}).items():

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import stripe
 
+from cardledger.processors.stripe_currencies import STRIPE_CURRENCIES, to_stripe_amount
 from domain.errors import CardDeclined, ProcessorUnavailable, UnknownToken
 from domain.processor import DECLINE_CODES, CardDetails, ChargeResult
 
@@ -31,6 +32,8 @@ OWNER_KEYS = ("cardledger_company_id", "cardledger_customer_id")  # Customer met
 
 
 class StripeProcessor:
+    currencies = STRIPE_CURRENCIES
+
     def __init__(self, client: stripe.StripeClient) -> None:
         self.api = client.v1
 
@@ -87,7 +90,8 @@ class StripeProcessor:
                idempotency_key: str, customer_ref: str | None = None,
                attempt_id: str | None = None) -> ChargeResult:
         params: dict[str, Any] = {
-            "amount": amount, "currency": currency, "payment_method": token,
+            "amount": to_stripe_amount(amount, currency), "currency": currency,
+            "payment_method": token,
             "confirm": True, "off_session": True,
             "metadata": {PAYMENT_ID_KEY: attempt_id or "", "invoice_id": invoice_id},
         }

@@ -111,7 +111,7 @@ def test_additional_must_be_a_json_boolean(api: Api, customer: str, value: Any) 
 
 def test_the_same_key_for_another_payment_is_refused(api: Api, customer: str) -> None:
     pay(api, customer)
-    answer = pay(api, customer, amount=1)
+    answer = pay(api, customer, amount=99)
     assert (answer.status_code, answer.json()["code"]) == (422, "idempotency-key-reused")
 
 
@@ -125,6 +125,30 @@ def test_a_malformed_payment_is_refused_with_a_problem(
     answer = pay(api, customer, **body)
     assert answer.status_code == 422
     assert answer.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(("body", "code"), [
+    ({"currency": "zzz"}, "unsupported-currency"),
+    ({"currency": "kpw"}, "unsupported-currency"),
+    ({"currency": "kwd", "amount": 1235}, "invalid-amount"),
+    ({"currency": "usd", "amount": 49}, "invalid-amount"),
+    ({"currency": "USD"}, "invalid-request"),
+])
+def test_a_currency_or_amount_the_processor_would_refuse_is_422_and_charges_nothing(
+        api: Api, customer: str, live: Live, body: dict[str, Any], code: str) -> None:
+    sandbox = live.runtime.ledger.processor
+    assert isinstance(sandbox, SandboxProcessor)
+    charged = len(sandbox.attempts)
+    answer = pay(api, customer, **body)
+    assert (answer.status_code, answer.json()["code"]) == (422, code)
+    assert len(sandbox.attempts) == charged
+    assert "PaymentStarted" not in [e["type"] for e in api.events(customer).json()["events"]]
+
+
+def test_an_invoice_in_yen_is_paid_in_whole_yen(api: Api, customer: str) -> None:
+    answer = pay(api, customer, currency="jpy", amount=12_500)
+    assert answer.status_code == 201, answer.text
+    assert (answer.json()["amount"], answer.json()["currency"]) == (12_500, "jpy")
 
 
 def test_without_a_primary_card_a_payment_must_name_one(api: Api) -> None:
