@@ -21,6 +21,7 @@ from api.problems import GUARD_STATUSES, documented, install_problem_handlers
 from api.ratelimit import RateLimiter
 from api.routes import ROUTERS
 from api.schemas import ProblemDetails
+from cardledger import card_data
 from cardledger.settings import Settings, get_settings
 from cardledger.wiring import Runtime, open_runtime
 
@@ -48,6 +49,7 @@ def create_app(source: RuntimeSource | None = None, *, keys: KeyRing | None = No
         finally:
             runtime.close()
 
+    card_data.warm_up()
     app = FastAPI(title="cardledger", version="1", description=DESCRIPTION, lifespan=lifespan)
     install_problem_handlers(app)
     # Added last = outermost: the access log sees (and times) the guard's refusals.
