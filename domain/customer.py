@@ -385,6 +385,22 @@ class Customer(Aggregate):
         )
         return self.payments[payment_id]
 
+    def stop_payment(self, payment_id: str, *, reason: str, by: Provenance,
+                     idempotency_key: str | None, request_hash: str | None) -> Payment:
+        """The payment is not sent to the processor after all (online payments
+        were switched off after it started): it fails uncharged, with the
+        reason as its code. A finished payment stays as it is."""
+        payment = self.payments[payment_id]
+        if payment.finished:
+            return payment
+        self.trigger_event(
+            self.PaymentFailed, payment_id=payment_id, invoice_id=payment.invoice_id,
+            amount=payment.amount, currency=payment.currency, card_id=payment.card_id,
+            processor_payment_id=None, decline_code=reason,
+            **self._stamp(by, idempotency_key, request_hash),
+        )
+        return self.payments[payment_id]
+
     # --- queries --------------------------------------------------------------
 
     def active_card(self, card_id: str) -> SavedCard:

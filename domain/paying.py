@@ -15,6 +15,11 @@ idempotency keys:
    the payment *and* the attempt's in-flight window has passed: before that,
    the first request may still be about to charge, so the retry is told to
    come back later (PaymentInProgress).
+
+Whether a charge is sent at all is decided by the online-payments switch, read
+from the store after ``PaymentStarted`` and right before each charge (first
+attempt or retry); off, the payment fails uncharged with the code
+``online-payments-disabled``.
 """
 
 from __future__ import annotations
@@ -25,7 +30,12 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from domain.customer import Customer
-from domain.errors import CustomerNotFound, InvalidCommand, PaymentInProgress
+from domain.errors import (
+    CustomerNotFound,
+    InvalidCommand,
+    OnlinePaymentsDisabled,
+    PaymentInProgress,
+)
 from domain.ids import check_external_id
 from domain.payments import Payment, check_payment_request, payment_id_for, payment_request_hash
 from domain.processor import ChargeResult, Processor
@@ -105,8 +115,7 @@ class InvoicePayments:
         if isinstance(started, PaymentOutcome):
             return started
         customer, payment = started
-        return self._finish(customer, payment, self._charge(customer, payment), by,
-                            (key, digest), replayed=False)
+        return self._send(customer, payment, by, (key, digest), replayed=False)
 
     def payments(self, company_id: str, customer_id: str) -> list[Payment]:
         """The customer's payments, newest first, from the events."""
@@ -122,35 +131,52 @@ class InvoicePayments:
         if payment.finished:
             return PaymentOutcome(payment, customer.version, None, replayed=True)
         found = self.processor.find_charge(payment.payment_id, customer.processor_customer_id)
-        if found is None:
-            wait = datetime.fromisoformat(payment.in_flight_until) - self.clock()
-            if wait > timedelta(0):
-                raise PaymentInProgress(
-                    "The first request for this payment may still be charging; retry later",
-                    retry_after=max(1, int(wait.total_seconds()) + 1))
-            # Nothing was charged yet; a card deleted since is not charged now.
-            customer.active_card(payment.card_id)
-            found = self._charge(customer, payment)
-        return self._finish(customer, payment, found, by, request, replayed=True)
+        if found is not None:  # money moved (or was declined) before: record it, whatever now
+            return self._finish(customer, payment, found, by, request, replayed=True)
+        wait = datetime.fromisoformat(payment.in_flight_until) - self.clock()
+        if wait > timedelta(0):
+            raise PaymentInProgress(
+                "The first request for this payment may still be charging; retry later",
+                retry_after=max(1, int(wait.total_seconds()) + 1))
+        # Nothing was charged yet; a card deleted since is not charged now.
+        customer.active_card(payment.card_id)
+        return self._send(customer, payment, by, request, replayed=True)
 
-    def _charge(self, customer: Customer, payment: Payment) -> ChargeResult:
-        return self.processor.charge(
+    def _send(self, customer: Customer, payment: Payment, by: Provenance,
+              request: tuple[str, str], *, replayed: bool) -> PaymentOutcome:
+        """Charges, unless online payments were switched off since the payment
+        started. The switch is read from the store after PaymentStarted was
+        appended and right before the processor is called: that read is the
+        charge's linearisation point. A switch-off that commits after it does
+        not stop the charge (docs/payments-rules.md)."""
+        if not self.online_payments_enabled(customer.company_id):
+            return self._record_outcome(customer, by, request, replayed, lambda current, stamp:
+                                current.stop_payment(payment.payment_id,
+                                                     reason=OnlinePaymentsDisabled.code,
+                                                     **stamp))
+        result = self.processor.charge(
             payment.processor_token, payment.amount, payment.currency, payment.invoice_id,
             idempotency_key=f"cardledger-{payment.payment_id}",
             customer_ref=customer.processor_customer_id, attempt_id=payment.payment_id)
+        return self._finish(customer, payment, result, by, request, replayed=replayed)
 
     def _finish(self, customer: Customer, payment: Payment, result: ChargeResult,
                 by: Provenance, request: tuple[str, str], *, replayed: bool) -> PaymentOutcome:
-        """Appends the outcome under the request's key and hash; a racing
-        retry that recorded it first wins."""
+        return self._record_outcome(customer, by, request, replayed, lambda current, stamp:
+                            current.finish_payment(payment.payment_id, result, **stamp))
+
+    def _record_outcome(self, customer: Customer, by: Provenance, request: tuple[str, str],
+                replayed: bool, outcome: Callable[[Customer, dict[str, Any]], Payment],
+                ) -> PaymentOutcome:
+        """Appends the payment's outcome under the request's key and hash; a
+        racing retry that recorded one first wins."""
         loaded = [customer]  # the first attempt uses the customer in hand
+        stamp = {"by": by, "idempotency_key": request[0], "request_hash": request[1]}
 
         def step() -> PaymentOutcome:
             current = loaded.pop() if loaded else self.get_customer(
                 customer.company_id, customer.customer_id)
-            finished = current.finish_payment(payment.payment_id, result, by=by,
-                                              idempotency_key=request[0],
-                                              request_hash=request[1])
+            finished = outcome(current, stamp)
             recordings = self.save(current)
             position = recordings[-1].notification.id if recordings else None
             return PaymentOutcome(finished, current.version, position, replayed)

@@ -22,7 +22,12 @@ from eventsourcing.persistence import JSONTranscoder, RecordConflictError
 from domain.cards import SavedCardAsDict
 from domain.company import Company
 from domain.customer import Customer
-from domain.errors import CustomerNotFound, InvalidCommand, VersionConflict
+from domain.errors import (
+    CustomerNotFound,
+    InvalidCommand,
+    OnlinePaymentsDisabled,
+    VersionConflict,
+)
 from domain.ids import (
     check_external_id,
     company_aggregate_id,
@@ -97,7 +102,13 @@ class CardLedger(InvoicePayments, Application[Any]):
         return retry_on_conflict(step)
 
     def online_payments_enabled(self, company_id: str) -> bool:
-        company = self._company_or_none(check_external_id(company_id, "company id"))
+        """The switch as stored now: the company's events folded on every call,
+        never an aggregate from a cache, because this read is what decides
+        whether a card is saved or a charge is sent (docs/payments-rules.md)."""
+        company: Company | None = None
+        for event in self.events.get(company_aggregate_id(check_external_id(company_id,
+                                                                            "company id"))):
+            company = event.mutate(company)
         return bool(company and company.online_payments)
 
     # --- customer commands -------------------------------------------------------
@@ -136,6 +147,11 @@ class CardLedger(InvoicePayments, Application[Any]):
                 by=by, idempotency_key=key, request_hash=digest,
             )
             self._attach(customer, card_token, held, by, key, digest)
+            # Read again after the processor calls, right before the append: an
+            # admin may have switched online payments off meanwhile.
+            if not self.online_payments_enabled(company_id):
+                raise OnlinePaymentsDisabled(
+                    "Online payments were switched off while the card was being added")
             return card_id
 
         try:

@@ -64,8 +64,10 @@ class PaymentRecord(BaseModel):
                     "same Idempotency-Key to settle it)")
     processor_payment_id: str | None
     decline_code: str | None = Field(
-        description="generic_decline, insufficient_funds, expired_card, "
-                    "authentication_required or processing_error when failed")
+        description="When failed: generic_decline, insufficient_funds, expired_card, "
+                    "authentication_required or processing_error (the processor declined), or "
+                    "online-payments-disabled (switched off after the payment was recorded; "
+                    "never sent to the processor)")
     started_at: datetime
     finished_at: datetime | None
 

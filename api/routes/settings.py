@@ -22,7 +22,7 @@ router = APIRouter(prefix="/v1/companies/{company}/settings", tags=["settings"],
             responses=documented(401, 403, 422, 429, 503))
 def get_online_payments(company: CompanyPath, runtime: RuntimeDep,
                         _: Annotated[Principal, Depends(require(*ROLES))]) -> OnlinePayments:
-    """Whether customers can add cards. Off until an admin switches it on."""
+    """Whether customers can add cards and pay invoices. Off until an admin switches it on."""
     return OnlinePayments(enabled=runtime.read_model.online_payments(company))
 
 
@@ -33,7 +33,9 @@ def put_online_payments(company: CompanyPath, change: OnlinePaymentsChange, acto
                         principal: Annotated[Principal, Depends(require("admin"))],
                         ) -> OnlinePayments:
     """Switch online payments on or off (Settings > Invoicing > Online Payments).
-    Setting it to what it already is changes nothing."""
+    Setting it to what it already is changes nothing. Off stops every charge not
+    yet sent and every card not yet saved; a charge already on its way to the
+    processor completes (docs/payments-rules.md)."""
     outcome = runtime.ledger.set_online_payments(company, change.enabled,
                                                  provenance_of(principal, actor, None))
     settle(runtime, outcome)

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from cardledger.processors.sandbox import SandboxProcessor
+from domain.provenance import Provenance
 from tests.api.client import Api
 from tests.api.conftest import Live, base_settings, fresh_id, serving
 from tests.payments.faults import TimesOutAtCharge
@@ -163,6 +164,26 @@ def test_no_invoice_is_paid_while_online_payments_are_off(api: Api, customer: st
     api.given_online_payments(False)
     answer = pay(api, customer)
     assert (answer.status_code, answer.json()["code"]) == (403, "online-payments-disabled")
+
+
+def test_a_payment_stopped_by_a_switch_off_after_it_was_recorded_is_201_failed_uncharged(
+        api: Api, customer: str, live: Live, monkeypatch: pytest.MonkeyPatch) -> None:
+    ledger, save = live.runtime.ledger, live.runtime.ledger.save
+
+    def save_then_admin_switches_off(*aggregates: Any) -> Any:
+        recordings = save(*aggregates)
+        if any(type(r.domain_event).__name__ == "PaymentStarted" for r in recordings):
+            ledger.set_online_payments(api.company, False, Provenance("user:admin", "admin"))
+        return recordings
+
+    monkeypatch.setattr(ledger, "save", save_then_admin_switches_off)
+    answer = pay(api, customer)
+    assert answer.status_code == 201, answer.text
+    assert (answer.json()["status"], answer.json()["decline_code"]) == (
+        "failed", "online-payments-disabled")
+    assert answer.json()["processor_payment_id"] is None
+    again = pay(api, customer)
+    assert again.json() == answer.json() and again.headers["Idempotent-Replayed"] == "true"
 
 
 def test_paying_with_an_unknown_card_is_not_found(api: Api, customer: str) -> None:
