@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from domain.customer import Customer
 from domain.errors import (
     CustomerNotFound,
+    InvalidAmount,
     InvalidCommand,
     OnlinePaymentsDisabled,
     PaymentInProgress,
@@ -150,33 +151,42 @@ class InvoicePayments:
         charge's linearisation point. A switch-off that commits after it does
         not stop the charge (docs/payments-rules.md)."""
         if not self.online_payments_enabled(customer.company_id):
-            return self._record_outcome(customer, by, request, replayed, lambda current, stamp:
-                                current.stop_payment(payment.payment_id,
-                                                     reason=OnlinePaymentsDisabled.code,
-                                                     **stamp))
-        result = self.processor.charge(
-            payment.processor_token, payment.amount, payment.currency, payment.invoice_id,
-            idempotency_key=f"cardledger-{payment.payment_id}",
-            customer_ref=customer.processor_customer_id, attempt_id=payment.payment_id)
+            return self._stop(customer, payment, OnlinePaymentsDisabled.code, by, request,
+                              replayed=replayed)
+        try:
+            result = self.processor.charge(
+                payment.processor_token, payment.amount, payment.currency, payment.invoice_id,
+                idempotency_key=f"cardledger-{payment.payment_id}",
+                customer_ref=customer.processor_customer_id, attempt_id=payment.payment_id)
+        except InvalidAmount as refused:
+            # Refused outright, nothing charged (e.g. under Stripe's minimum at the
+            # day's exchange rate, which no table here can know): end the attempt
+            # rather than leave it started, holding its invoice.
+            return self._stop(customer, payment, refused.code, by, request, replayed=replayed)
         return self._finish(customer, payment, result, by, request, replayed=replayed)
 
     def _finish(self, customer: Customer, payment: Payment, result: ChargeResult,
                 by: Provenance, request: tuple[str, str], *, replayed: bool) -> PaymentOutcome:
-        return self._record_outcome(customer, by, request, replayed, lambda current, stamp:
-                            current.finish_payment(payment.payment_id, result, **stamp))
+        return self._record_outcome(customer, replayed, lambda current: (
+            current.finish_payment(payment.payment_id, result, by=by,
+                                   idempotency_key=request[0], request_hash=request[1])))
 
-    def _record_outcome(self, customer: Customer, by: Provenance, request: tuple[str, str],
-                replayed: bool, outcome: Callable[[Customer, dict[str, Any]], Payment],
-                ) -> PaymentOutcome:
+    def _stop(self, customer: Customer, payment: Payment, reason: str, by: Provenance,
+              request: tuple[str, str], *, replayed: bool) -> PaymentOutcome:
+        return self._record_outcome(customer, replayed, lambda current: (
+            current.stop_payment(payment.payment_id, reason=reason, by=by,
+                                 idempotency_key=request[0], request_hash=request[1])))
+
+    def _record_outcome(self, customer: Customer, replayed: bool,
+                        outcome: Callable[[Customer], Payment]) -> PaymentOutcome:
         """Appends the payment's outcome under the request's key and hash; a
         racing retry that recorded one first wins."""
         loaded = [customer]  # the first attempt uses the customer in hand
-        stamp = {"by": by, "idempotency_key": request[0], "request_hash": request[1]}
 
         def step() -> PaymentOutcome:
             current = loaded.pop() if loaded else self.get_customer(
                 customer.company_id, customer.customer_id)
-            finished = outcome(current, stamp)
+            finished = outcome(current)
             recordings = self.save(current)
             position = recordings[-1].notification.id if recordings else None
             return PaymentOutcome(finished, current.version, position, replayed)

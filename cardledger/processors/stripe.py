@@ -3,8 +3,9 @@
 Every SDK error becomes a domain answer: timeouts, connection failures, rate
 limits and 5xx are ProcessorUnavailable (the caller may retry; nothing was
 recorded); an unknown or refused payment method is UnknownToken; a card the
-processor will not keep is CardDeclined; a declined charge is a ChargeResult
-with one of the stable DECLINE_CODES. The SDK's own network retries are off:
+processor will not keep is CardDeclined; an amount Stripe refuses outright is
+InvalidAmount; a declined charge is a ChargeResult with one of the stable
+DECLINE_CODES. The SDK's own network retries are off:
 a retried POST is only safe where Stripe honours idempotency keys, and
 cardledger must not depend on that (localstripe does not).
 """
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import stripe
 
 from cardledger.processors.stripe_currencies import STRIPE_CURRENCIES, to_stripe_amount
-from domain.errors import CardDeclined, ProcessorUnavailable, UnknownToken
+from domain.errors import CardDeclined, InvalidAmount, ProcessorUnavailable, UnknownToken
 from domain.processor import DECLINE_CODES, CardDetails, ChargeResult
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ T = TypeVar("T")
 
 PAYMENT_ID_KEY = "cardledger_payment_id"  # PaymentIntent metadata: which attempt it is
 OWNER_KEYS = ("cardledger_company_id", "cardledger_customer_id")  # Customer metadata
+AMOUNT_REFUSED = ("amount_too_small", "amount_too_large")  # Stripe's codes: nothing charged
 
 
 class StripeProcessor:
@@ -164,6 +166,8 @@ def _call(method: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     except stripe.InvalidRequestError as e:
         if (e.http_status or 0) >= 500:
             raise ProcessorUnavailable("Stripe failed") from None
+        if e.code in AMOUNT_REFUSED:  # e.g. under the minimum once converted at the day's rate
+            raise InvalidAmount(f"The processor refused the amount: {e.user_message}") from None
         raise UnknownToken(f"The processor refused the request: {e.user_message}") from None
     except stripe.StripeError as e:
         if (e.http_status or 500) >= 500:

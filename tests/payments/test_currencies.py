@@ -8,9 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import stripe
 
 from cardledger.processors.sandbox import SandboxProcessor
-from cardledger.processors.stripe import StripeProcessor
+from cardledger.processors.stripe import StripeProcessor, _call
 from cardledger.processors.stripe_currencies import (
     MINIMUM,
     PRESENTMENT,
@@ -86,6 +87,16 @@ def test_every_limit_converts_to_a_whole_stripe_amount_of_at_most_eight_digits()
 def test_stripes_minimum_charges_are_kept_in_iso_minor_units() -> None:
     assert (MINIMUM["usd"], MINIMUM["gbp"], MINIMUM["jpy"], MINIMUM["huf"]) == (50, 30, 50, 17500)
     assert STRIPE_CURRENCIES["usd"] == ChargeLimits(minimum=50, maximum=99_999_999, step=1)
+
+
+@pytest.mark.parametrize("code", ["amount_too_small", "amount_too_large"])
+def test_an_amount_stripe_refuses_is_an_invalid_amount(code: str) -> None:
+    def refuse() -> None:
+        raise stripe.InvalidRequestError("Amount must convert to at least 50 cents", "amount",
+                                         code=code, http_status=400)
+
+    with pytest.raises(InvalidAmount, match="refused the amount"):
+        _call(refuse)
 
 
 # --- the rule --------------------------------------------------------------------------------

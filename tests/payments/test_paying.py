@@ -16,6 +16,7 @@ from domain.errors import (
     CardAlreadyDeleted,
     CustomerNotFound,
     IdempotencyKeyReused,
+    InvalidAmount,
     InvalidCommand,
     InvoiceAlreadyPaid,
     NoPrimaryCard,
@@ -23,7 +24,7 @@ from domain.errors import (
     OnlinePaymentsDisabled,
     PaymentInProgress,
 )
-from domain.processor import DECLINE_CODES
+from domain.processor import DECLINE_CODES, ChargeResult
 from domain.provenance import Provenance
 from projections.verify import verify
 from tests.conftest import Clock
@@ -278,6 +279,25 @@ def test_a_retry_after_the_in_flight_window_charges_an_attempt_that_never_reache
     clock.now += timedelta(seconds=61)
     outcome = pay(runtime)
     assert outcome.payment.status == "succeeded" and restarted.asked == 1
+
+
+def test_an_amount_the_processor_refuses_outright_ends_the_payment_uncharged(
+        runtime: Runtime, cards: dict[str, str], sandbox: SandboxProcessor) -> None:
+    class RefusesTheAmount(CountingCharges):  # e.g. under Stripe's minimum after conversion
+        def charge(self, *args: Any, **kwargs: Any) -> ChargeResult:
+            self.asked += 1
+            raise InvalidAmount("Amount must convert to at least 50 cents")
+
+    refusing = runtime.ledger.processor = RefusesTheAmount(sandbox)
+    before = version(runtime)
+    outcome = pay(runtime, key="key-1", currency="idr", amount=100)
+    assert new_events(runtime, before) == ["PaymentStarted", "PaymentFailed"]
+    assert (outcome.payment.status, outcome.payment.decline_code) == ("failed", "invalid-amount")
+    assert refusing.asked == 1 and pay(runtime, key="key-1", currency="idr",
+                                       amount=100).payment == outcome.payment
+    runtime.ledger.processor = sandbox  # the invoice is not held: a larger amount pays it
+    assert pay(runtime, key="key-2", currency="idr", amount=1_000_000).payment.status == \
+        "succeeded"
 
 
 def test_payments_are_listed_newest_first(runtime: Runtime, cards: dict[str, str]) -> None:
