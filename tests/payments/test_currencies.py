@@ -5,6 +5,8 @@ refused with a named error, before anything is recorded."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -203,3 +205,15 @@ def test_a_payment_in_another_currency_is_recorded_in_its_minor_units(
         runtime: Runtime, customer: str, amount: int, currency: str) -> None:
     payment = pay(runtime, amount, currency).payment
     assert (payment.status, payment.amount, payment.currency) == ("succeeded", amount, currency)
+
+
+# --- the documentation says what the code does ---------------------------------------------------
+
+def test_the_documented_minimums_steps_and_error_codes_are_the_codes() -> None:
+    docs = (Path(__file__).parents[2] / "docs" / "payments-rules.md").read_text()
+    minimums = docs[docs.index("- **Minimums**"):docs.index("Stripe states these")]
+    assert dict(re.findall(r"`([a-z]{3})` (\d+)", minimums)) == {
+        currency: str(amount) for currency, amount in MINIMUM.items()}
+    assert f"(`{' '.join(sorted(THREE_DECIMAL))}`)" in docs
+    for error in (UnsupportedCurrency, InvalidAmount):
+        assert f"`{error.code}`" in docs
