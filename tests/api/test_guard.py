@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from cardledger.card_data import is_sensitive_name, looks_like_card_number, redact
+from cardledger.card_data import is_sensitive_name, looks_like_card_number, luhn_valid, redact
 from cardledger.wiring import Runtime
 from tests.api.client import Api
 from tests.api.conftest import Live, api_for
@@ -170,3 +170,24 @@ def test_a_card_number_dressed_as_a_card_id_is_still_refused(
 def test_no_id_shape_is_exempt_from_the_guard(text: str) -> None:
     assert looks_like_card_number(text)
     assert VISA not in redact(text)
+
+
+def luhn_completed(prefix: str, length: int) -> str:
+    """A number of ``length`` digits starting with ``prefix`` that passes Luhn."""
+    body = (prefix + "0" * length)[:length - 1]
+    for check in "0123456789":
+        if luhn_valid(body + check):
+            return body + check
+    raise AssertionError("unreachable: one check digit always completes a number")
+
+
+@pytest.mark.parametrize("length", [13, 19])
+def test_the_shortest_and_longest_card_numbers_look_like_card_numbers(length: int) -> None:
+    number = luhn_completed("4", length)
+    assert looks_like_card_number(number)
+    assert looks_like_card_number(" ".join(number[i:i + 4] for i in range(0, length, 4)))
+
+
+@pytest.mark.parametrize("length", [12, 20])
+def test_luhn_valid_runs_just_outside_13_to_19_digits_do_not(length: int) -> None:
+    assert not looks_like_card_number(luhn_completed("4", length))
