@@ -38,7 +38,13 @@ from domain.errors import (
     PaymentInProgress,
 )
 from domain.ids import check_external_id
-from domain.payments import Payment, check_payment_request, payment_id_for, payment_request_hash
+from domain.payments import (
+    Payment,
+    check_chargeable,
+    check_payment_request,
+    payment_id_for,
+    payment_request_hash,
+)
 from domain.processor import ChargeResult, Processor
 from domain.provenance import Provenance
 from domain.retry import retry_on_conflict
@@ -86,8 +92,7 @@ class InvoicePayments:
         invoice may already be paid (or being paid) and is to be paid again."""
         check_external_id(company_id, "company id")
         check_external_id(customer_id, "customer id")
-        key = check_payment_request(invoice_id, amount, currency, idempotency_key,
-                                    self.processor.currencies)
+        key = check_payment_request(invoice_id, amount, currency, idempotency_key)
         if not isinstance(additional, bool):
             raise InvalidCommand("additional must be true or false")
         if card_id is not None:
@@ -102,6 +107,7 @@ class InvoicePayments:
                 raise CustomerNotFound(f"No customer {customer_id} in company {company_id}")
             if customer.recall(key, digest) is not None:  # raises for a different request
                 return self._resume(customer, customer.payments[payment_id], by, (key, digest))
+            check_chargeable(amount, currency, self.processor.currencies)
             now = self.clock()
             payment = customer.start_payment(
                 payment_id, invoice_id=invoice_id, amount=amount, currency=currency,

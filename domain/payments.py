@@ -91,23 +91,11 @@ def payment_request_hash(invoice_id: str, amount: int, currency: str, card_id: s
 
 
 def check_payment_request(invoice_id: str, amount: int, currency: str,
-                          idempotency_key: str | None,
-                          chargeable: Mapping[str, ChargeLimits]) -> str:
-    """Raises InvalidCommand (or a named kind of it) for a request that
-    cannot be paid as asked, before anything is recorded; returns the key."""
+                          idempotency_key: str | None) -> str:
+    """Raises InvalidCommand for a malformed request; returns the key. What
+    can be charged (check_chargeable) is asked only of a new payment: a retry
+    answers or settles the payment its key started, under the rules of then."""
     check_external_id(invoice_id, "invoice id")
-    check_amount(amount, currency, chargeable)
-    if not idempotency_key or not isinstance(idempotency_key, str):
-        raise IdempotencyKeyRequired(
-            "A payment needs an Idempotency-Key, so a retry never pays twice")
-    if len(idempotency_key) > MAX_KEY_LENGTH or not idempotency_key.isprintable():
-        raise InvalidCommand(f"the Idempotency-Key must be 1-{MAX_KEY_LENGTH} printable characters")
-    return idempotency_key
-
-
-def check_amount(amount: int, currency: str, chargeable: Mapping[str, ChargeLimits]) -> None:
-    """A whole number of the currency's ISO 4217 minor units, in a currency
-    the processor charges in, within what it accepts there."""
     # bool is an int in Python; True must not pay one cent.
     if not isinstance(amount, int) or isinstance(amount, bool) or not 0 < amount <= MAX_AMOUNT:
         raise InvalidAmount(f"amount must be a whole number of minor units, 1 to {MAX_AMOUNT}")
@@ -116,6 +104,17 @@ def check_amount(amount: int, currency: str, chargeable: Mapping[str, ChargeLimi
             raise InvalidCommand(f"currency codes are lower case: {currency.lower()}, "
                                  f"not {currency}")
         raise InvalidCommand("currency must be an ISO 4217 code in lower case, e.g. usd")
+    if not idempotency_key or not isinstance(idempotency_key, str):
+        raise IdempotencyKeyRequired(
+            "A payment needs an Idempotency-Key, so a retry never pays twice")
+    if len(idempotency_key) > MAX_KEY_LENGTH or not idempotency_key.isprintable():
+        raise InvalidCommand(f"the Idempotency-Key must be 1-{MAX_KEY_LENGTH} printable characters")
+    return idempotency_key
+
+
+def check_chargeable(amount: int, currency: str, chargeable: Mapping[str, ChargeLimits]) -> None:
+    """A current ISO 4217 currency the processor charges in, and an amount of
+    its minor units within what the processor accepts there."""
     if currency not in MINOR_UNITS:
         raise UnsupportedCurrency(f"{currency} is not an ISO 4217 currency code")
     limits = chargeable.get(currency)

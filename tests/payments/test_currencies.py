@@ -6,6 +6,7 @@ refused with a named error, before anything is recorded."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,16 +27,20 @@ from cardledger.processors.stripe_currencies import (
 from cardledger.wiring import Runtime
 from domain.currencies import MINOR_UNITS
 from domain.errors import InvalidAmount, InvalidCommand, UnsupportedCurrency
-from domain.payments import MAX_AMOUNT, check_amount, major
+from domain.payments import MAX_AMOUNT, check_chargeable, check_payment_request, major
 from domain.processor import ChargeLimits
 from domain.provenance import Provenance
+from tests.conftest import Clock
+from tests.payments.faults import CrashBeforeCharge, SimulatedCrash
 
 ME = Provenance("customer:1001", "portal")
 ADMIN = Provenance("user:admin", "admin")
 
 
 def check(amount: Any, currency: Any) -> None:
-    check_amount(amount, currency, STRIPE_CURRENCIES)
+    """A new payment's checks: the request's shape, then what can be charged."""
+    check_payment_request("INV-1", amount, currency, "key-1")
+    check_chargeable(amount, currency, STRIPE_CURRENCIES)
 
 
 # --- the ISO 4217 table ---------------------------------------------------------------------
@@ -198,6 +203,27 @@ def test_a_payment_the_processor_would_refuse_records_nothing_and_charges_nothin
         pay(runtime, amount, currency)
     assert runtime.ledger.get_customer("acme", customer).version == before
     assert runtime.ledger.processor.attempts == []  # type: ignore[attr-defined]
+
+
+def test_a_payment_started_under_looser_limits_is_still_settled_by_its_retry(
+        runtime: Runtime, customer: str, clock: Clock) -> None:
+    sandbox = runtime.ledger.processor
+    assert isinstance(sandbox, SandboxProcessor)
+
+    class LooserThenCrash(CrashBeforeCharge):  # a usd minimum of 1 cent, as before the table
+        currencies = {**STRIPE_CURRENCIES, "usd": ChargeLimits()}
+
+    runtime.ledger.processor = LooserThenCrash(sandbox)
+    with pytest.raises(SimulatedCrash):
+        pay(runtime, 25, "usd")
+    runtime.ledger.processor = sandbox  # usd minimum 50 from now on
+    clock.now += timedelta(seconds=61)
+    outcome = pay(runtime, 25, "usd")  # the same request, retried
+    assert (outcome.replayed, outcome.payment.status, outcome.payment.amount) == (
+        True, "succeeded", 25)
+    with pytest.raises(InvalidAmount):  # a new payment of that amount is refused
+        runtime.ledger.pay_invoice("acme", "1001", invoice_id="INV-2", amount=25,
+                                   currency="usd", by=ME, idempotency_key="key-2")
 
 
 @pytest.mark.parametrize(("amount", "currency"), [(500, "jpy"), (1230, "kwd"), (9_900, "eur")])
