@@ -60,15 +60,16 @@ _STATUS_MEANING = {
     403: "Wrong role, another company's path, wrong X-Actor, or online payments off",
     404: "Unknown customer or card",
     409: "Conflict with the current state: duplicate card, already primary, card already "
-         "deleted, too many cards, stale If-Match",
+         "deleted, too many cards, stale If-Match, invoice already paid",
     408: "The body did not arrive within 10 seconds",
     413: "The body is over 64 KiB",
     414: "The path and query are over 8 KiB",
     415: "The body is not UTF-8 JSON (application/json without a BOM), or has a "
          "Content-Encoding",
     422: "Malformed request (invalid-request, invalid-json), a rule of the card (expired, "
-         "unknown token), a reused Idempotency-Key, or something that looks like a card "
-         "number or CVC (card-data-refused)",
+         "unknown token) or the payment (unsupported currency, invalid amount), a reused "
+         "Idempotency-Key, or something that looks like a card number or CVC "
+         "(card-data-refused)",
     431: "The headers are over 16 KiB",
     429: "Too many requests for this key; see Retry-After",
     503: "The event store or the processor is unavailable; see Retry-After",
