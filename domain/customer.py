@@ -46,6 +46,20 @@ class Customer(Aggregate):
         idempotency_key: str | None
         request_hash: str | None
 
+        def apply(self, customer: Customer) -> None:
+            """Every event's own change, then the bookkeeping all share: the
+            idempotency receipt, written once here so no event can forget it."""
+            self.change(customer)
+            customer.remember(self, self.card_in_question)
+
+        def change(self, customer: Customer) -> None:
+            """What this event does to the customer (each event says)."""
+
+        @property
+        def card_in_question(self) -> str | None:
+            """The card a replayed command answers with."""
+            return getattr(self, "card_id", None)
+
     class Registered(Aggregate.Created):
         TOPIC = "cardledger/Customer.Registered"
         class_version = 1
@@ -68,7 +82,7 @@ class Customer(Aggregate):
         country: str
         cardholder_name: str | None
 
-        def apply(self, customer: Customer) -> None:
+        def change(self, customer: Customer) -> None:
             customer.cards[self.card_id] = SavedCard(
                 card_id=self.card_id,
                 processor_token=self.processor_token,
@@ -84,7 +98,6 @@ class Customer(Aggregate):
                 added_by=self.actor,
                 added_from=self.source,
             )
-            customer.remember(self, self.card_id)
 
     class PrimaryChanged(Event):
         TOPIC = "cardledger/Customer.PrimaryChanged"
@@ -93,9 +106,12 @@ class Customer(Aggregate):
         to_card_id: str
         reason: str  # first-card, added-as-primary, chosen, primary-deleted
 
-        def apply(self, customer: Customer) -> None:
+        def change(self, customer: Customer) -> None:
             customer.primary_card_id = self.to_card_id
-            customer.remember(self, self.to_card_id)
+
+        @property
+        def card_in_question(self) -> str | None:
+            return self.to_card_id
 
     class CardDeleted(Event):
         TOPIC = "cardledger/Customer.CardDeleted"
@@ -103,12 +119,11 @@ class Customer(Aggregate):
         card_id: str
         reason: str  # removed, ...
 
-        def apply(self, customer: Customer) -> None:
+        def change(self, customer: Customer) -> None:
             del customer.cards[self.card_id]
             customer.deleted_card_ids.append(self.card_id)
             if customer.primary_card_id == self.card_id:
                 customer.primary_card_id = None
-            customer.remember(self, self.card_id)
 
     class CardUpdated(Event):
         """The processor (card networks' account updater) changed a card."""
@@ -121,12 +136,11 @@ class Customer(Aggregate):
         exp_year: int
         reason: str
 
-        def apply(self, customer: Customer) -> None:
+        def change(self, customer: Customer) -> None:
             card = customer.cards[self.card_id]
             customer.cards[self.card_id] = replace(
                 card, last4=self.last4, exp_month=self.exp_month, exp_year=self.exp_year
             )
-            customer.remember(self, self.card_id)
 
     class ProcessorCustomerLinked(Event):
         """The processor-side customer that holds this customer's cards."""
@@ -135,9 +149,8 @@ class Customer(Aggregate):
         class_version = 1
         processor_customer_id: str
 
-        def apply(self, customer: Customer) -> None:
+        def change(self, customer: Customer) -> None:
             customer.processor_customer_id = self.processor_customer_id
-            customer.remember(self, None)
 
     class PaymentStarted(Event):
         """Recorded before the processor is asked to charge (see domain/payments.py)."""
@@ -158,7 +171,7 @@ class Customer(Aggregate):
             # payments were not marked, and marking them now would rewrite history.
             state["additional"] = False
 
-        def apply(self, customer: Customer) -> None:
+        def change(self, customer: Customer) -> None:
             customer.payments[self.payment_id] = Payment(
                 payment_id=self.payment_id, invoice_id=self.invoice_id, amount=self.amount,
                 currency=self.currency, card_id=self.card_id,
@@ -166,7 +179,6 @@ class Customer(Aggregate):
                 started_at=self.timestamp.isoformat(), in_flight_until=self.in_flight_until,
                 additional=self.additional,
             )
-            customer.remember(self, self.card_id)
 
     class PaymentFinished(Event):
         """The fields both outcomes of a payment carry (never stored itself)."""
@@ -188,7 +200,7 @@ class Customer(Aggregate):
         def summary(self) -> str:
             return f"invoice {self.invoice_id}: {self.amount} {self.currency}"
 
-        def apply(self, customer: Customer) -> None:
+        def change(self, customer: Customer) -> None:
             customer.settle(self, "succeeded")
 
     class PaymentFailed(PaymentFinished):
@@ -199,7 +211,7 @@ class Customer(Aggregate):
         def summary(self) -> str:
             return f"invoice {self.invoice_id}: {self.amount} {self.currency}, {self.decline_code}"
 
-        def apply(self, customer: Customer) -> None:
+        def change(self, customer: Customer) -> None:
             customer.settle(self, "failed")
 
     @event(Registered)
@@ -474,7 +486,6 @@ class Customer(Aggregate):
             self.payments[e.payment_id], status=status,
             processor_payment_id=e.processor_payment_id, decline_code=e.decline_code,
             finished_at=e.timestamp.isoformat())
-        self.remember(e, e.card_id)
 
     def remember(self, e: Any, card_id: str | None) -> None:
         # A command may emit several events under one key: keep the card the
