@@ -8,7 +8,7 @@ class_version each, and only primitive fields (no card number can fit).
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from eventsourcing.domain import Aggregate, event
@@ -30,6 +30,14 @@ from domain.ids import customer_aggregate_id
 from domain.payments import Payment
 from domain.processor import DECLINE_CODES, CardDetails, ChargeResult
 from domain.provenance import Provenance
+
+
+# How long, and how many, idempotency receipts a customer keeps (see remember).
+RECEIPT_WINDOW = timedelta(hours=24)
+RECEIPTS_KEPT = 1_000
+# Deleted card ids kept to tell "already deleted" (409) from "unknown" (404):
+# enough for any race between two clerks, not a customer's whole history.
+DELETED_IDS_KEPT = 100
 
 
 class Customer(Aggregate):
@@ -122,6 +130,7 @@ class Customer(Aggregate):
         def change(self, customer: Customer) -> None:
             del customer.cards[self.card_id]
             customer.deleted_card_ids.append(self.card_id)
+            del customer.deleted_card_ids[:-DELETED_IDS_KEPT]
             if customer.primary_card_id == self.card_id:
                 customer.primary_card_id = None
 
@@ -221,8 +230,9 @@ class Customer(Aggregate):
         self.customer_id = customer_id
         self.cards: dict[str, SavedCard] = {}  # active cards, in the order added
         self.primary_card_id: str | None = None
-        self.deleted_card_ids: list[str] = []
-        # idempotency key -> [request hash, card id, version after the command]
+        self.deleted_card_ids: list[str] = []  # the newest DELETED_IDS_KEPT
+        # idempotency key -> [request hash, card id, version after the command,
+        # ISO instant], oldest first; kept for RECEIPT_WINDOW (see remember)
         self.idempotency: dict[str, list[Any]] = {}
         self.processor_customer_id: str | None = None
         self.payments: dict[str, Payment] = {}  # payment id -> payment, oldest first
@@ -488,9 +498,42 @@ class Customer(Aggregate):
             finished_at=e.timestamp.isoformat())
 
     def remember(self, e: Any, card_id: str | None) -> None:
-        # A command may emit several events under one key: keep the card the
-        # command was about (the first event's) and the version after the last.
-        if e.idempotency_key:
-            prior = self.idempotency.get(e.idempotency_key)
-            first_card_id = prior[1] if prior and prior[0] == e.request_hash else card_id
-            self.idempotency[e.idempotency_key] = [e.request_hash, first_card_id, e.originator_version]
+        """Keeps the event's idempotency receipt. A command may emit several
+        events under one key: keep the card the command was about (the first
+        event's) and the version after the last.
+
+        Receipts are kept for RECEIPT_WINDOW after their command, and at most
+        RECEIPTS_KEPT of them, as Stripe keeps keys for 24 hours: a customer's
+        state (and snapshot) stays small however long its history. A retry after
+        that runs as a new request, which the rules then answer (docs/idempotency.md);
+        a payment's retry still finds its payment by id."""
+        if not e.idempotency_key:
+            return
+        prior = self.idempotency.get(e.idempotency_key)
+        first_card_id = prior[1] if prior and prior[0] == e.request_hash else card_id
+        self.idempotency[e.idempotency_key] = [e.request_hash, first_card_id,
+                                               e.originator_version, e.timestamp.isoformat()]
+        if prior is None:
+            self._forget_old_receipts(e.timestamp)
+
+    def _forget_old_receipts(self, now: datetime) -> None:
+        """Drops receipts from the oldest end: those past the window, and any
+        beyond RECEIPTS_KEPT. Receipts written before receipts carried an
+        instant have none; they are older than every dated one, so they go
+        when a dated receipt after them goes."""
+        cutoff = (now - RECEIPT_WINDOW).isoformat()
+        excess = len(self.idempotency) - RECEIPTS_KEPT
+        expired: list[str] = []
+        undated: list[str] = []
+        for key, receipt in self.idempotency.items():
+            if len(expired) + len(undated) < excess:
+                expired.append(key)
+            elif len(receipt) < 4:
+                undated.append(key)
+            elif receipt[3] < cutoff:
+                expired += [*undated, key]
+                undated = []
+            else:
+                break
+        for key in expired:
+            del self.idempotency[key]

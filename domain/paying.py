@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from domain.customer import Customer
 from domain.errors import (
     CustomerNotFound,
+    IdempotencyKeyReused,
     InvalidAmount,
     InvalidCommand,
     OnlinePaymentsDisabled,
@@ -105,8 +106,14 @@ class InvoicePayments:
             customer = self._customer_or_none(company_id, customer_id)
             if customer is None:
                 raise CustomerNotFound(f"No customer {customer_id} in company {company_id}")
+            started = customer.payments.get(payment_id)
             if customer.recall(key, digest) is not None:  # raises for a different request
                 return self._resume(customer, customer.payments[payment_id], by, (key, digest))
+            if started is not None:  # a retry whose receipt expired: the payment remains
+                if not started.answers(invoice_id, amount, currency, card_id, additional):
+                    raise IdempotencyKeyReused(
+                        "This Idempotency-Key was used for a different payment")
+                return self._resume(customer, started, by, (key, digest))
             check_chargeable(amount, currency, self.processor.currencies)
             now = self.clock()
             payment = customer.start_payment(

@@ -49,6 +49,15 @@ class Payment:
     def finished(self) -> bool:
         return self.status != "started"
 
+    def answers(self, invoice_id: str, amount: int, currency: str, card_id: str | None,
+                additional: bool) -> bool:
+        """Whether a request with these fields is the one that started this
+        payment: how a retry is recognised once its idempotency receipt has
+        expired (the payment id, derived from the key, outlives it)."""
+        return ((self.invoice_id, self.amount, self.currency, self.additional)
+                == (invoice_id, amount, currency, additional)
+                and card_id in (None, self.card_id))
+
     @property
     def holds_invoice(self) -> bool:
         """Succeeded, or started and not finished (the charge may be in flight):
