@@ -25,14 +25,19 @@ class Settings(BaseSettings):
     postgres_schema: str = ""
     postgres_pool_size: int = 5
     postgres_max_overflow: int = 10
-    # Seconds a writer waits for the event table's lock before failing.
+    # Seconds one call to the event store (a load, an append, a read of the
+    # views) may take in all: waiting for a connection, retries, a statement.
+    # Past it the call fails and the API answers 503 store-unavailable; also the
+    # server's statement_timeout. PostgreSQL only. See docs/store-outages.md.
+    store_timeout: float = Field(5.0, gt=0, le=60)
+    # Seconds a writer waits for the event table's lock (cut at store_timeout anyway).
     postgres_lock_timeout: int = 5
     # Check each pooled connection with a round trip before use. Off by default:
-    # it adds a round trip to every database call, and the library's recorders
-    # already retry a statement that meets a dead connection.
+    # it adds a round trip to every database call, and a call that meets a dead
+    # connection is retried (within store_timeout) anyway.
     postgres_pre_ping: bool = False
-    # Seconds to wait for a pooled connection (or a new one) before giving up:
-    # when the database is down, callers get a 503 after this, not a hang.
+    # Seconds opening one new connection may take (libpq's floor is 2); a
+    # caller never waits longer than store_timeout for one.
     postgres_connect_timeout: int = Field(5, ge=1)
 
     max_cards_per_customer: int = Field(10, ge=1, le=100)
@@ -94,7 +99,8 @@ class Settings(BaseSettings):
                 "SQLITE_LOCK_TIMEOUT": "10",
             }
         return {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "PERSISTENCE_MODULE": "cardledger.store:BoundedPostgresFactory",
+            "STORE_TIMEOUT": str(self.store_timeout),
             "POSTGRES_HOST": self.postgres_host,
             "POSTGRES_PORT": str(self.postgres_port),
             "POSTGRES_DBNAME": self.postgres_dbname,

@@ -31,7 +31,8 @@ class StoreUnavailable(OSError):
 
 
 def check_postgres(settings: Settings) -> None:
-    # The library's pool retries for ~30 s before giving up; say it at once instead.
+    # At start, say at once and in one line why the store cannot be reached (the
+    # first call would fail only after store_timeout, with a vaguer error).
     try:
         psycopg.connect(host=settings.postgres_host, port=settings.postgres_port,
                         dbname=settings.postgres_dbname, user=settings.postgres_user,

@@ -2,7 +2,9 @@
 
 Statements are written once with ``:name`` parameters; for PostgreSQL they are
 rewritten to psycopg's ``%(name)s``. Connections come from the event store's own
-datastore (the library's pool), so views live beside the events.
+datastore (the library's pool), so views live beside the events, and share its
+time bound (cardledger/store.py): a read is retried within it, and in a
+transaction each statement gets it anew, so a long rebuild is not cut.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from eventsourcing.application import Application
+from eventsourcing.postgres import PostgresDatastore
+
+from cardledger.store import BoundedDatastore, progressed
 
 _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
@@ -26,6 +31,7 @@ class Transaction:
         if self._postgres:
             sql = _PARAM.sub(r"%(\1)s", sql)
         self._cursor.execute(sql, dict(params or {}))
+        progressed()
         return self
 
     def one(self) -> dict[str, Any] | None:
@@ -49,6 +55,7 @@ class Transaction:
             self._cursor.executemany(
                 f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})",  # noqa: S608
                 [[row[c] for c in columns] for row in rows])
+        progressed()
 
     @property
     def rowcount(self) -> int:
@@ -62,7 +69,7 @@ class Database:
 
     def __init__(self, app: Application[Any] | None = None, *, datastore: Any = None) -> None:
         self._datastore = datastore or app.recorder.datastore  # type: ignore[union-attr]
-        self.postgres = type(self._datastore).__module__ == "eventsourcing.postgres"
+        self.postgres = isinstance(self._datastore, PostgresDatastore)
 
     @contextmanager
     def transaction(self, *, commit: bool = True) -> Iterator[Transaction]:
@@ -70,5 +77,10 @@ class Database:
             yield Transaction(cursor, self.postgres)
 
     def read(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-        with self.transaction(commit=False) as tx:
-            return tx.execute(sql, params).all()
+        def attempt() -> list[dict[str, Any]]:
+            with self.transaction(commit=False) as tx:
+                return tx.execute(sql, params).all()
+
+        if isinstance(self._datastore, BoundedDatastore):
+            return self._datastore.retrying(attempt)  # a dead pooled connection, say
+        return attempt()
