@@ -6,6 +6,7 @@ CARDLEDGER_TEST_POSTGRES_HOST/PORT/USER (default 127.0.0.1:5432, postgres).
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -25,6 +26,35 @@ PG_PORT = int(os.environ.get("CARDLEDGER_TEST_POSTGRES_PORT", "5432"))
 PG_USER = os.environ.get("CARDLEDGER_TEST_POSTGRES_USER", "postgres")
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def fail_on_unhandled_async_errors() -> Iterator[None]:
+    """An asyncio task or callback that died with nobody awaiting it fails the test.
+
+    asyncio reports those only through its logger ("Task exception was never
+    retrieved", "Exception in callback"); threads and finalisers are made errors
+    by filterwarnings in pyproject.toml."""
+    collect = _Collect()
+    logger = logging.getLogger("asyncio")
+    logger.addHandler(collect)
+    try:
+        yield
+    finally:
+        logger.removeHandler(collect)
+    if collect.records:
+        pytest.fail("unhandled asyncio error: " + "; ".join(
+            f"{r.getMessage()} {r.exc_info[1]!r}" if r.exc_info else r.getMessage()
+            for r in collect.records), pytrace=False)
 
 
 class Clock:
