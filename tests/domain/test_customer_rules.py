@@ -17,6 +17,7 @@ from domain.errors import (
     TooManyCards,
 )
 from domain.processor import CardDetails
+from tests.builders import PROMOTION_DAY, four_cards_newest_expiring
 from tests.domain.scenario import (
     OFFICE,
     added,
@@ -139,12 +140,19 @@ def test_deleting_a_card_that_is_not_primary_leaves_the_primary_alone() -> None:
 
 
 def test_deleting_the_primary_promotes_the_newest_unexpired_card() -> None:
-    soon_expired = CardDetails("visa", "2222", 12, 2026, "fp-soon")
-    customer = given(added("c1"), added("c2", "pm_card_mastercard"),
-                     added("c3", card=soon_expired, token="tok-soon"))
-    events = when(customer, deleted("c1", today=date(2027, 1, 5)))
+    # c1 is the oldest, c4 the newest but expired by then: only the right rule picks c3.
+    customer = given(*four_cards_newest_expiring())
+    events = when(customer, deleted("c2", today=PROMOTION_DAY))
     assert kinds(events) == ["CardDeleted", "PrimaryChanged"]
-    assert (events[1].from_card_id, events[1].to_card_id, events[1].reason) == ("c1", "c2", "primary-deleted")
+    assert (events[1].from_card_id, events[1].to_card_id, events[1].reason) == (
+        "c2", "c3", "primary-deleted")
+    assert customer.primary_card_id == "c3"
+
+
+def test_deleting_a_card_that_is_not_primary_promotes_nothing() -> None:
+    customer = given(*four_cards_newest_expiring())
+    assert kinds(when(customer, deleted("c3", today=PROMOTION_DAY))) == ["CardDeleted"]
+    assert customer.primary_card_id == "c2"
 
 
 def test_deleting_the_primary_with_no_unexpired_card_left_leaves_no_primary() -> None:
@@ -179,6 +187,15 @@ def test_deleting_an_already_deleted_card_is_an_error() -> None:
 def test_a_repeated_key_is_recalled_with_the_card_and_version_of_the_first_result() -> None:
     customer = given(added("c1", key="k1"))
     assert customer.recall("k1", "h-c1") == ("c1", 3)
+
+
+def test_a_repeated_key_for_a_later_card_recalls_that_card_and_its_own_version() -> None:
+    # The first card's add also made it primary (two events); a later card's is one.
+    customer = given(added("c1", key="k1"), added("c2", "pm_card_amex", key="k2"),
+                     added("c3", "pm_card_mastercard", make_primary=True, key="k3"))
+    assert customer.recall("k1", "h-c1") == ("c1", 3)
+    assert customer.recall("k2", "h-c2") == ("c2", 4)
+    assert customer.recall("k3", "h-c3") == ("c3", 6)
 
 
 def test_a_key_reused_for_a_different_request_is_an_error() -> None:
