@@ -1,5 +1,6 @@
 """The auditors' consistency check: fold every event up to the views' position
-and compare the result with both views, row by row."""
+and compare the result with both views, row by row: every column of every view
+table, deleted cards' rows included."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from domain.company import Company
 from domain.customer import Customer
 from projections.history import history_entry
 from projections.read_model import ReadModel
-from projections.views import CardView, HistoryEntry, cards_of
+from projections.views import CardView, HistoryEntry, cards_of, iso
 
 
 def _events(app: Application[Any], stop: int, page: int = 1000) -> Iterator[tuple[Any, int]]:
@@ -34,11 +35,14 @@ def verify(app: Application[Any], read_model: ReadModel) -> list[str]:
     aggregates: dict[Any, Any] = {}
     displays: dict[str, tuple[str, str]] = {}  # every card ever seen, deleted ones too
     expected_history: dict[int, HistoryEntry] = {}
+    deleted_at: dict[str, str] = {}
     for event, position in _events(app, stop):
         aggregates[event.originator_id] = event.mutate(aggregates.get(event.originator_id))
         if isinstance(event, Customer.CardAdded | Customer.CardUpdated):
             brand = getattr(event, "brand", None) or displays[event.card_id][0]
             displays[event.card_id] = (brand, event.last4)
+        if isinstance(event, Customer.CardDeleted):
+            deleted_at[event.card_id] = iso(event.timestamp)
         entry = history_entry(event, position, displays.get)
         if entry is not None:
             expected_history[position] = entry
@@ -52,6 +56,7 @@ def verify(app: Application[Any], read_model: ReadModel) -> list[str]:
         if read_model.online_payments(company.company_id) != company.online_payments:
             problems.append(f"company {company.company_id}: online payments "
                             f"{company.online_payments} in events, not in the view")
+    problems += _compare_unlisted(read_model, customers, companies, deleted_at)
     problems += _compare_history(read_model, expected_history)
     problems += _compare_counts(read_model, len(customers), len(companies))
     return problems
@@ -70,6 +75,28 @@ def _compare_cards(read_model: ReadModel, customer: Customer) -> list[str]:
     if cards != expected:
         problems.append(f"{who}: cards differ: events {_brief(expected)}, view {_brief(cards)}")
     return problems
+
+
+def _compare_unlisted(read_model: ReadModel, customers: list[Customer],
+                      companies: list[Company], deleted_at: dict[str, str]) -> list[str]:
+    """The columns the card list does not show: customers' keys and registration,
+    companies' versions, and when each deleted card was deleted."""
+    want = {
+        "customers": {(c.id.hex, c.company_id, c.customer_id, iso(c.created_on))
+                      for c in customers},
+        "companies": {(c.company_id, c.version) for c in companies},
+        "deleted cards": set(deleted_at.items()),
+    }
+    got = {
+        "customers": {(r["aggregate_id"], r["company_id"], r["customer_id"], r["registered_at"])
+                      for r in read_model.db.read("SELECT * FROM cl_customers")},
+        "companies": {(r["company_id"], r["version"])
+                      for r in read_model.db.read("SELECT * FROM cl_companies")},
+        "deleted cards": {(r["card_id"], r["deleted_at"]) for r in read_model.db.read(
+            "SELECT card_id, deleted_at FROM cl_payment_methods WHERE deleted_at IS NOT NULL")},
+    }
+    return [f"{what} differ: events {sorted(want[what] - got[what])}, "
+            f"view {sorted(got[what] - want[what])}" for what in want if want[what] != got[what]]
 
 
 def _compare_history(read_model: ReadModel, expected: dict[int, HistoryEntry]) -> list[str]:

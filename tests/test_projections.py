@@ -17,6 +17,7 @@ from projections.replay import replay_customer
 from projections.runner import Projector
 from projections.verify import verify
 from projections.views import cards_of
+from tests.builders import three_cards
 
 ADMIN = Provenance("user:admin", "admin")
 ME = Provenance("customer:1001", "portal")
@@ -34,15 +35,21 @@ def seed_story(runtime: Runtime) -> dict[str, str]:
     return {"visa": visa, "mastercard": mastercard}
 
 
-def test_the_card_list_shows_current_cards_primary_first(runtime: Runtime) -> None:
-    cards = seed_story(runtime)
-    runtime.ledger.add_card("acme", "1001", "pm_card_amex", by=ME)
+def test_the_card_list_shows_current_cards_primary_first_then_newest(runtime: Runtime) -> None:
+    cards = three_cards(runtime)
     runtime.projector.catch_up()
     version, listed = runtime.read_model.card_list("acme", "1001")
-    assert version == 8
+    assert version == 7  # registered, linked at the processor, 3 added, first-card, chosen
+    assert [c.id for c in listed] == cards.listed
     assert [(c.brand, c.last4, c.is_primary) for c in listed] == [
-        ("mastercard", "4444", True), ("amex", "8431", False)]
-    assert listed[0].id == cards["mastercard"] and listed[0].added_by == "customer:1001"
+        ("amex", "8431", True), ("mastercard", "4444", False), ("visa", "4242", False)]
+    assert listed[0].added_by == "customer:1001"
+
+
+def test_the_card_list_leaves_out_deleted_cards(runtime: Runtime) -> None:
+    cards = seed_story(runtime)
+    runtime.projector.catch_up()
+    assert [c.id for c in runtime.read_model.card_list("acme", "1001")[1]] == [cards["mastercard"]]
 
 
 def test_the_history_shows_every_change_newest_first_with_who_and_where(runtime: Runtime) -> None:
@@ -93,19 +100,52 @@ def test_rebuilding_from_scratch_gives_the_same_views(runtime: Runtime) -> None:
     assert after == before
 
 
-def test_two_projectors_at_once_apply_each_event_exactly_once(runtime: Runtime) -> None:
-    for n in range(20):
-        runtime.ledger.set_online_payments("acme", n % 2 == 0, ADMIN)
-    seed_story(runtime)
-    projectors = [Projector(runtime.ledger, ReadModel(runtime.read_model.db), batch_size=3)
-                  for _ in range(2)]
-    threads = [threading.Thread(target=p.catch_up) for p in projectors]
+class CountingReadModel(ReadModel):
+    """Records the positions of every batch whose transaction committed."""
+
+    def __init__(self, read_model: ReadModel, committed: list[int]) -> None:
+        super().__init__(read_model.db)
+        self.committed = committed
+        self._lock = threading.Lock()
+
+    def apply(self, batch: Any, expected: int, new: int) -> None:
+        batch = list(batch)
+        super().apply(batch, expected, new)
+        with self._lock:
+            self.committed.extend(position for _, position in batch)
+
+
+def run_together(*targets: Any) -> list[BaseException]:
+    """Start the targets at the same instant in threads; the exceptions they raised."""
+    start = threading.Barrier(len(targets))
+    raised: list[BaseException] = []
+
+    def run(target: Any) -> None:
+        start.wait()
+        try:
+            target()
+        except BaseException as e:  # noqa: BLE001 (reported to the test, not lost)
+            raised.append(e)
+
+    threads = [threading.Thread(target=run, args=(t,)) for t in targets]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    runtime.projector.catch_up()
-    assert runtime.read_model.position() == runtime.ledger.recorder.max_notification_id()
+    return raised
+
+
+def test_two_projectors_at_once_apply_each_event_exactly_once(runtime: Runtime) -> None:
+    for n in range(20):
+        runtime.ledger.set_online_payments("acme", n % 2 == 0, ADMIN)
+    seed_story(runtime)
+    committed: list[int] = []
+    counting = CountingReadModel(runtime.read_model, committed)
+    projectors = [Projector(runtime.ledger, counting, batch_size=3) for _ in range(2)]
+    assert run_together(*(p.catch_up for p in projectors)) == []
+    every_position = [n.id for n in runtime.ledger.recorder.select_notifications(start=0, limit=1000)]
+    assert sorted(committed) == every_position
+    assert runtime.read_model.position() == every_position[-1]
     assert verify(runtime.ledger, runtime.read_model) == []
 
 
@@ -152,6 +192,22 @@ def test_replay_as_of_a_version(runtime: Runtime) -> None:
     seed_story(runtime)
     at_five = replay_customer(runtime.ledger, "acme", "1001", version=5)
     assert at_five.version == 5 and len(at_five.cards) == 2
+
+
+def test_replay_as_of_an_events_own_instant_includes_that_event(runtime: Runtime) -> None:
+    from datetime import timedelta
+
+    from domain.ids import customer_aggregate_id
+
+    cards = three_cards(runtime)
+    events = list(runtime.ledger.events.get(customer_aggregate_id("acme", "1001")))
+    newest_added = next(e for e in events if getattr(e, "card_id", None) == cards.newest)
+    at = replay_customer(runtime.ledger, "acme", "1001", as_of=newest_added.timestamp)
+    just_before = replay_customer(runtime.ledger, "acme", "1001",
+                                  as_of=newest_added.timestamp - timedelta(microseconds=1))
+    assert (at.version, list(at.cards)) == (newest_added.originator_version,
+                                            [cards.oldest, cards.middle, cards.newest])
+    assert list(just_before.cards) == [cards.oldest, cards.middle]
 
 
 def test_replay_before_the_customer_existed_is_not_found(runtime: Runtime) -> None:
@@ -206,3 +262,76 @@ def test_a_projector_that_ran_during_a_rebuild_carries_on_from_the_rebuilt_posit
     runtime.ledger.add_card("acme", "1001", "pm_card_discover", by=ME)
     assert runtime.projector.catch_up() >= 1
     assert verify(runtime.ledger, runtime.read_model) == []
+
+
+# --- verify: every field of every view it covers ------------------------------------
+# Story: three cards (primary in the middle) and a fourth added and deleted, so
+# there is a live primary, two live others ordered by added_position, and one
+# deleted row. Each corruption changes one field of one row.
+LIVE_PRIMARY = "card_id = :middle"
+LIVE_OTHER = "card_id = :newest"
+DELETED = "deleted_at IS NOT NULL"
+CARD_ROW = "position = (SELECT MAX(position) FROM cl_history WHERE card_id IS NOT NULL)"
+SWITCH_ROW = "position = (SELECT MIN(position) FROM cl_history)"
+ROWS = {LIVE_PRIMARY: "primary", LIVE_OTHER: "newest", DELETED: "deleted",
+        CARD_ROW: "card change", SWITCH_ROW: "company switch"}
+VIEW_CORRUPTIONS = [
+    ("cl_customers", "aggregate_id", "'0000'", "1=1"),
+    ("cl_customers", "company_id", "'other'", "1=1"),
+    ("cl_customers", "customer_id", "'other'", "1=1"),
+    ("cl_customers", "version", "version + 1", "1=1"),
+    ("cl_customers", "registered_at", "'2000-01-01T00:00:00.000000+00:00'", "1=1"),
+    *[("cl_payment_methods", column, value, LIVE_OTHER) for column, value in [
+        ("card_id", "'card_forged'"), ("company_id", "'other'"), ("customer_id", "'other'"),
+        ("brand", "'diners'"), ("last4", "'0000'"), ("exp_month", "CASE WHEN exp_month = 12 THEN 1 ELSE exp_month + 1 END"),
+        ("exp_year", "exp_year + 1"), ("funding", "'prepaid'"), ("is_primary", "TRUE"),
+        ("added_at", "'2000-01-01T00:00:00.000000+00:00'"), ("added_by", "'user:mallory'"),
+        ("added_from", "'office'"), ("added_position", "0"),
+        ("deleted_at", "'2000-01-01T00:00:00.000000+00:00'")]],
+    ("cl_payment_methods", "is_primary", "FALSE", LIVE_PRIMARY),
+    ("cl_payment_methods", "deleted_at", "NULL", DELETED),
+    ("cl_payment_methods", "deleted_at", "'2000-01-01T00:00:00.000000+00:00'", DELETED),
+    *[("cl_history", column, value, CARD_ROW) for column, value in [
+        ("position", "position + 1000"), ("company_id", "'other'"), ("customer_id", "'other'"),
+        ("at", "'2000-01-01T00:00:00.000000+00:00'"), ("action", "'updated'"),
+        ("card_id", "'card_forged'"), ("brand", "'diners'"), ("last4", "'0000'"),
+        ("actor", "'user:mallory'"), ("source", "'api'"), ("detail", "'forged'")]],
+    ("cl_history", "customer_id", "'1001'", SWITCH_ROW),
+    ("cl_companies", "company_id", "'other'", "1=1"),
+    ("cl_companies", "online_payments", "FALSE", "1=1"),
+    ("cl_companies", "version", "version + 1", "1=1"),
+]
+
+
+@pytest.mark.parametrize(("table", "column", "value", "where"), VIEW_CORRUPTIONS,
+                         ids=[f"{t}.{c}@{ROWS.get(w, 'only')}" for t, c, _, w in VIEW_CORRUPTIONS])
+def test_verify_reports_a_change_to_any_field_of_the_views(
+        runtime: Runtime, table: str, column: str, value: str, where: str) -> None:
+    cards = three_cards(runtime)
+    fourth = runtime.ledger.add_card("acme", "1001", "pm_card_discover", by=ME).card_id
+    runtime.ledger.delete_card("acme", "1001", fourth, by=OFFICE)
+    runtime.projector.catch_up()
+    assert verify(runtime.ledger, runtime.read_model) == []
+    with runtime.read_model.db.transaction() as tx:
+        tx.execute(f"UPDATE {table} SET {column} = {value} WHERE {where}",  # noqa: S608
+                   vars(cards))
+        assert tx.rowcount == 1
+    assert verify(runtime.ledger, runtime.read_model) != []
+
+
+MISSING_ROWS = {
+    "cl_customers": "1=1",
+    "cl_payment_methods": LIVE_OTHER,
+    "cl_history": SWITCH_ROW,
+    "cl_companies": "1=1",
+}
+
+
+@pytest.mark.parametrize("table", MISSING_ROWS)
+def test_verify_reports_a_missing_row_of_any_view(runtime: Runtime, table: str) -> None:
+    cards = three_cards(runtime)
+    runtime.projector.catch_up()
+    with runtime.read_model.db.transaction() as tx:
+        tx.execute(f"DELETE FROM {table} WHERE {MISSING_ROWS[table]}", vars(cards))  # noqa: S608
+        assert tx.rowcount == 1
+    assert verify(runtime.ledger, runtime.read_model) != []
