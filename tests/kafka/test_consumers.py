@@ -4,6 +4,8 @@ own views; crashes re-deliver without double-applying; poison is parked."""
 from __future__ import annotations
 
 import dataclasses
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,8 @@ from kafka.admin import KafkaAdminClient
 
 from cardledger.demo import COMPANY
 from cardledger.wiring import Runtime
-from consumers.envelope import Envelope, envelope_of
+from consumers.base import OfficeConsumer
+from consumers.envelope import Envelope, envelope_of, event_id
 from consumers.office_read_model import OfficeReadModel
 from domain.provenance import Provenance
 from tests.kafka.support import (
@@ -176,3 +179,71 @@ def test_an_event_that_overtakes_a_missing_predecessor_is_applied_after_the_gap_
     # then the model ends up as if they came in order
     assert model.processed() == len(envelopes)
     assert office_differences(runtime, model, [customer]) == []
+
+
+class StoreHiccup:
+    """The office model, whose store is unreachable once, when asked about one event."""
+
+    def __init__(self, model: OfficeReadModel) -> None:
+        self.model = model
+        self.name = model.name
+        self.fail_on: str | None = None
+
+    def seen(self, event_id: str) -> bool:
+        if event_id == self.fail_on:
+            self.fail_on = None
+            raise OSError("office store unreachable")
+        return self.model.seen(event_id)
+
+    def handle(self, envelope: Envelope) -> None:
+        self.model.handle(envelope)
+
+
+def middle_of_last_stream(runtime: Runtime) -> str:
+    """An event with events of the same customer, hence partition, before and after it."""
+    head = runtime.ledger.recorder.max_notification_id() or 0
+    notifications = runtime.ledger.recorder.select_notifications(start=0, limit=head + 1)
+    stream = [n for n in notifications if n.originator_id == notifications[-1].originator_id]
+    assert len(stream) >= 3
+    middle = stream[len(stream) // 2]
+    return event_id(middle.originator_id, middle.originator_version)
+
+
+def keep_consuming(consumer: OfficeConsumer, done: Callable[[], bool],
+                   timeout: float = 15) -> list[Exception]:
+    """run_once over and over as the consumer's loop does, carrying on after a failure."""
+    failures: list[Exception] = []
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < deadline, f"not done after {timeout}s: {consumer.stats}"
+        try:
+            consumer.run_once()
+        except Exception as e:  # noqa: BLE001 (the loop logs and goes on; so does the test)
+            failures.append(e)
+    return failures
+
+
+def test_a_message_failing_mid_batch_in_a_running_consumer_is_handled_on_the_next_poll(
+        runtime: Runtime, kafka_bootstrap: str, topic: str, tmp_path: Path) -> None:
+    # given a consumer that has already handled and committed an earlier batch
+    relay = make_relay(runtime, kafka_bootstrap, topic)
+    customers = seed_story(runtime, 1)
+    relay.catch_up()
+    model = OfficeReadModel(tmp_path / "office.sqlite3")
+    hiccup = StoreHiccup(model)
+    consumer = office_consumer(kafka_bootstrap, topic, hiccup)
+    earlier = len(all_event_ids(runtime))
+    try:
+        assert keep_consuming(consumer, lambda: model.processed() == earlier) == []
+        # when the next batch's middle message fails in the same, still running consumer
+        customers += seed_story(runtime, 2)
+        stored = all_event_ids(runtime)
+        hiccup.fail_on = middle_of_last_stream(runtime)
+        relay.catch_up()
+        failures = keep_consuming(consumer, lambda: model.processed() == len(stored))
+    finally:
+        consumer.close()
+    # then it failed once, and that message and the rest of its batch were still applied, once
+    assert [str(f) for f in failures] == ["office store unreachable"]
+    assert consumer.stats.handled == len(stored)
+    assert office_differences(runtime, model, customers) == []
