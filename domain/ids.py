@@ -41,6 +41,10 @@ def random_id(prefix: str, length: int = 26) -> str:
     return prefix + "".join(secrets.choice(_LETTERS) for _ in range(length))
 
 
+def new_card_id() -> str:
+    return random_id("card_")
+
+
 def derived_id(prefix: str, text: str, length: int = 24) -> str:
     """The same text gives the same id, in every process, forever."""
     digest = hashlib.sha256(text.encode()).digest()

@@ -25,149 +25,119 @@ attempt or retry); off, the payment fails uncharged with the code
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from domain.commands import PayInvoice, Receipt, Stamp
 from domain.customer import Customer
 from domain.errors import (
-    CustomerNotFound,
     IdempotencyKeyReused,
     InvalidAmount,
     InvalidCommand,
     OnlinePaymentsDisabled,
     PaymentInProgress,
 )
-from domain.ids import check_external_id
-from domain.payments import (
-    Payment,
-    check_chargeable,
-    check_payment_request,
-    payment_id_for,
-    payment_request_hash,
-)
-from domain.processor import ChargeResult, Processor
-from domain.provenance import Provenance
+from domain.ids import check_external_id, request_hash
+from domain.outcomes import PaymentOutcome
+from domain.payments import Payment, check_chargeable, check_payment_request, payment_id_for
+from domain.processor import ChargeResult
 from domain.retry import retry_on_conflict
 
+if TYPE_CHECKING:
+    from domain.service import CardLedger
 
-@dataclass(frozen=True)
-class PaymentOutcome:
-    """``replayed``: this call did not start the payment (a retry)."""
-
-    payment: Payment
-    version: int
-    position: int | None
-    replayed: bool = False
+__all__ = ["InvoicePayments", "PaymentOutcome"]
 
 
 class InvoicePayments:
-    """The payment commands of CardLedger (mixed into it; uses its processor,
-    clock, repository and retry helpers)."""
+    """The payment flow of a CardLedger: start (recorded), send, record the
+    outcome. Uses only the ledger's public calls (load, save, the switch)."""
 
-    processor: Processor
-    clock: Callable[[], datetime]
-    if TYPE_CHECKING:  # provided by CardLedger and the library's Application
-        def save(self, *aggregates: Any) -> Any: ...
-        def get_customer(self, company_id: str, customer_id: str) -> Customer: ...
-        def online_payments_enabled(self, company_id: str) -> bool: ...
-        def _customer_or_none(self, company_id: str, customer_id: str) -> Customer | None: ...
     # Longer than one processor call can take (its timeout, no SDK retries),
     # so a retry inside the window cannot overtake a charge still in flight.
-    payment_in_flight = timedelta(seconds=60)
+    in_flight = timedelta(seconds=60)
 
-    def pay_invoice(
-        self,
-        company_id: str,
-        customer_id: str,
-        *,
-        invoice_id: str,
-        amount: int,
-        currency: str,
-        card_id: str | None = None,
-        additional: bool = False,
-        by: Provenance,
-        idempotency_key: str | None,
-    ) -> PaymentOutcome:
+    def __init__(self, ledger: CardLedger) -> None:
+        self.ledger = ledger
+
+    def pay(self, command: PayInvoice, stamp: Stamp) -> PaymentOutcome:
         """Charges the named saved card, or the primary one. ``additional``: the
         invoice may already be paid (or being paid) and is to be paid again."""
-        check_external_id(company_id, "company id")
-        check_external_id(customer_id, "customer id")
-        key = check_payment_request(invoice_id, amount, currency, idempotency_key)
-        if not isinstance(additional, bool):
+        check_external_id(command.company_id, "company id")
+        check_external_id(command.customer_id, "customer id")
+        key = check_payment_request(command.invoice_id, command.amount, command.currency,
+                                    stamp.idempotency_key)
+        if not isinstance(command.additional, bool):
             raise InvalidCommand("additional must be true or false")
-        if card_id is not None:
-            check_external_id(card_id, "payment method id")
-        digest = payment_request_hash(invoice_id, amount, currency, card_id, additional)
-        payment_id = payment_id_for(company_id, customer_id, key)
-
-        def step() -> tuple[Customer, Payment] | PaymentOutcome:
-            """Records PaymentStarted; a retry of the request resumes instead."""
-            customer = self._customer_or_none(company_id, customer_id)
-            if customer is None:
-                raise CustomerNotFound(f"No customer {customer_id} in company {company_id}")
-            started = customer.payments.get(payment_id)
-            if customer.recall(key, digest) is not None:  # raises for a different request
-                return self._resume(customer, customer.payments[payment_id], by, (key, digest))
-            if started is not None:  # a retry whose receipt expired: the payment remains
-                if not started.answers(invoice_id, amount, currency, card_id, additional):
-                    raise IdempotencyKeyReused(
-                        "This Idempotency-Key was used for a different payment")
-                return self._resume(customer, started, by, (key, digest))
-            check_chargeable(amount, currency, self.processor.currencies)
-            now = self.clock()
-            payment = customer.start_payment(
-                payment_id, invoice_id=invoice_id, amount=amount, currency=currency,
-                card_id=card_id, additional=additional,
-                online_payments=self.online_payments_enabled(company_id),
-                today=now.date(), in_flight_until=now + self.payment_in_flight,
-                by=by, idempotency_key=key, request_hash=digest)
-            self.save(customer)
-            return customer, payment
-
-        started = retry_on_conflict(step)
+        if command.card_id is not None:
+            check_external_id(command.card_id, "payment method id")
+        receipt = Receipt(stamp.by, key, request_hash(*command.request()))
+        started = retry_on_conflict(lambda: self._start(command, receipt))
         if isinstance(started, PaymentOutcome):
             return started
         customer, payment = started
-        return self._send(customer, payment, by, (key, digest), replayed=False)
+        return self._send(customer, payment, receipt, replayed=False)
 
-    def payments(self, company_id: str, customer_id: str) -> list[Payment]:
-        """The customer's payments, newest first, from the events."""
-        customer = self.get_customer(company_id, customer_id)
-        return list(reversed(customer.payments.values()))
+    # --- the steps ---------------------------------------------------------------
 
-    # --- internals ---------------------------------------------------------------
+    def _start(self, command: PayInvoice,
+               receipt: Receipt) -> tuple[Customer, Payment] | PaymentOutcome:
+        """Records PaymentStarted; a retry of the request resumes instead."""
+        ledger = self.ledger
+        customer = ledger.get_customer(command.company_id, command.customer_id)
+        key = receipt.idempotency_key
+        assert key is not None  # check_payment_request made sure
+        payment_id = payment_id_for(command.company_id, command.customer_id, key)
+        started = customer.payments.get(payment_id)
+        if customer.recall(key, receipt.request_hash or "") is not None:  # raises if different
+            return self._resume(customer, customer.payments[payment_id], receipt)
+        if started is not None:  # a retry whose receipt expired: the payment remains
+            if not started.answers(command.invoice_id, command.amount, command.currency,
+                                   command.card_id, command.additional):
+                raise IdempotencyKeyReused(
+                    "This Idempotency-Key was used for a different payment")
+            return self._resume(customer, started, receipt)
+        check_chargeable(command.amount, command.currency, ledger.processor.currencies)
+        now = ledger.clock()
+        payment = customer.start_payment(
+            payment_id, invoice_id=command.invoice_id, amount=command.amount,
+            currency=command.currency, card_id=command.card_id, additional=command.additional,
+            online_payments=ledger.online_payments_enabled(command.company_id),
+            today=now.date(), in_flight_until=now + self.in_flight, **receipt.fields())
+        ledger.save(customer)
+        return customer, payment
 
-    def _resume(self, customer: Customer, payment: Payment, by: Provenance,
-                request: tuple[str, str]) -> PaymentOutcome:
+    def _resume(self, customer: Customer, payment: Payment,
+                receipt: Receipt) -> PaymentOutcome:
         """A retry: the recorded outcome, or the processor's, or (only once the
         first attempt can no longer be in flight) a charge."""
         if payment.finished:
             return PaymentOutcome(payment, customer.version, None, replayed=True)
-        found = self.processor.find_charge(payment.payment_id, customer.processor_customer_id)
+        processor = self.ledger.processor
+        found = processor.find_charge(payment.payment_id, customer.processor_customer_id)
         if found is not None:  # money moved (or was declined) before: record it, whatever now
-            return self._finish(customer, payment, found, by, request, replayed=True)
-        wait = datetime.fromisoformat(payment.in_flight_until) - self.clock()
+            return self._finish(customer, payment, found, receipt, replayed=True)
+        wait = datetime.fromisoformat(payment.in_flight_until) - self.ledger.clock()
         if wait > timedelta(0):
             raise PaymentInProgress(
                 "The first request for this payment may still be charging; retry later",
                 retry_after=max(1, int(wait.total_seconds()) + 1))
         # Nothing was charged yet; a card deleted since is not charged now.
         customer.active_card(payment.card_id)
-        return self._send(customer, payment, by, request, replayed=True)
+        return self._send(customer, payment, receipt, replayed=True)
 
-    def _send(self, customer: Customer, payment: Payment, by: Provenance,
-              request: tuple[str, str], *, replayed: bool) -> PaymentOutcome:
+    def _send(self, customer: Customer, payment: Payment, receipt: Receipt, *,
+              replayed: bool) -> PaymentOutcome:
         """Charges, unless online payments were switched off since the payment
         started. The switch is read from the store after PaymentStarted was
         appended and right before the processor is called: that read is the
         charge's linearisation point. A switch-off that commits after it does
         not stop the charge (docs/payments-rules.md)."""
-        if not self.online_payments_enabled(customer.company_id):
-            return self._stop(customer, payment, OnlinePaymentsDisabled.code, by, request,
+        if not self.ledger.online_payments_enabled(customer.company_id):
+            return self._stop(customer, payment, OnlinePaymentsDisabled.code, receipt,
                               replayed=replayed)
         try:
-            result = self.processor.charge(
+            result = self.ledger.processor.charge(
                 payment.processor_token, payment.amount, payment.currency, payment.invoice_id,
                 idempotency_key=f"cardledger-{payment.payment_id}",
                 customer_ref=customer.processor_customer_id, attempt_id=payment.payment_id)
@@ -175,32 +145,31 @@ class InvoicePayments:
             # Refused outright, nothing charged (e.g. under Stripe's minimum at the
             # day's exchange rate, which no table here can know): end the attempt
             # rather than leave it started, holding its invoice.
-            return self._stop(customer, payment, refused.code, by, request, replayed=replayed)
-        return self._finish(customer, payment, result, by, request, replayed=replayed)
+            return self._stop(customer, payment, refused.code, receipt, replayed=replayed)
+        return self._finish(customer, payment, result, receipt, replayed=replayed)
 
     def _finish(self, customer: Customer, payment: Payment, result: ChargeResult,
-                by: Provenance, request: tuple[str, str], *, replayed: bool) -> PaymentOutcome:
+                receipt: Receipt, *, replayed: bool) -> PaymentOutcome:
         return self._record_outcome(customer, replayed, lambda current: (
-            current.finish_payment(payment.payment_id, result, by=by,
-                                   idempotency_key=request[0], request_hash=request[1])))
+            current.finish_payment(payment.payment_id, result, **receipt.fields())))
 
-    def _stop(self, customer: Customer, payment: Payment, reason: str, by: Provenance,
-              request: tuple[str, str], *, replayed: bool) -> PaymentOutcome:
+    def _stop(self, customer: Customer, payment: Payment, reason: str, receipt: Receipt, *,
+              replayed: bool) -> PaymentOutcome:
         return self._record_outcome(customer, replayed, lambda current: (
-            current.stop_payment(payment.payment_id, reason=reason, by=by,
-                                 idempotency_key=request[0], request_hash=request[1])))
+            current.stop_payment(payment.payment_id, reason=reason, **receipt.fields())))
 
     def _record_outcome(self, customer: Customer, replayed: bool,
                         outcome: Callable[[Customer], Payment]) -> PaymentOutcome:
         """Appends the payment's outcome under the request's key and hash; a
-        racing retry that recorded one first wins."""
-        loaded = [customer]  # the first attempt uses the customer in hand
+        racing retry that recorded one first wins. The first attempt uses the
+        customer in hand; a retry loads it afresh."""
+        attempts = iter([customer])
 
         def step() -> PaymentOutcome:
-            current = loaded.pop() if loaded else self.get_customer(
+            current = next(attempts, None) or self.ledger.get_customer(
                 customer.company_id, customer.customer_id)
             finished = outcome(current)
-            recordings = self.save(current)
+            recordings = self.ledger.save(current)
             position = recordings[-1].notification.id if recordings else None
             return PaymentOutcome(finished, current.version, position, replayed)
 

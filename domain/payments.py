@@ -21,7 +21,7 @@ from domain.errors import (
     InvalidCommand,
     UnsupportedCurrency,
 )
-from domain.ids import check_external_id, derived_id, request_hash
+from domain.ids import check_external_id, derived_id
 from domain.processor import ChargeLimits
 
 CURRENCY = re.compile(r"^[a-z]{3}$")  # ISO 4217, lower case as Stripe spells it
@@ -86,17 +86,6 @@ class PaymentAsDict(Transcoding):
 def payment_id_for(company_id: str, customer_id: str, idempotency_key: str) -> str:
     """Same key, same customer: same payment id, in every process, forever."""
     return derived_id("pay_", f"{company_id}/{customer_id}/{idempotency_key}")
-
-
-def payment_request_hash(invoice_id: str, amount: int, currency: str, card_id: str | None,
-                         additional: bool) -> str:
-    """What a retry must repeat. ``additional`` counts only when true, so a
-    request without it hashes exactly as before the flag existed (a retry of a
-    payment stored then still matches)."""
-    parts: list[object] = ["pay_invoice", invoice_id, amount, currency, card_id]
-    if additional:
-        parts.append({"additional": True})
-    return request_hash(*parts)
 
 
 def check_payment_request(invoice_id: str, amount: int, currency: str,

@@ -1,0 +1,114 @@
+"""The commands cardledger takes, as values: what to do, never how.
+
+A command names the customer and the change; a ``Stamp`` says who asked, from
+where, and under which Idempotency-Key. ``CardLedger.run`` takes both and does
+the rest (load, decide, save, retry; domain/service.py). ``request()`` is the
+part of a command an Idempotency-Key is bound to: its hash is recorded with
+the key, and a reused key with another request is refused. These tuples are
+fixed forever, since hashes of stored events must keep matching retries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from domain.provenance import Provenance
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """Who asked, from where, and the request's Idempotency-Key (if any)."""
+
+    by: Provenance
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What every event of one command carries about the request: who, and
+    the key and request hash a retry is recognised by."""
+
+    by: Provenance
+    idempotency_key: str | None
+    request_hash: str | None
+
+    def fields(self) -> dict[str, Any]:
+        """As the aggregate's command methods take them."""
+        return {"by": self.by, "idempotency_key": self.idempotency_key,
+                "request_hash": self.request_hash}
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomerCommand:
+    company_id: str
+    customer_id: str
+    # Whether the command may create the customer's stream (else 404 without one).
+    creates_customer: ClassVar[bool] = False
+
+    def request(self) -> tuple[Any, ...] | None:
+        """The request an Idempotency-Key is bound to; None: the command takes no key."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegisterCustomer(CustomerCommand):
+    creates_customer: ClassVar[bool] = True
+
+    def request(self) -> None:
+        return None  # registering twice changes nothing anyway
+
+
+@dataclass(frozen=True, kw_only=True)
+class AddCard(CustomerCommand):
+    token: str
+    make_primary: bool = False
+    creates_customer: ClassVar[bool] = True
+
+    def request(self) -> tuple[Any, ...]:
+        return ("add_card", self.token, self.make_primary)
+
+
+@dataclass(frozen=True, kw_only=True)
+class MakePrimary(CustomerCommand):
+    card_id: str
+
+    def request(self) -> tuple[Any, ...]:
+        return ("set_primary", self.card_id)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeleteCard(CustomerCommand):
+    card_id: str
+
+    def request(self) -> tuple[Any, ...]:
+        return ("delete_card", self.card_id)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordCardUpdate(CustomerCommand):
+    """A saved card changed at the processor; the processor's event id is the key."""
+
+    token: str
+    last4: str
+    exp_month: int
+    exp_year: int
+    reason: str
+
+    def request(self) -> tuple[Any, ...]:
+        return ("update_card", self.token, self.last4, self.exp_month, self.exp_year)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PayInvoice(CustomerCommand):
+    invoice_id: str
+    amount: int
+    currency: str
+    card_id: str | None = None
+    additional: bool = False
+
+    def request(self) -> tuple[Any, ...]:
+        # ``additional`` only when true, so requests from before it hash as they did.
+        parts: tuple[Any, ...] = ("pay_invoice", self.invoice_id, self.amount, self.currency,
+                                  self.card_id)
+        return (*parts, {"additional": True}) if self.additional else parts
