@@ -14,7 +14,9 @@ One rule, used by the API's guard, the log filter and the tests:
   while one unbroken string of digits is checked only as a whole.
 * The text is also read **decoded**: percent-encoding (repeatedly), HTML
   character references, backslash escapes (``\\u0034``, ``\\x34``) and base64 /
-  base64url tokens, so an encoded number is found as well as a plain one.
+  base64url tokens (at each of the four alignments, so base64 inside a longer
+  token such as a path is found too), so an encoded number is found as well
+  as a plain one.
 * **Not card numbers**: calendar date-times and dates (ISO 8601 / RFC 3339,
   years 1900-2199, every field in range), whose digits are masked before the
   scan; so ``2026-11-25T17:33:56.123456+00:00`` passes. A run of digits with no
@@ -150,9 +152,14 @@ def readings(text: str) -> Iterator[str]:
         yield decoded
     for form in seen:
         for token in _BASE64_TOKEN.findall(form):
-            decoded_token = _from_base64(token)
-            if decoded_token is not None and len(decoded_token) >= MIN_DIGITS:
-                yield from (_normalise(decoded_token), _normalise(_decode_once(decoded_token)))
+            # Base64 embedded in a longer token (a path: "customers/NDI0..."; a
+            # prefix: "idNDI0...") decodes right only from its own start, which
+            # is one of four alignments: try each.
+            for start in range(4):
+                decoded_token = _from_base64(token[start:])
+                if decoded_token is not None and len(decoded_token) >= MIN_DIGITS:
+                    yield _normalise(decoded_token)
+                    yield _normalise(_decode_once(decoded_token))
 
 
 def _decode_once(text: str) -> str:
@@ -174,6 +181,8 @@ def _from_escape(match: re.Match[str]) -> str:
 
 def _from_base64(token: str) -> str | None:
     alphabet_safe = token.replace("-", "+").replace("_", "/").rstrip("=")
+    if len(alphabet_safe) % 4 == 1:  # one character past the last whole byte: not part of it
+        alphabet_safe = alphabet_safe[:-1]
     try:
         raw = base64.b64decode(alphabet_safe + "=" * (-len(alphabet_safe) % 4), validate=True)
     except (binascii.Error, ValueError):

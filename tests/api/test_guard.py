@@ -191,3 +191,11 @@ def test_the_shortest_and_longest_card_numbers_look_like_card_numbers(length: in
 @pytest.mark.parametrize("length", [12, 20])
 def test_luhn_valid_runs_just_outside_13_to_19_digits_do_not(length: int) -> None:
     assert not looks_like_card_number(luhn_completed("4", length))
+
+
+@pytest.mark.parametrize("text", [
+    "/v1/companies/acme/customers/NDI0MjQyNDI0MjQyNDI0Mg/payment-methods",
+    "xNDI0MjQyNDI0MjQyNDI0Mg", "xyNDI0MjQyNDI0MjQyNDI0Mgabc", "xyzNDI0MjQyNDI0MjQyNDI0Mga",
+    "id_NTU1NSA1NTU1IDU1NTUgNDQ0NA"])
+def test_base64_inside_a_longer_token_is_decoded_at_its_own_alignment(text: str) -> None:
+    assert looks_like_card_number(text)
