@@ -8,8 +8,10 @@
   read (as in the ETag of a list answer); a stale one is a 409.
 - ``settle``: before answering, wait until the views include the command, so
   the caller's next read shows it.
-- ``outcome_headers``: ETag (the version after the command) and
-  ``Idempotent-Replayed: true`` on a replay.
+- ``outcome_headers``: ETag (the version after the command), the command's
+  ``Cardledger-Position`` and ``Idempotent-Replayed: true`` on a replay.
+- ``MinPositionHeader``: a read that must include a position another process
+  answered with waits for the views to reach it.
 """
 
 from __future__ import annotations
@@ -40,6 +42,15 @@ IfMatchHeader = Annotated[str | None, Header(
                 "retried by the server.",
     examples=['"7"'])]
 
+POSITION_HEADER = "Cardledger-Position"
+
+MinPositionHeader = Annotated[int | None, Header(
+    alias="Cardledger-Min-Position", ge=0,
+    description="Answer from views that include at least this event-log position (a "
+                "command's Cardledger-Position), waiting for them up to the read-your-writes "
+                "timeout. For readers in another process than the one that took the command.",
+    examples=[1042])]
+
 _VERSION = re.compile(r'^(?:W/)?"?(\d{1,18})"?$')
 
 
@@ -53,13 +64,18 @@ def expected_version(if_match: str | None) -> int | None:
     return int(match.group(1))
 
 
-def settle(runtime: Runtime, outcome: Outcome) -> None:
-    """Read-your-writes: wait for the views to include the command. A replay
-    appended nothing, so wait for whatever is stored now (the first attempt's
-    events may still be on their way into the views)."""
+def settle(runtime: Runtime, outcome: Outcome) -> int | None:
+    """Read-your-writes: wait for the views to include the command; returns the
+    position waited for. A replay appended nothing, so wait for whatever is
+    stored now (the first attempt's events may still be on their way)."""
     position = outcome.position
     if outcome.replayed:
         position = runtime.ledger.recorder.max_notification_id()
+    wait_for_views(runtime, position)
+    return position
+
+
+def wait_for_views(runtime: Runtime, position: int | None) -> None:
     help_out = runtime.settings.projections == "inprocess"
     if not runtime.projector.wait_for(position, runtime.settings.read_your_writes_timeout,
                                       help_out=help_out):
@@ -68,8 +84,13 @@ def settle(runtime: Runtime, outcome: Outcome) -> None:
                     runtime.settings.read_your_writes_timeout)
 
 
-def outcome_headers(outcome: Outcome) -> dict[str, str]:
+def outcome_headers(outcome: Outcome, position: int | None) -> dict[str, str]:
+    """ETag (the version after the command), Cardledger-Position (the event
+    log position a reader elsewhere can ask for with Cardledger-Min-Position)
+    and, on a replay, Idempotent-Replayed."""
     headers = {"ETag": f'"{outcome.version}"'}
+    if position is not None:
+        headers[POSITION_HEADER] = str(position)
     if outcome.replayed:
         headers["Idempotent-Replayed"] = "true"
     return headers

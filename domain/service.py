@@ -127,7 +127,7 @@ class CardLedger(Application[Any]):
                 raise  # retried from a fresh load
             raise VersionConflict("Another change was saved first; read and retry") from None
         position = recordings[-1].notification.id if recordings else None
-        return Outcome(card_id, customer.version, position)
+        return Outcome(card_id, customer.version, position, customer=customer)
 
     # --- company settings ------------------------------------------------------
 

@@ -29,9 +29,9 @@ def put_customer(company: CompanyPath, customer: CustomerPath, actor: ActorHeade
     """Register the customer: 201 when new, 200 when it already existed."""
     outcome = runtime.ledger.register_customer(company, customer,
                                                provenance_of(principal, actor, None))
-    settle(runtime, outcome)
+    position = settle(runtime, outcome)
     created = outcome.position is not None
     response.status_code = 201 if created else 200
-    response.headers.update(outcome_headers(outcome))
+    response.headers.update(outcome_headers(outcome, position))
     return CustomerRecord(company_id=company, customer_id=customer, version=outcome.version,
                           created=created)

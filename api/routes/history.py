@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query
 
 from api.routing import InspectedRoute
 from api.auth import Principal, require
+from api.commands import MinPositionHeader, wait_for_views
 from api.params import CompanyPath, CustomerPath
 from api.problems import documented
 from api.runtime import RuntimeDep
@@ -26,9 +27,10 @@ def history(company: CompanyPath, customer: CustomerPath, runtime: RuntimeDep,
             limit: Annotated[int, Query(ge=1, le=500)] = 100,
             before: Annotated[int | None, Query(ge=1, le=2**62,
                                                 description="Entries older than this position")]
-            = None) -> History:
+            = None, min_position: MinPositionHeader = None) -> History:
     """When, what, which card, who and from where; company-wide switches of
     online payments are included (company_wide: true)."""
+    wait_for_views(runtime, min_position)
     if runtime.read_model.card_list(company, customer) is None:
         raise CustomerNotFound(f"No customer {customer} in company {company}")
     entries = runtime.read_model.history(company, customer, limit=limit, before=before)

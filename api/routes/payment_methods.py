@@ -13,9 +13,11 @@ from api.auth import ActorHeader, Principal, provenance_of, require
 from api.commands import (
     IdempotencyKeyHeader,
     IfMatchHeader,
+    MinPositionHeader,
     expected_version,
     outcome_headers,
     settle,
+    wait_for_views,
 )
 from api.params import CardPath, CompanyPath, CustomerPath
 from api.problems import Problem, documented
@@ -43,10 +45,11 @@ AsOf = Annotated[datetime | None, Query(
 @router.get("", response_model=PaymentMethods,
             responses=documented(401, 403, 404, 422, 429, 503))
 def list_payment_methods(company: CompanyPath, customer: CustomerPath, runtime: RuntimeDep,
-                         principal: Reader, response: Response,
-                         as_of: AsOf = None) -> PaymentMethods:
+                         principal: Reader, response: Response, as_of: AsOf = None,
+                         min_position: MinPositionHeader = None) -> PaymentMethods:
     """Current cards, primary first then newest first, and the customer's
     version (also the ETag, for If-Match)."""
+    wait_for_views(runtime, min_position)
     if as_of is not None:
         if principal.role not in REPLAY_ROLES:
             raise Problem(403, "wrong-role", "Only auditor and office keys may replay",
@@ -102,17 +105,19 @@ def delete_payment_method(company: CompanyPath, customer: CustomerPath, card_id:
     outcome = runtime.ledger.delete_card(
         company, customer, card_id, by=provenance_of(principal, actor, customer),
         idempotency_key=idempotency_key, expected_version=expected_version(if_match))
-    settle(runtime, outcome)
-    return Response(status_code=204, headers=outcome_headers(outcome))
+    position = settle(runtime, outcome)
+    return Response(status_code=204, headers=outcome_headers(outcome, position))
 
 
 def _answer(runtime: Runtime, company: str, customer: str, outcome: Outcome,
             response: Response) -> Card:
-    """The card as it was right after the command (the customer at the
-    command's version): a retried request (idempotent replay) gets the same
-    body as the first, whatever happened since."""
-    settle(runtime, outcome)
-    response.headers.update(outcome_headers(outcome))
-    state = runtime.ledger.get_customer(company, customer, version=outcome.version)
+    """The card as it was right after the command: from the customer the
+    command left in memory, or (a retried request, an idempotent replay) the
+    customer loaded at the command's version, so a retry gets the same body
+    as the first, whatever happened since."""
+    position = settle(runtime, outcome)
+    response.headers.update(outcome_headers(outcome, position))
+    state = outcome.customer or runtime.ledger.get_customer(company, customer,
+                                                            version=outcome.version)
     cards = {card.id: card for card in cards_of(state)}
     return Card.of(cards[str(outcome.card_id)])

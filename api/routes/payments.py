@@ -105,8 +105,8 @@ def pay_invoice(company: CompanyPath, customer: CustomerPath, request: PayInvoic
         raise Problem(409, busy.code, busy.title, busy.detail,
                       headers={"Retry-After": str(busy.retry_after)}) from None
     done = _as_outcome(outcome)
-    settle(runtime, done)
-    response.headers.update(outcome_headers(done))
+    position = settle(runtime, done)
+    response.headers.update(outcome_headers(done, position))
     return PaymentRecord.of(outcome.payment)
 
 

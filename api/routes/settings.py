@@ -38,6 +38,6 @@ def put_online_payments(company: CompanyPath, change: OnlinePaymentsChange, acto
     processor completes (docs/payments-rules.md)."""
     outcome = runtime.ledger.set_online_payments(company, change.enabled,
                                                  provenance_of(principal, actor, None))
-    settle(runtime, outcome)
-    response.headers.update(outcome_headers(outcome))
+    position = settle(runtime, outcome)
+    response.headers.update(outcome_headers(outcome, position))
     return OnlinePayments(enabled=change.enabled)

@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from domain.provenance import Provenance
 from tests.api.client import Api
+from tests.api.conftest import Live
 
 CARD_FIELDS = {"id", "brand", "last4", "exp_month", "exp_year", "is_primary", "added_at",
                "added_by"}
@@ -195,3 +197,33 @@ def test_the_openapi_document_and_docs_are_served(api: Api) -> None:
     assert "/v1/companies/{company}/customers/{customer}/payment-methods/{id}/primary" in \
         document["paths"]
     assert api.request("GET", "/docs").status_code == 200
+
+
+def test_a_command_answers_the_event_log_position_of_its_change(
+        api: Api, customer: str) -> None:
+    api.given_online_payments()
+    added = api.add_card(customer, "pm_card_visa")
+    again = api.add_card(customer, "pm_card_mastercard", idempotency_key="k-pos")
+    replayed = api.add_card(customer, "pm_card_mastercard", idempotency_key="k-pos")
+    # Each answer names a position; later changes later; a replay never an older one
+    positions = [int(r.headers["Cardledger-Position"]) for r in (added, again, replayed)]
+    assert 1 <= positions[0] < positions[1] <= positions[2]
+
+
+def test_a_reader_asking_for_a_position_sees_a_change_made_elsewhere(
+        live: Live, api: Api, customer: str) -> None:
+    # Given a change appended by another process (straight into the store: no
+    # answer waited for the views, so they do not include it yet)
+    api.given_online_payments()
+    outcome = live.runtime.ledger.add_card(api.company, customer, "pm_card_visa",
+                                           by=Provenance("user:jdoe", "office"))
+    stale = api.request("GET", api.cards_path(customer), as_="office")
+    # When a reader asks for at least that change's position
+    fresh = api.request("GET", api.cards_path(customer), as_="office",
+                        headers={"Cardledger-Min-Position": str(outcome.position)})
+    history = api.request("GET", f"{api.cards_path(customer)}/history", as_="office",
+                          headers={"Cardledger-Min-Position": str(outcome.position)})
+    # Then it sees the change the plain read did not
+    assert stale.status_code == 404
+    assert [c["id"] for c in fresh.json()["payment_methods"]] == [outcome.card_id]
+    assert history.json()["history"][0]["action"] == "set_primary"
