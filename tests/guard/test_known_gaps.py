@@ -125,6 +125,12 @@ def test_html_references_with_percent_encoded_digits_are_refused() -> None:
     assert_refused(request(body=note(written)))
 
 
+def test_a_number_split_by_ampersand_hash_in_the_query_is_refused() -> None:
+    # given "4242&#4242&#4242&#4242" as a query value: the only reading with the
+    # percent-encoding undone has the HTML undone too, and "&#4242" becomes "႒"
+    assert_refused(request(query="note=4242%26%234242%26%234242%26%234242"))
+
+
 def test_a_header_name_in_camel_case_naming_a_cvc_is_refused() -> None:
     # given X-CardCvc, which arrives lower-cased as x-cardcvc: no word boundary
     # is left, so the last two words (card, cvc) are never seen
