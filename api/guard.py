@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote, unquote_plus
 
 import anyio
 from starlette.concurrency import run_in_threadpool
@@ -124,8 +124,11 @@ def inspect_request(scope: Scope, body: bytes) -> Any:
 
 
 def _inspect_path(scope: Scope) -> None:
-    raw = _text(scope.get("raw_path") or b"")
-    if looks_like_card_number(scope.get("path", "")) or looks_like_card_number(raw):
+    """The path as the server decoded it, and as we decode the raw one (they
+    differ only if the server's decoding does). In a URL a ``%`` is always an
+    escape, so the still-encoded text is never read as it stands."""
+    decoded_raw = unquote(_text(scope.get("raw_path") or b""))
+    if looks_like_card_number(scope.get("path", "")) or looks_like_card_number(decoded_raw):
         raise card_data_refused("path")
 
 
@@ -133,7 +136,8 @@ def _inspect_query(scope: Scope) -> None:
     query = _text(scope.get("query_string", b""))
     if not query:
         return
-    if looks_like_card_number(query) or any(
+    # Decoded once as the routes will read it ('+' a space), then every reading.
+    if looks_like_card_number(unquote_plus(query)) or any(
             _names_card_data(name) for name, _ in parse_qsl(query, keep_blank_values=True)):
         raise card_data_refused("query")
 
@@ -141,7 +145,7 @@ def _inspect_query(scope: Scope) -> None:
 def _inspect_headers(scope: Scope) -> None:
     for raw_name, raw_value in scope.get("headers", []):
         name, value = _text(raw_name), _text(raw_value)
-        if _names_card_data(name):
+        if _names_card_data(name) or looks_like_card_number(name):
             raise card_data_refused("header")
         if name.lower() == "stripe-signature" and _STRIPE_SIGNATURE.fullmatch(value):
             continue

@@ -117,7 +117,9 @@ def _bounded(convert: Callable[[str], Any],
         if len(literal) > MAX_NUMBER_LENGTH:
             raise invalid_json(f"A number is longer than {MAX_NUMBER_LENGTH} characters")
         check(literal)
-        return convert(literal)
+        value = convert(literal)
+        check(repr(value))  # 42424242424242420e-1 is written without the number it is
+        return value
 
     return parse
 

@@ -51,6 +51,8 @@ MAX_SEPARATOR_RUN = 3
 REDACTED = "[redacted]"
 # How many rounds of decoding (e.g. a number percent-encoded three times over).
 MAX_DECODING_ROUNDS = 4
+# Forms of one text read at most (bounds the cost of text full of escapes).
+MAX_FORMS = 16
 
 # A run: digits, where up to three non-alphanumeric characters may stand
 # between two digits. Digits and separators are disjoint classes, so the
@@ -60,18 +62,20 @@ _SEPARATORS = re.compile(r"[\W_]+")
 _DATE = r"(?:19|20|21)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
 _TIME = r"(?:[01]\d|2[0-3]):[0-5]\d(?::(?:[0-5]\d|60)(?:[.,]\d{1,9})?)?"
 _ZONE = r"(?:[Zz]|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?"
-_INSTANT = re.compile(rf"(?<!\d){_DATE}(?:[Tt ]{_TIME}{_ZONE})?(?!\d)")
+# The date and the time are joined by T, a space, or a '+' (a space in a form-encoded query).
+_INSTANT = re.compile(rf"(?<!\d){_DATE}(?:[Tt +]{_TIME}{_ZONE})?(?!\d)")
 _BASE64_TOKEN = re.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}")
 _BACKSLASH_ESCAPE = re.compile(
     r"\\(?:u([0-9A-Fa-f]{4})|u\{([0-9A-Fa-f]{1,6})\}|U([0-9A-Fa-f]{8})|x([0-9A-Fa-f]{2}))")
 _WIDE_PERCENT = re.compile(r"%u([0-9A-Fa-f]{4})")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 # Luhn's doubled digit: 2d, minus 9 when that is two digits.
 _DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
 _ASCII_DIGITS = dict(zip(b"0123456789", range(10), strict=True))
 
 _SENSITIVE_WORDS = frozenset({
     "pan", "cvc", "cvc2", "cvv", "cvv2", "cvn", "cvn2", "csc", "cid2", "cav2",
-    "cardnumber", "cardnum", "cardno", "ccnumber", "ccnum", "ccn", "creditcard",
+    "cardnumber", "cardnum", "cardno", "ccnumber", "ccnum", "ccn", "creditcard", "debitcard",
     "securitycode", "track1", "track2", "magstripe",
 })
 _SENSITIVE_PAIRS = frozenset({
@@ -80,6 +84,12 @@ _SENSITIVE_PAIRS = frozenset({
     ("credit", "card"), ("debit", "card"),
 })
 _SENSITIVE_WHOLE_NAMES = frozenset({"number"})
+# A last word ending so names card data however it is glued on ("xcardcvc",
+# "newtrack2", "paymentpan": header names arrive in lower case), except the
+# words that end so innocently (timespan, japan).
+_SENSITIVE_SUFFIXES = tuple(sorted(_SENSITIVE_WORDS
+                                   | {first + second for first, second in _SENSITIVE_PAIRS}))
+_INNOCENT_SUFFIXES = ("span", "japan")
 _NAME_WORD = re.compile(r"[A-Z]+\d*(?![a-z])|[A-Z]?[a-z]+\d*|\d+")
 
 
@@ -104,14 +114,18 @@ def looks_like_card_number(text: str) -> bool:
 def is_sensitive_name(name: str) -> bool:
     """True for a field or header name that says it holds a card number or CVC:
     the whole name (``number``, ``cvv2``), or its last word or two (``card[cvc]``,
-    ``X-Card-Number``, ``securityCode``). A name that only mentions one of them
-    (Stripe's ``cvc_check``, ``invoice_number``) is not."""
+    ``X-Card-Number``, ``securityCode``), or a last word ending in one
+    (``x-cardcvc``). A name that only mentions one of them (Stripe's
+    ``cvc_check``, ``invoice_number``) is not."""
     words = _name_words(name)
     if not words:
         return False
     whole = "".join(words)
     return (whole in _SENSITIVE_WHOLE_NAMES or whole in _SENSITIVE_WORDS
-            or words[-1] in _SENSITIVE_WORDS or tuple(words[-2:]) in _SENSITIVE_PAIRS)
+            or words[-1] in _SENSITIVE_WORDS
+            or (words[-1].endswith(_SENSITIVE_SUFFIXES)
+                and not words[-1].endswith(_INNOCENT_SUFFIXES))
+            or tuple(words[-2:]) in _SENSITIVE_PAIRS)
 
 
 def redact(text: str) -> str:
@@ -140,38 +154,87 @@ def warm_up() -> None:
 # --- reading the text in every encoding it may carry --------------------------------
 
 def readings(text: str) -> Iterator[str]:
-    """The text itself, then each decoding of it that differs, a few rounds deep,
-    then what any base64 token in those decodes to. Each is normalised."""
-    seen = [_normalise(text)]
-    yield seen[0]
+    """Every form of the text the scan reads, each once, at most MAX_FORMS:
+
+    1. as written (a text from a URL is decoded once first, by the caller, as
+       the server reads it: there a ``%`` is always an escape);
+    2. its compatibility normal form (NFKC) when that differs: fullwidth and
+       circled digits become digits. Both are read, because NFKC also turns
+       some separators into longer runs or letters (``…`` into ``...``,
+       ``™`` into ``TM``);
+    3. each step of decoding that changes it, a few rounds deep; every step is
+       read, since a ``%`` used as a separator next to an escape can make a
+       new escape one step later;
+    4. what each base64 token of those decodes to (as UTF-8, else Latin-1).
+    """
+    surface = _strip_format(text)
+    seen = [surface]
+    normal = _normalise(surface)
+    if normal != surface:
+        seen.append(normal)
+    yield from seen
+    current = seen[-1]
     for _ in range(MAX_DECODING_ROUNDS):
-        decoded = _normalise(_decode_once(seen[-1]))
-        if decoded == seen[-1]:
+        before = current
+        for step in _DECODING_STEPS:
+            # Percent-decoding runs to its end before the next step, or an HTML
+            # reference written with escapes inside would be read half-built.
+            for _ in range(MAX_DECODING_ROUNDS if step in _REPEATED_STEPS else 1):
+                decoded = _normalise(step(current))
+                if decoded == current or len(seen) >= MAX_FORMS:
+                    break
+                current = decoded
+                seen.append(current)
+                yield current
+        if current == before:
             break
-        seen.append(decoded)
-        yield decoded
     for form in seen:
         for token in _BASE64_TOKEN.findall(form):
             # Base64 embedded in a longer token (a path: "customers/NDI0..."; a
             # prefix: "idNDI0...") decodes right only from its own start, which
             # is one of four alignments: try each.
             for start in range(4):
-                decoded_token = _from_base64(token[start:])
-                if decoded_token is not None and len(decoded_token) >= MIN_DIGITS:
-                    yield _normalise(decoded_token)
-                    yield _normalise(_decode_once(decoded_token))
+                for decoded_token in _from_base64(token[start:]):
+                    if len(decoded_token) >= MIN_DIGITS:
+                        yield _normalise(decoded_token)
+                        yield _normalise(_decode_once(decoded_token))
 
 
 def _decode_once(text: str) -> str:
-    if "%" in text:
-        # UTF-8 as URLs carry it (a bad byte becomes U+FFFD, a separator), and
-        # %uXXXX, the non-standard form some old clients still send.
-        text = _WIDE_PERCENT.sub(_from_escape, unquote(text))
-    if "&" in text:
-        text = html.unescape(text)
-    if "\\" in text:
-        text = _BACKSLASH_ESCAPE.sub(_from_escape, text)
+    """Every decoding step once, in order (for text already decoded from base64)."""
+    for step in _DECODING_STEPS:
+        text = step(text)
     return text
+
+
+def _wide_percent_decoded(text: str) -> str:
+    # %uXXXX, the non-standard form some old clients still send.
+    return _WIDE_PERCENT.sub(_from_escape, text) if "%u" in text else text
+
+
+def _percent_decoded(text: str) -> str:
+    # UTF-8 as URLs carry it; a bad byte becomes U+FFFD, a separator.
+    return unquote(text) if "%" in text else text
+
+
+def _html_decoded(text: str) -> str:
+    return html.unescape(text) if "&" in text else text
+
+
+def _backslash_decoded(text: str) -> str:
+    return _BACKSLASH_ESCAPE.sub(_from_escape, text) if "\\" in text else text
+
+
+def _surrogates_joined(text: str) -> str:
+    # \ud835\udfd2 written as two escapes is one character (U+1D7D2, a 4).
+    if not _SURROGATE.search(text):
+        return text
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+_DECODING_STEPS = (_wide_percent_decoded, _percent_decoded, _html_decoded,
+                   _backslash_decoded, _surrogates_joined)
+_REPEATED_STEPS = (_wide_percent_decoded, _percent_decoded)
 
 
 def _from_escape(match: re.Match[str]) -> str:
@@ -179,15 +242,19 @@ def _from_escape(match: re.Match[str]) -> str:
     return chr(code) if code <= sys.maxunicode else match.group()
 
 
-def _from_base64(token: str) -> str | None:
+def _from_base64(token: str) -> list[str]:
+    """What the token decodes to, as text: UTF-8 when the bytes are, and Latin-1
+    (which decodes any byte) as well; nothing when it is not base64."""
     alphabet_safe = token.replace("-", "+").replace("_", "/").rstrip("=")
     if len(alphabet_safe) % 4 == 1:  # one character past the last whole byte: not part of it
         alphabet_safe = alphabet_safe[:-1]
     try:
         raw = base64.b64decode(alphabet_safe + "=" * (-len(alphabet_safe) % 4), validate=True)
     except (binascii.Error, ValueError):
-        return None
-    return raw.decode("latin-1")
+        return []
+    as_latin1 = raw.decode("latin-1")
+    as_utf8 = raw.decode("utf-8", "replace")
+    return [as_latin1] if as_utf8 == as_latin1 else [as_utf8, as_latin1]
 
 
 def _normalise(text: str) -> str:
@@ -196,6 +263,10 @@ def _normalise(text: str) -> str:
     if text.isascii():
         return text
     return unicodedata.normalize("NFKC", text).translate(_format_characters())
+
+
+def _strip_format(text: str) -> str:
+    return text if text.isascii() else text.translate(_format_characters())
 
 
 @cache
