@@ -19,7 +19,8 @@ adversarial input, at several sizes, and what an attack does to /healthz.
 2. Live. ``cardledger serve`` (one worker, SQLite) while another process
    sends the costliest body and headers the bounds allow, from several
    threads in a loop, and this process polls /healthz every 20 ms: p50, p99
-   and max of /healthz, quiet and under attack, in interleaved phases.
+   and max of /healthz, quiet and under attack, in interleaved phases (a
+   quiet phase is measured once the attack's last requests are answered).
 """
 
 from __future__ import annotations
@@ -284,6 +285,8 @@ def measure_live(report: Report, args: Any) -> None:
             for index in range(args.rounds * 2):
                 phase = "attack" if index % 2 else "quiet"
                 (attacking.set if phase == "attack" else attacking.clear)()
+                if phase == "quiet":  # let the attack's requests in flight finish
+                    time.sleep(args.settle_seconds)
                 _drain(results)
                 latencies = poll(server.url, args.phase_seconds, args.poll_ms / 1000)
                 sent = _drain(results)
@@ -325,6 +328,8 @@ def main(argv: list[str] | None = None) -> Report:
                    help="CPU seconds to spend per measurement (at least one call)")
     p.add_argument("--rounds", type=int, default=3, help="quiet+attack phase pairs")
     p.add_argument("--phase-seconds", type=float, default=8.0)
+    p.add_argument("--settle-seconds", type=float, default=3.0,
+                   help="wait after an attack phase, before a quiet one is measured")
     p.add_argument("--poll-ms", type=float, default=20.0)
     p.add_argument("--attack-threads", type=int, default=4)
     p.add_argument("--no-live", action="store_true", help="only the in-process cost")
@@ -332,6 +337,7 @@ def main(argv: list[str] | None = None) -> Report:
     sizes = tuple(int(size) for size in args.sizes.split(","))
     report = Report("guard_cost", {"store": "sqlite", "sizes_kib": sizes, "budget": args.budget,
                                    "rounds": args.rounds, "phase_seconds": args.phase_seconds,
+                                   "settle_seconds": args.settle_seconds,
                                    "poll_ms": args.poll_ms,
                                    "attack_threads": args.attack_threads,
                                    "bounds": {"body": MAX_BODY_BYTES, "headers": MAX_HEADER_BYTES,
