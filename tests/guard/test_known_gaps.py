@@ -91,6 +91,9 @@ def test_a_base64_token_after_a_form_encoded_space_is_refused() -> None:
     # query values: the space becomes "+", which is in the base64 alphabet
     token = base64.b64encode(VISA.encode()).decode()
     assert_refused(request(query="note=paid+" + quote(token, safe="")))
+    # and where the word before decodes, at the token's alignment, to a digit
+    # that joins the number's run: "schedule+" gives "...¾" (NFKC "3⁄4")
+    assert_refused(request(query="schedule+NjAxMTEzOTg4ODAzMzQ2NTYz="))
 
 
 @pytest.mark.parametrize("written", [
