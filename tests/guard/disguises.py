@@ -137,21 +137,16 @@ def written(c: Chooser, number: str, alphabet: str = LISTED_SEPARATORS) -> str:
 
 def percent_encoded(c: Chooser, text: str, rounds: int) -> str:
     """``rounds`` layers of percent-encoding. The first encodes every digit and
-    non-ASCII character (or everything); later ones encode the ``%`` signs
-    (``%2534``) or everything again."""
+    non-ASCII character, or everything; each later one encodes the ``%``
+    signs (``%34`` becomes ``%2534``), as double-encoding does. (Encoding
+    everything again would triple the length a layer and decode the same.)"""
+    if rounds == 0:
+        return text
     pattern = c.choice(("%{:02X}", "%{:02x}"))
-    for layer in range(rounds):
-        everything = coin(c)
-        for_digits = layer == 0
-
-        def wanted(ch: str, everything: bool = everything, for_digits: bool = for_digits) -> bool:
-            if everything:
-                return True
-            return (not ch.isascii() or ch.isdigit()) if for_digits else ch == "%"
-
-        text = "".join("".join(pattern.format(byte) for byte in ch.encode()) if wanted(ch)
-                       else ch for ch in text)
-    return text
+    everything = coin(c)
+    text = "".join("".join(pattern.format(byte) for byte in ch.encode())
+                   if everything or not ch.isascii() or ch.isdigit() else ch for ch in text)
+    return text.replace("%", "%" + "25" * (rounds - 1))
 
 
 def wide_percent_encoded(c: Chooser, text: str) -> str:
