@@ -134,6 +134,22 @@ def test_a_number_split_by_ampersand_hash_in_the_query_is_refused() -> None:
     assert_refused(request(query="note=4242%26%234242%26%234242%26%234242"))
 
 
+def test_decoys_that_use_up_the_forms_read_do_not_hide_a_number() -> None:
+    # given a Visa encoded three rounds deep (percent of HTML, three times; the
+    # rule reads four) after seven short decoys that each change at another
+    # decoding step, so the 16 forms the guard reads (MAX_FORMS) run out first
+    def html(text: str) -> str:  # hex references: the x keeps digit runs short
+        return "".join(f"&#x{ord(c):x};" if c.isdigit() or c == "%" else c for c in text)
+
+    def percent(text: str) -> str:
+        return "".join(c if c.isalpha() else f"%{ord(c):02x}" for c in text)
+
+    hidden = percent(html(percent(html(percent(html(VISA))))))
+    assert_refused(request(body=note(hidden)))  # found alone
+    decoys = "%25252541 %u0041 \\x41 &#37;252541 &#37;u0041 &#37;5Cx41 &#38;#37;2541 "
+    assert_refused(request(body=note(decoys + hidden)))
+
+
 def test_a_header_name_in_camel_case_naming_a_cvc_is_refused() -> None:
     # given X-CardCvc, which arrives lower-cased as x-cardcvc: no word boundary
     # is left, so the last two words (card, cvc) are never seen
