@@ -31,7 +31,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.json_body import read_json, strings_of, check_storable
 from api.problems import Problem, problem_response
-from cardledger.card_data import is_sensitive_name, looks_like_card_number, readings
+from cardledger.card_data import (
+    TooDeeplyEncoded,
+    is_sensitive_name,
+    looks_like_card_number,
+    readings,
+)
 
 # Where the guard leaves the parsed body for the routes (api/routing.py).
 PARSED_BODY = "cardledger.parsed_body"
@@ -184,7 +189,10 @@ def _refuse_card_number_in(where: str) -> Any:
 
 
 def _names_card_data(name: str) -> bool:
-    return any(is_sensitive_name(form) for form in readings(name))
+    try:
+        return any(is_sensitive_name(form) for form in readings(name))
+    except TooDeeplyEncoded:
+        return True
 
 
 def _header(scope: Scope, wanted: bytes) -> str | None:

@@ -52,7 +52,7 @@ REDACTED = "[redacted]"
 # How many rounds of decoding (e.g. a number percent-encoded three times over).
 MAX_DECODING_ROUNDS = 4
 # Forms of one text read at most (bounds the cost of text full of escapes).
-MAX_FORMS = 16
+MAX_FORMS = 24
 
 # A run: digits, where up to three non-alphanumeric characters may stand
 # between two digits. Digits and separators are disjoint classes, so the
@@ -108,7 +108,15 @@ def looks_like_card_number(text: str) -> bool:
     """True when the text, plain or decoded, holds a card number (the rule above)."""
     if len(text) < MIN_DIGITS:  # no form of 13 digits is shorter
         return False
-    return any(_plain_text_holds_card_number(form) for form in readings(text))
+    try:
+        return any(_plain_text_holds_card_number(form) for form in readings(text))
+    except TooDeeplyEncoded:
+        # What cannot be read to the end is not accepted: it could hide anything.
+        return True
+
+
+class TooDeeplyEncoded(Exception):
+    """Decoding still changes the text after all the forms the scan reads."""
 
 
 def is_sensitive_name(name: str) -> bool:
@@ -154,7 +162,9 @@ def warm_up() -> None:
 # --- reading the text in every encoding it may carry --------------------------------
 
 def readings(text: str) -> Iterator[str]:
-    """Every form of the text the scan reads, each once, at most MAX_FORMS:
+    """Every form of the text the scan reads, each once, at most MAX_FORMS;
+    raises TooDeeplyEncoded when decoding has not reached its end by then
+    (decoys that change at every step could otherwise use the forms up):
 
     1. as written (a text from a URL is decoded once first, by the caller, as
        the server reads it: there a ``%`` is always an escape);
@@ -181,13 +191,18 @@ def readings(text: str) -> Iterator[str]:
             # reference written with escapes inside would be read half-built.
             for _ in range(MAX_DECODING_ROUNDS if step in _REPEATED_STEPS else 1):
                 decoded = _normalise(step(current))
-                if decoded == current or len(seen) >= MAX_FORMS:
+                if decoded == current:
                     break
+                if len(seen) >= MAX_FORMS:
+                    raise TooDeeplyEncoded
                 current = decoded
                 seen.append(current)
                 yield current
         if current == before:
             break
+    else:
+        if _normalise(_decode_once(current)) != current:
+            raise TooDeeplyEncoded
     for form in seen:
         for token in _BASE64_TOKEN.findall(form):
             # Base64 embedded in a longer token (a path: "customers/NDI0..."; a
