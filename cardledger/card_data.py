@@ -42,7 +42,7 @@ import unicodedata
 from collections.abc import Iterator
 from functools import cache
 from urllib.parse import unquote
-from itertools import accumulate, repeat
+from itertools import accumulate, cycle, islice, repeat
 from operator import add, mod, sub
 
 MIN_DIGITS = 13
@@ -186,15 +186,21 @@ def readings(text: str) -> Iterator[str]:
     current = seen[-1]
     for _ in range(MAX_DECODING_ROUNDS):
         before = current
-        for step in _DECODING_STEPS:
-            # Percent-decoding runs to its end before the next step, or an HTML
-            # reference written with escapes inside would be read half-built.
-            for _ in range(MAX_DECODING_ROUNDS if step in _REPEATED_STEPS else 1):
+        for group in _DECODING_GROUPS:
+            # The two percent forms run, in turn, to their end before the next
+            # step, or an HTML reference written with escapes inside would be
+            # read half-built; each change is read.
+            unchanged = 0
+            for step in islice(cycle(group), MAX_DECODING_ROUNDS * len(group)):
                 decoded = _normalise(step(current))
                 if decoded == current:
-                    break
+                    unchanged += 1
+                    if unchanged == len(group):
+                        break
+                    continue
                 if len(seen) >= MAX_FORMS:
                     raise TooDeeplyEncoded
+                unchanged = 0
                 current = decoded
                 seen.append(current)
                 yield current
@@ -247,9 +253,9 @@ def _surrogates_joined(text: str) -> str:
     return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
-_DECODING_STEPS = (_wide_percent_decoded, _percent_decoded, _html_decoded,
-                   _backslash_decoded, _surrogates_joined)
-_REPEATED_STEPS = (_wide_percent_decoded, _percent_decoded)
+_DECODING_GROUPS = ((_percent_decoded, _wide_percent_decoded), (_html_decoded,),
+                    (_backslash_decoded,), (_surrogates_joined,))
+_DECODING_STEPS = tuple(step for group in _DECODING_GROUPS for step in group)
 
 
 def _from_escape(match: re.Match[str]) -> str:
