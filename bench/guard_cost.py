@@ -89,7 +89,6 @@ BODIES: dict[str, Callable[[int], bytes]] = {
         ["[" * 31 + "]" * 31] * (size // 63)) + "]").encode(),
     "many 1-char strings": lambda size: json.dumps(["a"] * (size // 4)).encode(),
 }
-WORST_TEXT = "19-digit groups, percent-encoded 3 times, '-'"
 
 
 def _letters(index: int) -> str:
@@ -217,16 +216,23 @@ def cost_figures(report: Report, found: list[Measured], sizes: tuple[int, ...]) 
 # --- live: /healthz while the costliest allowed requests arrive -----------------------
 
 
-def attack_body_and_headers() -> tuple[bytes, list[tuple[bytes, bytes]]]:
-    """The costliest text at the bounds: a 64 KiB body and 15 KiB of one header."""
-    body = json.dumps({"note": TEXTS[WORST_TEXT](MAX_BODY_BYTES - 32)}).encode()
-    header = TEXTS[WORST_TEXT](MAX_HEADER_BYTES - KIB).encode()
+def costliest_text(found: list[Measured]) -> str:
+    """The text that cost the most per MiB as a body string at the smallest size."""
+    return max((m for m in found if m.place == "inspect_request: body string"),
+               key=lambda m: (-m.size_kib, m.s_per_mib)).input
+
+
+def attack_body_and_headers(text: str) -> tuple[bytes, list[tuple[bytes, bytes]]]:
+    """That text at the bounds: a 64 KiB body and 15 KiB of one header."""
+    body = json.dumps({"note": TEXTS[text](MAX_BODY_BYTES - 32)}).encode()
+    header = TEXTS[text](MAX_HEADER_BYTES - KIB).encode()
     return body, [(b"content-type", b"application/json"), (b"x-note", header)]
 
 
-def attacker(url: str, threads: int, attacking: Any, stop: Any, results: Any) -> None:
+def attacker(url: str, text: str, threads: int, attacking: Any, stop: Any,
+             results: Any) -> None:
     """In its own process: ``threads`` clients sending the attack while ``attacking``."""
-    body, headers = attack_body_and_headers()
+    body, headers = attack_body_and_headers(text)
     counts: Counter[str] = Counter()
     lock = threading.Lock()
 
@@ -273,14 +279,14 @@ def poll(url: str, seconds: float, interval: float) -> list[float]:
     return latencies
 
 
-def measure_live(report: Report, args: Any) -> None:
+def measure_live(report: Report, args: Any, text: str) -> None:
     context = multiprocessing.get_context("spawn")
     attacking, stop, results = context.Event(), context.Event(), context.Queue()
     pooled: dict[str, list[float]] = {"quiet": [], "attack": []}
     with store_settings("sqlite") as settings, \
             tempfile.TemporaryDirectory(prefix="cardledger-bench-") as tmp, \
             api_server(settings, 1, Path(tmp)) as server:
-        process = context.Process(target=attacker, args=(server.url, args.attack_threads,
+        process = context.Process(target=attacker, args=(server.url, text, args.attack_threads,
                                                          attacking, stop, results))
         process.start()
         try:
@@ -348,7 +354,9 @@ def main(argv: list[str] | None = None) -> Report:
     found = measure_cost(report, sizes, args.budget)
     cost_figures(report, found, sizes)
     if not args.no_live:
-        measure_live(report, args)
+        text = costliest_text(found)
+        report.figures["attack_text"] = text
+        measure_live(report, args, text)
     report.finish(args.out_dir)
     return report
 
