@@ -1,8 +1,8 @@
-"""The plainest inputs the guard gets wrong today, found by the properties in
-this package (test_refused.py, test_passed.py) and the fuzz run
-(bench/guard_fuzz.py). Each test fails until the guard is fixed: none is
-marked xfail, a gap in the guard is a bug. What the guard owes is
-docs/card-data.md.
+"""The plainest input of each gap the properties in this package
+(test_refused.py, test_passed.py) and the fuzz runs (bench/guard_fuzz.py)
+found in the guard. Each test failed when it was written and stays to keep
+its gap closed; one that fails is an open gap, not a flaky test (none is
+marked xfail). What the guard owes is docs/card-data.md.
 """
 
 from __future__ import annotations
