@@ -52,7 +52,7 @@ REDACTED = "[redacted]"
 # How many rounds of decoding (e.g. a number percent-encoded three times over).
 MAX_DECODING_ROUNDS = 4
 # Forms of one text read at most (bounds the cost of text full of escapes).
-MAX_FORMS = 24
+MAX_FORMS = 32
 
 # A run: digits, where up to three non-alphanumeric characters may stand
 # between two digits. Digits and separators are disjoint classes, so the
@@ -183,7 +183,25 @@ def readings(text: str) -> Iterator[str]:
     if normal != surface:
         seen.append(normal)
     yield from seen
-    current = seen[-1]
+    # Decoding starts from both: NFKC can complete an escape early ('%𝟤𝟦' is
+    # '%24') that, as written, a step of its own would have decoded first.
+    for start in list(seen):
+        yield from _decoded_forms(start, seen)
+    for form in seen:
+        for token in _BASE64_TOKEN.findall(form):
+            # Base64 embedded in a longer token (a path: "customers/NDI0..."; a
+            # prefix: "idNDI0...") decodes right only from its own start, which
+            # is one of four alignments: try each.
+            for start in range(4):
+                for decoded_token in _from_base64(token[start:]):
+                    if len(decoded_token) >= MIN_DIGITS:
+                        yield _normalise(decoded_token)
+                        yield _normalise(_decode_once(decoded_token))
+
+
+def _decoded_forms(current: str, seen: list[str]) -> Iterator[str]:
+    """Each decoding step's change of ``current``, added to ``seen``, until
+    decoding comes to its end; TooDeeplyEncoded past MAX_FORMS."""
     for _ in range(MAX_DECODING_ROUNDS):
         before = current
         for group in _DECODING_GROUPS:
@@ -202,23 +220,13 @@ def readings(text: str) -> Iterator[str]:
                     raise TooDeeplyEncoded
                 unchanged = 0
                 current = decoded
-                seen.append(current)
-                yield current
+                if decoded not in seen:
+                    seen.append(decoded)
+                    yield decoded
         if current == before:
-            break
-    else:
-        if _normalise(_decode_once(current)) != current:
-            raise TooDeeplyEncoded
-    for form in seen:
-        for token in _BASE64_TOKEN.findall(form):
-            # Base64 embedded in a longer token (a path: "customers/NDI0..."; a
-            # prefix: "idNDI0...") decodes right only from its own start, which
-            # is one of four alignments: try each.
-            for start in range(4):
-                for decoded_token in _from_base64(token[start:]):
-                    if len(decoded_token) >= MIN_DIGITS:
-                        yield _normalise(decoded_token)
-                        yield _normalise(_decode_once(decoded_token))
+            return
+    if _normalise(_decode_once(current)) != current:
+        raise TooDeeplyEncoded
 
 
 def _decode_once(text: str) -> str:
