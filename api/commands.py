@@ -7,7 +7,9 @@
 - ``IfMatchHeader`` + ``expected_version``: the customer version the caller
   read (as in the ETag of a list answer); a stale one is a 409.
 - ``settle``: before answering, wait until the views include the command, so
-  the caller's next read shows it.
+  the caller's next read shows it, in this process or any other. The request
+  wakes the projector and waits for its signal (projections/runner.py); it
+  never polls the views or applies them itself.
 - ``outcome_headers``: ETag (the version after the command), the command's
   ``Cardledger-Position`` and ``Idempotent-Replayed: true`` on a replay.
 - ``MinPositionHeader``: a read that must include a position another process
@@ -76,6 +78,9 @@ def settle(runtime: Runtime, outcome: Outcome) -> int | None:
 
 
 def wait_for_views(runtime: Runtime, position: int | None) -> None:
+    # Wait for the projector's word (this process's thread, or another process's
+    # via LISTEN). Only an in-process setup whose thread is not running (tests,
+    # embedded tools) applies the batch in the request instead.
     help_out = runtime.settings.projections == "inprocess"
     if not runtime.projector.wait_for(position, runtime.settings.read_your_writes_timeout,
                                       help_out=help_out):

@@ -12,6 +12,7 @@ from cardledger.settings import Settings, get_settings
 from domain.processor import Processor
 from domain.service import CardLedger, utcnow
 from projections.database import Database
+from projections.listener import PostgresListener
 from projections.read_model import ReadModel
 from projections.runner import Projector
 
@@ -50,8 +51,11 @@ class Runtime:
     ledger: CardLedger
     read_model: ReadModel
     projector: Projector
+    listener: PostgresListener | None = None
 
     def close(self) -> None:
+        if self.listener is not None:
+            self.listener.stop()
         self.projector.stop()
         self.ledger.close()
 
@@ -72,10 +76,17 @@ def open_runtime(settings: Settings | None = None, *, processor: Processor | Non
         check_postgres(settings)
     ledger = CardLedger(settings.event_store_env(),
                         processor=processor or build_processor(settings),
-                        clock=clock, max_cards=settings.max_cards_per_customer)
+                        clock=clock, max_cards=settings.max_cards_per_customer,
+                        group_commit=settings.group_commit)
     read_model = ReadModel(Database(ledger))
     read_model.create_tables()
     projector = Projector(ledger, read_model, poll_interval=settings.projection_poll_interval)
+    listener = None
+    if read_model.db.postgres:
+        datastore = ledger.recorder.datastore
+        listener = PostgresListener(projector, datastore.pool.kwargs,
+                                    ledger.recorder.channel_name)
+        listener.start()
     if run_projector if run_projector is not None else settings.projections == "inprocess":
         projector.start()
-    return Runtime(settings, ledger, read_model, projector)
+    return Runtime(settings, ledger, read_model, projector, listener)

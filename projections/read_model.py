@@ -20,6 +20,7 @@ from projections.schema import TABLES, VIEW_TABLES
 from projections.views import CardView, HistoryEntry, iso
 
 NAME = "cardledger-views"
+VIEWS_CHANNEL = "cl_views"  # PostgreSQL NOTIFY channel: the views reached a position
 
 
 class StalePosition(Exception):
@@ -88,6 +89,11 @@ class ReadModel:
             for event, position in batch:
                 self._apply(event, deferred, position)
             deferred.flush()
+            if self.db.postgres:
+                # Delivered at commit, to every process waiting for its command's
+                # position (projections/listener.py): no one polls the views.
+                tx.execute("SELECT pg_notify(:channel, :position)",
+                           {"channel": VIEWS_CHANNEL, "position": str(new)})
 
     def reset(self) -> None:
         with self.db.transaction() as tx:

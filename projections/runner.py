@@ -3,6 +3,13 @@
 Pulling (rather than subscribing) works the same on SQLite, which has no
 subscriptions, and on PostgreSQL, where the library's table lock makes
 notification ids commit in order, so reading ``id > position`` never skips.
+
+Only the projector applies batches. A command that must answer after the views
+include it wakes the projector and waits on a condition the projector signals
+(``wait_for``); it never polls the views or applies batches itself, so
+concurrent requests don't queue on one lock to apply the same batch. Progress
+made by another process reaches this one through ``advanced`` (fed by
+projections/listener.py on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -30,11 +37,15 @@ class Projector:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()  # one batch at a time per process
+        self._reached = threading.Condition()
+        self._known = 0  # the highest views position this process knows of
+        self.watched = False  # another thread tells us of other processes' progress
 
     def run_once(self) -> int:
         """Apply the next batch; the number of events applied (0 when current)."""
         with self._lock:
             position = self.read_model.position()
+            self.advanced(position)
             notifications = self.app.recorder.select_notifications(
                 start=position, limit=self.batch_size, inclusive_of_start=False)
             if not notifications:
@@ -44,7 +55,15 @@ class Projector:
                 self.read_model.apply(batch, expected=position, new=notifications[-1].id)
             except StalePosition:
                 return 0  # another runner applied it; the next call starts from there
+            self.advanced(notifications[-1].id)
             return len(batch)
+
+    def advanced(self, position: int) -> None:
+        """The views reached ``position`` (here or in another process): wake the waiters."""
+        with self._reached:
+            if position > self._known:
+                self._known = position
+                self._reached.notify_all()
 
     def catch_up(self) -> int:
         total = 0
@@ -53,17 +72,43 @@ class Projector:
         return total
 
     def wait_for(self, position: int | None, timeout: float, *, help_out: bool = True) -> bool:
-        """Block until the views include ``position``. With help_out the caller
-        applies batches itself instead of waiting for the background thread."""
-        if position is None:
+        """Block until the views include ``position``; False on timeout.
+
+        With the background thread running, wake it and wait for its signal.
+        Without one (a CLI command, a test, an API process whose views another
+        process keeps), help_out applies batches in the caller; otherwise wait
+        for word of another process's progress (``advanced``), re-reading the
+        position every poll interval in case no listener tells us."""
+        if position is None or self._known >= position:
             return True
         deadline = time.monotonic() + timeout
-        while self.read_model.position() < position:
-            if time.monotonic() > deadline:
-                return False
-            if not (help_out and self.run_once()):
-                time.sleep(0.002)
+        running = self._thread is not None and self._thread.is_alive()
+        if not running and help_out:
+            while self.run_once() and self._known < position:
+                pass
+            return self._known >= position or self._refresh() >= position
+        if running:
+            self.notify()
+        with self._reached:
+            while self._known < position:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                if running or self.watched:
+                    self._reached.wait(remaining)
+                else:
+                    self._reached.wait(min(remaining, self.poll_interval))
+                    if self._known < position:
+                        self._reached.release()
+                        try:
+                            self._refresh()
+                        finally:
+                            self._reached.acquire()
         return True
+
+    def _refresh(self) -> int:
+        self.advanced(self.read_model.position())
+        return self._known
 
     def notify(self) -> None:
         self._wake.set()
@@ -86,6 +131,8 @@ class Projector:
     def _run(self) -> None:
         failures = 0
         while not self._stopping.is_set():
+            # Cleared before catching up, so a wake-up that arrives meanwhile is kept.
+            self._wake.clear()
             try:
                 applied = self.catch_up()
                 failures = 0
@@ -96,4 +143,3 @@ class Projector:
                 self._stopping.wait(min(5.0, 0.1 * 2**failures))
             if not applied:
                 self._wake.wait(self.poll_interval)
-                self._wake.clear()
