@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     projection_poll_interval: float = 0.05
     # How long a command's answer waits for the views to show it.
     read_your_writes_timeout: float = 2.0
+    # Concurrent commands in one process saved in one insert (domain/group_commit.py).
+    # Off: one insert per command (for comparison, or to rule it out).
+    group_commit: bool = True
 
     processor: Literal["sandbox", "stripe"] = "sandbox"
     # Stripe (processor=stripe): secret key, API address (localstripe in

@@ -34,6 +34,7 @@ from domain.commands import (
     Stamp,
 )
 from domain.errors import CustomerNotFound, InvalidCommand, VersionConflict
+from domain.group_commit import GroupCommit
 from domain.handlers import Handler, handler_for
 from domain.ids import (
     check_external_id,
@@ -69,12 +70,14 @@ class CardLedger(Application[Any]):
         processor: Processor,
         clock: Callable[[], datetime] = utcnow,
         max_cards: int = 10,
+        group_commit: bool = True,
     ) -> None:
         super().__init__(env)
         self.processor = processor
         self.clock = clock
         self.max_cards = max_cards
         self.invoice_payments = InvoicePayments(self)
+        self.group_commit = GroupCommit(self, enabled=group_commit)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -121,7 +124,7 @@ class CardLedger(Application[Any]):
                 f"Expected version {expected_version}, the customer is at {current_version}")
         card_id = handler.decide(customer, receipt)
         try:
-            recordings = self.save(customer)
+            recordings = self.group_commit.save(customer)
         except RecordConflictError:
             if expected_version is None:
                 raise  # retried from a fresh load

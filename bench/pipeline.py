@@ -1,0 +1,88 @@
+"""The command path against the library's bare append, phases interleaved.
+
+    .venv/bin/python -m bench.pipeline --store postgres --seconds 5 --rounds 2
+
+One throwaway store, two `cardledger serve --workers N` servers started once
+(group commit on, and off), and per round, for each concurrency in turn:
+  append      recorder.insert_events of one command's prebuilt events per call,
+              c threads (the anchor: nothing of cardledger's, no HTTP)
+  http        the API, c closed-loop clients (bench.loadgen: add, add, set
+              primary, delete, delete per customer), group commit on
+  http-single the same with group commit off (one insert per command)
+The anchor moves with the machine's load (it moved 2x between phases before),
+so each HTTP figure is divided by the anchor measured right before it, and the
+ratio's median over rounds is the figure. Then open loop at --rate.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+from pathlib import Path
+
+from bench.command_path import _append, _note_errors, _stored_groups, loadgen
+from bench.common import Report, parser, ratio, store_settings, versions
+from bench.server import api_server
+from bench.workload import open_company
+from cardledger.processors.sandbox import SandboxProcessor
+from cardledger.wiring import open_runtime
+
+
+def main(argv: list[str] | None = None) -> Report:
+    p = parser(__doc__)
+    p.add_argument("--workers", type=int, default=2, help="API worker processes")
+    p.add_argument("--concurrency", default="1,8,32")
+    p.add_argument("--seconds", type=float, default=5.0, help="length of each phase")
+    p.add_argument("--rounds", type=int, default=2)
+    p.add_argument("--rate", type=float, default=200.0, help="open-loop requests/s")
+    args = p.parse_args(argv)
+    levels = [int(c) for c in args.concurrency.split(",")]
+    report = Report("pipeline", {k: v for k, v in vars(args).items() if k != "out_dir"})
+    with store_settings(args.store) as settings, \
+            open_runtime(settings, processor=SandboxProcessor(), run_projector=False) as rt, \
+            tempfile.TemporaryDirectory(prefix="cardledger-bench-") as tmp:
+        report.versions = versions(settings.postgres_dbname if args.store == "postgres" else None)
+        open_company(rt.ledger)
+        single = settings.model_copy(update={"group_commit": False})
+        ratios: dict[str, list[float]] = {}
+        with api_server(settings, args.workers, Path(tmp)) as grouped, \
+                api_server(single, args.workers, Path(tmp)) as one_by_one:
+            for n in range(args.rounds):
+                for c in levels:
+                    pool = _stored_groups(rt, customers=int(300 * args.seconds), commands=6)
+                    anchor = _append(rt, pool, c, 1, args.seconds)
+                    report.row(round=n, phase="append", concurrency=c,
+                               **{k: anchor[k] for k in ("commands_per_s", "p50_ms", "p99_ms")})
+                    for phase, server in (("http", grouped), ("http-single", one_by_one)):
+                        result = loadgen(rt, server.url, ["--mode", "closed", "--concurrency",
+                                                          str(c)], args,
+                                         prefix=f"{phase}{n}c{c}-")
+                        _note_errors(report, f"{phase} c={c}", result)
+                        share = ratio(result["commands_per_s"], anchor["commands_per_s"])
+                        report.row(round=n, phase=phase, concurrency=c,
+                                   commands_per_s=result["commands_per_s"],
+                                   p50_ms=result["p50_ms"], p99_ms=result["p99_ms"],
+                                   of_append=share)
+                        if share is not None:
+                            ratios.setdefault(f"{phase}_c{c}", []).append(share)
+            result = loadgen(rt, grouped.url, ["--mode", "open", "--rate", str(args.rate)],
+                             args, prefix=f"open{args.rate:.0f}-")
+            _note_errors(report, f"open loop {args.rate:.0f}/s", result)
+            report.row(round="-", phase=f"http open loop {args.rate:.0f}/s",
+                       concurrency="-", commands_per_s=result["commands_per_s"],
+                       p50_ms=result["p50_ms"], p99_ms=result["p99_ms"])
+            report.figures["open_p99_ms"] = result["p99_ms"]
+            report.figures["open_achieved_cps"] = result["commands_per_s"]
+        for key, values in ratios.items():
+            report.figures[f"{key}_of_append"] = round(statistics.median(values), 3)
+        for c in levels:
+            report.goal(f"API at {c} clients / bare append (median over rounds)",
+                        report.figures.get(f"http_c{c}_of_append"), 0.6, higher_is_better=True)
+        report.goal(f"open loop {args.rate:.0f}/s p99 ms", report.figures.get("open_p99_ms"),
+                    25.0, higher_is_better=False)
+    report.finish(args.out_dir)
+    return report
+
+
+if __name__ == "__main__":
+    main()
