@@ -25,6 +25,11 @@ from projections.read_model import ReadModel, StalePosition
 
 log = logging.getLogger("cardledger.projections")
 
+# How long the projector trusts the position it wrote before reading it again:
+# views reset or rebuilt behind its back are noticed within this, even when no
+# new event fails its compare-and-set.
+POSITION_TRUSTED_FOR = 1.0
+
 
 class Projector:
     def __init__(self, app: Application[Any], read_model: ReadModel, *,
@@ -39,23 +44,39 @@ class Projector:
         self._lock = threading.Lock()  # one batch at a time per process
         self._reached = threading.Condition()
         self._known = 0  # the highest views position this process knows of
+        # Where this projector left the views: read once, then kept, so a wake-up
+        # costs one read of the log, not a read of the position first. A stale
+        # value (another process moved the views) fails the compare-and-set and
+        # is read again.
+        self._position: int | None = None
+        self._read_at = 0.0
         self.watched = False  # another thread tells us of other processes' progress
 
     def run_once(self) -> int:
         """Apply the next batch; the number of events applied (0 when current)."""
         with self._lock:
-            position = self.read_model.position()
-            self.advanced(position)
+            position = self._position
+            if position is None or time.monotonic() - self._read_at > POSITION_TRUSTED_FOR:
+                position = self.read_model.position()
+                self._read_at = time.monotonic()
+                self.advanced(position)
             notifications = self.app.recorder.select_notifications(
                 start=position, limit=self.batch_size, inclusive_of_start=False)
             if not notifications:
+                self._position = position
                 return 0
             batch = [(self.app.mapper.to_domain_event(n), n.id) for n in notifications]
             try:
                 self.read_model.apply(batch, expected=position, new=notifications[-1].id)
             except StalePosition:
-                return 0  # another runner applied it; the next call starts from there
-            self.advanced(notifications[-1].id)
+                # Another runner applied it; read where the views are and go on from there.
+                self._position = None
+                return 0
+            except BaseException:
+                self._position = None
+                raise
+            self._position = notifications[-1].id
+            self.advanced(self._position)
             return len(batch)
 
     def advanced(self, position: int) -> None:
@@ -66,9 +87,16 @@ class Projector:
                 self._reached.notify_all()
 
     def catch_up(self) -> int:
+        """Apply batches until the views are current; starts from the stored position."""
+        self._position = None
+        return self._catch_up()
+
+    def _catch_up(self) -> int:
         total = 0
         while count := self.run_once():
             total += count
+            if count < self.batch_size:
+                break  # a short batch was the end of the log when it was read
         return total
 
     def wait_for(self, position: int | None, timeout: float, *, help_out: bool = True) -> bool:
@@ -134,7 +162,7 @@ class Projector:
             # Cleared before catching up, so a wake-up that arrives meanwhile is kept.
             self._wake.clear()
             try:
-                applied = self.catch_up()
+                applied = self._catch_up()
                 failures = 0
             except Exception:
                 failures += 1
