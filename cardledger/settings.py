@@ -13,80 +13,98 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CARDLEDGER_", env_file=".env", extra="ignore")
 
-    # Where the embedded default keeps its SQLite file and dev keys file.
-    data_dir: Path = Path(".cardledger")
-    # sqlite (embedded default) or postgres.
-    store: Literal["sqlite", "postgres"] = "sqlite"
-    postgres_host: str = "127.0.0.1"
-    postgres_port: int = 5432
-    postgres_dbname: str = "cardledger"
-    postgres_user: str = "postgres"
-    postgres_password: str = ""
-    postgres_schema: str = ""
-    postgres_pool_size: int = 5
-    postgres_max_overflow: int = 10
-    # Seconds one call to the event store (a load, an append, a read of the
-    # views) may take in all: waiting for a connection, retries, a statement.
-    # Past it the call fails and the API answers 503 store-unavailable; also the
-    # server's statement_timeout. PostgreSQL only. See docs/store-outages.md.
-    store_timeout: float = Field(5.0, gt=0, le=60)
-    # Seconds a writer waits for the event table's lock (cut at store_timeout anyway).
-    postgres_lock_timeout: int = 5
-    # Check each pooled connection with a round trip before use. Off by default:
-    # it adds a round trip to every database call, and a call that meets a dead
-    # connection is retried (within store_timeout) anyway.
-    postgres_pre_ping: bool = False
-    # Seconds opening one new connection may take (libpq's floor is 2); a
-    # caller never waits longer than store_timeout for one.
-    postgres_connect_timeout: int = Field(5, ge=1)
+    data_dir: Path = Field(Path(".cardledger"), description=(
+        "The embedded store's SQLite file and the dev API keys file live here."))
+    store: Literal["sqlite", "postgres"] = Field("sqlite", description=(
+        "`sqlite` (the embedded default) or `postgres`."))
+    postgres_host: str = Field("127.0.0.1", description="PostgreSQL server's host.")
+    postgres_port: int = Field(5432, description="PostgreSQL server's port.")
+    postgres_dbname: str = Field("cardledger", description="Database (must exist).")
+    postgres_user: str = Field("postgres", description="PostgreSQL user.")
+    postgres_password: str = Field("", description="PostgreSQL password.")
+    postgres_schema: str = Field("", description=(
+        "Schema of the event tables (empty: `public`)."))
+    postgres_pool_size: int = Field(5, description="Connections each process keeps open.")
+    postgres_max_overflow: int = Field(10, description=(
+        "Connections a process may open beyond the pool under load."))
+    store_timeout: float = Field(5.0, gt=0, le=60, description=(
+        "Seconds one call to the event store (a load, an append, a read of the views) may "
+        "take in all: waiting for a connection, retries, a statement. Past it the call fails "
+        "and the API answers 503 store-unavailable; also PostgreSQL's statement_timeout. "
+        "See docs/store-outages.md."))
+    postgres_lock_timeout: int = Field(5, description=(
+        "Seconds a writer waits for the events table's lock (cut at the store timeout anyway)."))
+    postgres_pre_ping: bool = Field(False, description=(
+        "Check each pooled connection with a round trip before use. Off: it adds a round trip "
+        "to every database call, and a call that meets a dead connection is retried (within "
+        "the store timeout) anyway."))
+    postgres_connect_timeout: int = Field(5, ge=1, description=(
+        "Seconds opening one new connection may take (libpq's floor is 2); no caller waits "
+        "longer than the store timeout for one."))
 
-    max_cards_per_customer: int = Field(10, ge=1, le=100)
-    # inprocess: a thread in every process keeps the views current (embedded
-    # default); external: a separate `cardledger project` worker does it.
-    projections: Literal["inprocess", "external"] = "inprocess"
-    projection_poll_interval: float = 0.05
-    # How long a command's answer waits for the views to show it.
-    read_your_writes_timeout: float = 2.0
-    # Concurrent commands in one process saved in one insert (domain/group_commit.py).
-    # Off: one insert per command (for comparison, or to rule it out).
-    group_commit: bool = True
+    max_cards_per_customer: int = Field(10, ge=1, le=100, description="The saved-card limit.")
+    projections: Literal["inprocess", "external"] = Field("inprocess", description=(
+        "`inprocess`: a thread in every process keeps the views current (the embedded "
+        "default); `external`: a separate `cardledger project` worker does."))
+    projection_poll_interval: float = Field(0.05, description=(
+        "Seconds between polls of the notification log when nothing wakes the projector "
+        "(on PostgreSQL, LISTEN/NOTIFY wakes it at once; this is the fallback)."))
+    read_your_writes_timeout: float = Field(2.0, description=(
+        "Seconds a command's answer waits for the views to show it."))
+    group_commit: bool = Field(True, description=(
+        "Save concurrent commands of one process in one insert (docs/command-path.md); "
+        "`false`: one insert per command."))
 
-    processor: Literal["sandbox", "stripe"] = "sandbox"
-    # Stripe (processor=stripe): secret key, API address (localstripe in
-    # tests), the webhook endpoint's signing secret and its replay window.
-    stripe_api_key: SecretStr = SecretStr("")
-    stripe_api_base: str = "https://api.stripe.com"
-    stripe_webhook_secret: SecretStr = SecretStr("")
-    stripe_webhook_tolerance: int = Field(300, ge=1)
-    # Seconds one processor call may take before it counts as unavailable.
-    # Kept under half of the in-flight window of a payment (60 s, domain/paying.py).
-    processor_timeout: float = Field(10.0, gt=0, le=25)
+    processor: Literal["sandbox", "stripe"] = Field("sandbox", description=(
+        "`sandbox` (in process, Stripe's test cards) or `stripe`."))
+    stripe_api_key: SecretStr = Field(SecretStr(""), description=(
+        "Stripe secret key (required with `stripe`; never shown in reprs)."))
+    stripe_api_base: str = Field("https://api.stripe.com", description=(
+        "Stripe's address (localstripe's in tests)."))
+    stripe_webhook_secret: SecretStr = Field(SecretStr(""), description=(
+        "The webhook endpoint's signing secret (`whsec_...`); empty: the webhook answers 503."))
+    stripe_webhook_tolerance: int = Field(300, ge=1, description=(
+        "Seconds a signed webhook delivery stays acceptable (older ones are replays: 400)."))
+    processor_timeout: float = Field(10.0, gt=0, le=25, description=(
+        "Seconds one processor call may take before it counts as unavailable; under half of "
+        "a payment's 60 s in-flight window (domain/paying.py)."))
 
-    # HTTP API keys: "key=company:role,..." and/or a file with one entry a line.
-    # Secret, so it never shows in a repr; the API keeps only their hashes.
-    api_keys: SecretStr = SecretStr("")
-    api_keys_file: Path | None = None
-    # Per-key token bucket in each API process (a safety net; production rate
-    # limiting belongs to the gateway). 0 requests per second switches it off.
-    api_rate_limit_per_second: float = Field(100.0, ge=0)
-    api_rate_limit_burst: int = Field(200, ge=1)
+    api_keys: SecretStr = Field(SecretStr(""), description=(
+        "API keys, `key=company:role,...` (company `*`: every company; roles `portal`, "
+        "`office`, `auditor`, `admin`). Secret: never shown in reprs; only digests are kept."))
+    api_keys_file: Path | None = Field(None, description=(
+        "A file of API keys, one `key=company:role` a line (`#` comments). With neither set, "
+        "`cardledger serve` makes `<data dir>/dev-api-keys.txt`."))
+    api_rate_limit_per_second: float = Field(100.0, ge=0, description=(
+        "Requests per second per key in each API process (`0`: off). A safety net: the "
+        "gateway's limit is the real one."))
+    api_rate_limit_burst: int = Field(200, ge=1, description=(
+        "Requests a key may make at once before the rate applies."))
 
-    # Kafka. Empty bootstrap: the relay is off (the embedded default).
-    kafka_bootstrap: str = ""
-    kafka_topic: str = "cardledger.payment-methods.v1"
-    # Used only when the relay creates the topic; more partitions, more consumers in parallel.
-    kafka_topic_partitions: int = Field(6, ge=1)
-    # Copies of each partition when the relay creates a topic (3 on a real cluster).
-    kafka_replication_factor: int = Field(1, ge=1)
-    kafka_consumer_group: str = "cardledger-office"
-    kafka_dead_letter_topic: str = "cardledger.payment-methods.v1.dead-letter"
-    # Office consumers' own SQLite files (never cardledger's tables); default data_dir/office.
-    office_data_dir: Path | None = None
-    # The notifier's mail server and the customer's address ({company_id}, {customer_id}).
-    smtp_host: str = "127.0.0.1"
-    smtp_port: int = 25
-    smtp_sender: str = "payments@cardledger.invalid"
-    notify_address_template: str = ""
+    kafka_bootstrap: str = Field("", description=(
+        "Kafka brokers, `host:port[,host:port]`; empty: the relay is off (the embedded "
+        "default)."))
+    kafka_topic: str = Field("cardledger.payment-methods.v1", description=(
+        "The topic events are published to."))
+    kafka_topic_partitions: int = Field(6, ge=1, description=(
+        "Partitions, when the relay creates the topic; more partitions, more consumers in "
+        "parallel."))
+    kafka_replication_factor: int = Field(1, ge=1, description=(
+        "Copies of each partition when the relay creates the topics (3 on a real cluster)."))
+    kafka_consumer_group: str = Field("cardledger-office", description=(
+        "Office consumers' group prefix (`<prefix>.<consumer>`)."))
+    kafka_dead_letter_topic: str = Field("cardledger.payment-methods.v1.dead-letter",
+                                         description="Where consumers park poison messages.")
+    office_data_dir: Path | None = Field(None, description=(
+        "Office consumers' own SQLite files, never cardledger's tables (empty: "
+        "`<data dir>/office`)."))
+    smtp_host: str = Field("127.0.0.1", description="The notifier's mail server.")
+    smtp_port: int = Field(25, description="The notifier's mail server's port.")
+    smtp_sender: str = Field("payments@cardledger.invalid", description=(
+        "The notifier's From address."))
+    notify_address_template: str = Field("", description=(
+        "A customer's email address, from `{company_id}` and `{customer_id}`; empty: the "
+        "notifier refuses to start."))
 
     @property
     def sqlite_path(self) -> Path:
