@@ -58,6 +58,15 @@ class Settings(BaseSettings):
     # Seconds one processor call may take before it counts as unavailable.
     # Kept under half of the in-flight window of a payment (60 s, domain/paying.py).
     processor_timeout: float = Field(10.0, gt=0, le=25)
+    # What the browser needs for Stripe.js card entry (docs/ui.md): the
+    # publishable key (public by design) and where Stripe.js is loaded from
+    # (localstripe's fake in tests: <localstripe>/js.stripe.com/v3/).
+    stripe_publishable_key: str = ""
+    stripe_js_url: str = "https://js.stripe.com/v3/"
+
+    # The reference pages under /ui/ (docs/ui.md). Unset: on with the embedded
+    # default (store=sqlite), off otherwise; production opts in with CARDLEDGER_UI=true.
+    ui: bool | None = None
 
     # HTTP API keys: "key=company:role,..." and/or a file with one entry a line.
     # Secret, so it never shows in a repr; the API keeps only their hashes.
@@ -84,6 +93,10 @@ class Settings(BaseSettings):
     smtp_port: int = 25
     smtp_sender: str = "payments@cardledger.invalid"
     notify_address_template: str = ""
+
+    @property
+    def ui_enabled(self) -> bool:
+        return self.store == "sqlite" if self.ui is None else self.ui
 
     @property
     def sqlite_path(self) -> Path:
