@@ -8,6 +8,7 @@ COPY projections projections
 COPY api api
 COPY consumers consumers
 COPY cardledger cardledger
+COPY ui ui
 RUN pip install --no-cache-dir . \
  && useradd --system --home-dir /var/lib/cardledger cardledger \
  && mkdir -p /var/lib/cardledger /var/lib/cardledger-office \

@@ -24,6 +24,7 @@ from api.schemas import ProblemDetails
 from cardledger import card_data
 from cardledger.settings import Settings, get_settings
 from cardledger.wiring import Runtime, open_runtime
+from ui import router as ui_router
 
 RuntimeSource = Runtime | Settings | Callable[[], Runtime]
 
@@ -57,6 +58,7 @@ def create_app(source: RuntimeSource | None = None, *, keys: KeyRing | None = No
     app.add_middleware(AccessLog)
     for router in ROUTERS:
         app.include_router(router)
+    app.include_router(ui_router)  # the /ui/ pages; each request checks settings.ui_enabled
     _add_problem_schema(app)
     if isinstance(source, Runtime):
         _serve(app, source, keys)

@@ -128,3 +128,30 @@ class ProblemDetails(BaseModel):
     code: str
     instance: str | None = None
     errors: list[dict[str, Any]] | None = None
+
+
+class KeyInfo(BaseModel):
+    company: str = Field(description="The key's company, or * for every company")
+    role: Literal["portal", "office", "auditor", "admin"]
+    key_id: str = Field(description="A short prefix of the key's digest, as in the access log")
+
+
+class TestCardChoice(BaseModel):
+    token: str = Field(description="Send it as AddCard.token")
+    label: str
+
+
+class CardSetup(BaseModel):
+    processor: Literal["stripe", "sandbox"]
+    client_secret: str | None = Field(
+        None, description="Stripe: the SetupIntent's client secret, for Stripe.js "
+                          "confirmCardSetup in the browser; add the card by the pm_... it gives")
+    publishable_key: str | None = Field(None, description="Stripe: the key for Stripe(...)")
+    test_cards: list[TestCardChoice] = Field(
+        default_factory=list, description="Sandbox: the test cards to choose from, by name")
+
+
+class Verification(BaseModel):
+    consistent: bool
+    version: int = Field(description="The customer's version the events were replayed to")
+    differences: list[str] = Field(description="Where the card list differs from the replay")

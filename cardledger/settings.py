@@ -68,6 +68,15 @@ class Settings(BaseSettings):
     processor_timeout: float = Field(10.0, gt=0, le=25, description=(
         "Seconds one processor call may take before it counts as unavailable; under half of "
         "a payment's 60 s in-flight window (domain/paying.py)."))
+    stripe_publishable_key: str = Field("", description=(
+        "Stripe's publishable key for Stripe.js card entry on the reference pages "
+        "(public by design; docs/ui.md)."))
+    stripe_js_url: str = Field("https://js.stripe.com/v3/", description=(
+        "Where the pages load Stripe.js from (localstripe's fake in tests: "
+        "`<localstripe>/js.stripe.com/v3/`)."))
+    ui: bool | None = Field(None, description=(
+        "The reference pages under `/ui/` (docs/ui.md). Unset: on with the embedded default "
+        "(store=sqlite), off otherwise; production opts in with `true`."))
 
     api_keys: SecretStr = Field(SecretStr(""), description=(
         "API keys, `key=company:role,...` (company `*`: every company; roles `portal`, "
@@ -105,6 +114,10 @@ class Settings(BaseSettings):
     notify_address_template: str = Field("", description=(
         "A customer's email address, from `{company_id}` and `{customer_id}`; empty: the "
         "notifier refuses to start."))
+
+    @property
+    def ui_enabled(self) -> bool:
+        return self.store == "sqlite" if self.ui is None else self.ui
 
     @property
     def sqlite_path(self) -> Path:

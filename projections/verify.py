@@ -14,6 +14,7 @@ from domain.company import Company
 from domain.customer import Customer
 from projections.history import history_entry
 from projections.read_model import ReadModel
+from projections.replay import replay_customer
 from projections.views import CardView, HistoryEntry, cards_of, iso
 
 
@@ -60,6 +61,14 @@ def verify(app: Application[Any], read_model: ReadModel) -> list[str]:
     problems += _compare_history(read_model, expected_history)
     problems += _compare_counts(read_model, len(customers), len(companies))
     return problems
+
+
+def verify_customer(app: Application[Any], read_model: ReadModel, company_id: str,
+                    customer_id: str) -> tuple[int, list[str]]:
+    """One customer: its events replayed (no snapshots) against its card list
+    row; the caller brings the views up to date first. (version, differences)."""
+    customer = replay_customer(app, company_id, customer_id)
+    return customer.version, _compare_cards(read_model, customer)
 
 
 def _compare_cards(read_model: ReadModel, customer: Customer) -> list[str]:

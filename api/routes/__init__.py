@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from api.routes import (
+    card_setup,
     customers,
     events,
     health,
     history,
+    me,
     payment_methods,
     payments,
     settings,
@@ -22,4 +24,6 @@ ROUTERS = (
     events.router,
     payments.router,
     webhooks.router,
+    me.router,
+    card_setup.router,
 )

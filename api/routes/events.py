@@ -14,7 +14,9 @@ from api.auth import Principal, require
 from api.params import CompanyPath, CustomerPath
 from api.problems import documented
 from api.runtime import RuntimeDep
-from api.schemas import Events, StoredEvent
+from api.commands import wait_for_views
+from api.schemas import Events, StoredEvent, Verification
+from projections.verify import verify_customer
 
 router = APIRouter(prefix="/v1/companies/{company}/customers/{customer}", tags=["audit"],
                    route_class=InspectedRoute)
@@ -42,3 +44,14 @@ def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     return value
+
+
+@router.get("/verification", response_model=Verification,
+            responses=documented(401, 403, 404, 422, 429, 503))
+def verify_one_customer(company: CompanyPath, customer: CustomerPath, runtime: RuntimeDep,
+                        _: Annotated[Principal, Depends(require("auditor"))]) -> Verification:
+    """Replay the customer's events from scratch and compare the result with
+    its card list, every field (`cardledger verify` does every customer)."""
+    wait_for_views(runtime, runtime.ledger.recorder.max_notification_id())
+    version, differences = verify_customer(runtime.ledger, runtime.read_model, company, customer)
+    return Verification(consistent=not differences, version=version, differences=differences)

@@ -86,6 +86,15 @@ class StripeProcessor:
     def detach(self, token: str) -> None:
         _call(self.api.payment_methods.detach, token)
 
+    def create_setup_intent(self, company_id: str, customer_id: str) -> str:
+        """A SetupIntent for one new card, confirmed in the browser by Stripe.js;
+        returns its client secret. No Stripe customer on it: cardledger attaches
+        the resulting pm_... when the card is added, as with any other token."""
+        owner = dict(zip(OWNER_KEYS, (company_id, customer_id), strict=True))
+        intent = _call(self.api.setup_intents.create, params={
+            "usage": "off_session", "payment_method_types": ["card"], "metadata": owner})
+        return str(intent.client_secret)
+
     # --- charges ----------------------------------------------------------------------------
 
     def charge(self, token: str, amount: int, currency: str, invoice_id: str,
