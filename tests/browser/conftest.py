@@ -26,9 +26,9 @@ from api.auth import ROLES, KeyRing
 from cardledger.processors.stripe import StripeProcessor
 from tests.api.conftest import Live, base_settings, serving
 from tests.conftest import PG_HOST, PG_PORT, PG_USER, throwaway_database
-from tests.stripe_server import localstripe_url, stripe_settings
+from tests.stripe_server import localstripe_url, stripe_api, stripe_settings
 
-__all__ = ["localstripe_url"]
+__all__ = ["localstripe_url", "stripe_api"]
 
 HERE = Path(__file__).parent
 AXE = HERE / "node_modules" / "axe-core" / "axe.min.js"

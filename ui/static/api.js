@@ -1,6 +1,6 @@
 // The public HTTP API as the pages call it, and the few DOM helpers they share.
 // Every value from the API reaches the page through textContent (el/text below),
-// never through innerHTML.
+// never parsed as markup.
 
 const SESSION = 'cardledger.session';
 
@@ -74,6 +74,12 @@ export function el(tag, attrs = {}, ...children) {
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
   return node;
+}
+
+// Text for screen readers only: tells apart controls that look alike on screen
+// ("Delete" on each card), keeping the visible words first in the name.
+export function hidden(value) {
+  return el('span', {class: 'visually-hidden', text: value});
 }
 
 export function text(id, value) {
