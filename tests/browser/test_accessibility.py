@@ -4,6 +4,8 @@ reached, and the main actions done, with the keyboard alone."""
 
 from __future__ import annotations
 
+import secrets
+import string
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -38,7 +40,8 @@ def given_a_customer_with_two_cards_and_a_payment(site: Site, request: pytest.Fi
         actor = f"customer:{customer}" if role == "portal" else "user:ada"
         response = httpx.request(method, url, timeout=30, headers={
             "Authorization": f"Bearer {site.keys[role]}", "X-Actor": actor,
-            "Idempotency-Key": uuid.uuid4().hex}, **kwargs)
+            "Idempotency-Key": "".join(secrets.choice(string.ascii_letters) for _ in range(24))},
+            **kwargs)
         assert response.is_success, response.text
         return response
 

@@ -79,3 +79,27 @@ def test_what_a_user_types_is_shown_as_text(sandbox_site: Site,
     page = tab.open("/ui/portal")
     expect(page.get_by_role("alert")).to_be_visible()  # the API refuses that customer id
     assert page.locator("#injected").count() == 0
+
+
+def test_a_refusal_from_the_api_is_shown_as_the_problems_title_and_detail(
+        sandbox_site: Site, tabs: Callable[[Site], Tab]) -> None:
+    # Given online payments are still off for the company (nobody switched them on here).
+    tab = tabs(sandbox_site)
+    tab.sign_in("portal", customer="cu-refused")
+    page = tab.open("/ui/portal")
+    page.get_by_label("Test card").select_option("pm_card_visa")
+    page.get_by_role("button", name="Add Payment Method").click()
+    expect(page.get_by_role("alert")).to_have_text(
+        "Online payments are switched off for this company "
+        "Online payments are off: no card can be added")
+    expect(page.locator("#cards-empty")).to_be_visible()
+
+
+def test_the_pages_idempotency_keys_hold_no_digits_the_guard_could_read_as_a_card(
+        sandbox_site: Site, tabs: Callable[[Site], Tab]) -> None:
+    page = tabs(sandbox_site).open("/ui/")
+    keys = page.evaluate("""async () => {
+        const api = await import('/ui/static/api.js');
+        return Array.from({length: 2000}, () => api.newIdempotencyKey('add')); }""")
+    assert all(re.fullmatch(r"ui-add-[a-z]{24}", key) for key in keys)
+    assert len(set(keys)) == len(keys)

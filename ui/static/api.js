@@ -57,8 +57,12 @@ export function actorOf(s, customer) {
   return s.role === 'portal' ? `customer:${customer}` : `user:${s.user}`;
 }
 
+// Letters only (24 of them: 112 random bits). A UUID's digit runs now and then
+// read as a card number to the API's guard, which would refuse the request.
 export function newIdempotencyKey(action) {
-  return `ui-${action}-${crypto.randomUUID()}`;
+  const letters = Array.from(crypto.getRandomValues(new Uint8Array(24)),
+    byte => String.fromCharCode(97 + (byte % 26)));
+  return `ui-${action}-${letters.join('')}`;
 }
 
 // --- DOM -------------------------------------------------------------------
