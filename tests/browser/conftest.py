@@ -12,7 +12,9 @@ with one line saying so, they never skip.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
+import string
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -26,9 +28,9 @@ from api.auth import ROLES, KeyRing
 from cardledger.processors.stripe import StripeProcessor
 from tests.api.conftest import Live, base_settings, serving
 from tests.conftest import PG_HOST, PG_PORT, PG_USER, throwaway_database
-from tests.stripe_server import localstripe_url, stripe_settings
+from tests.stripe_server import localstripe_url, stripe_api, stripe_settings
 
-__all__ = ["localstripe_url"]
+__all__ = ["localstripe_url", "stripe_api"]
 
 HERE = Path(__file__).parent
 AXE = HERE / "node_modules" / "axe-core" / "axe.min.js"
@@ -41,6 +43,18 @@ def chromium_path() -> str:
         pytest.fail("Chromium not found: run `./run test` (it installs Debian's chromium) or "
                     "set CARDLEDGER_TEST_CHROMIUM", pytrace=False)
     return path
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None],
+                              ) -> Iterator[None]:
+    """A browser test that skipped (whoever asked for it) is reported failed:
+    CI must never pass without having driven the browser."""
+    report = yield
+    if report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"browser tests must not skip: {report.longrepr}"
+    return report
 
 
 @pytest.fixture(scope="session")
@@ -79,7 +93,9 @@ class Site:
 
 def site_for(processor: str, live: Live) -> Site:
     company = "co" + uuid.uuid4().hex[:10]
-    keys = {role: f"{role}-{uuid.uuid4().hex}" for role in ROLES}
+    # Letters only: random digits could read as a card number to the guard.
+    keys = {role: role + "".join(secrets.choice(string.ascii_letters) for _ in range(32))
+            for role in ROLES}
     live.app.state.keys = KeyRing.parse(",".join(f"{key}={company}:{role}"
                                                  for role, key in keys.items()))
     return Site(processor, live, company, keys)

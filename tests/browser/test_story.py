@@ -79,7 +79,7 @@ def test_the_seed_story_in_the_browser(site: Site, tabs: Callable[[Site], Tab]) 
     expect(card_item(portal, second).locator(".badge")).to_have_text("Primary")
 
     # ... makes the first primary again ...
-    portal.get_by_role("button", name=f"Set {first} as primary").click()
+    portal.get_by_role("button", name=f"Set as Primary {first}").click()
     expect(portal.locator("#add-status")).to_have_text(f"{first} is now your primary payment method.")
     expect(portal.locator("li.card .card-name")).to_have_text([first, second])
     expect(card_item(portal, first).locator(".badge")).to_have_text("Primary")
@@ -139,7 +139,7 @@ def test_the_seed_story_in_the_browser(site: Site, tabs: Callable[[Site], Tab]) 
     record = auditor_tab.open(f"/ui/office?customer={customer}")
     set_primary_row = record.locator("#history tbody tr").nth(2)
     expect(set_primary_row.locator("td").first).to_have_text("Set as primary")
-    set_primary_row.get_by_role("link", name=re.compile("^Replay as of ")).click()
+    set_primary_row.get_by_role("link", name=re.compile(r"^Replay as of this \(")).click()
     audit = auditor_tab.page
     expect(audit.locator("#then tbody th")).to_have_text([first, second])
     expect(audit.locator("#then tbody tr").first).to_contain_text("Primary")

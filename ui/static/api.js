@@ -1,6 +1,6 @@
 // The public HTTP API as the pages call it, and the few DOM helpers they share.
 // Every value from the API reaches the page through textContent (el/text below),
-// never through innerHTML.
+// never parsed as markup.
 
 const SESSION = 'cardledger.session';
 
@@ -57,8 +57,12 @@ export function actorOf(s, customer) {
   return s.role === 'portal' ? `customer:${customer}` : `user:${s.user}`;
 }
 
+// Letters only (24 of them: 112 random bits). A UUID's digit runs now and then
+// read as a card number to the API's guard, which would refuse the request.
 export function newIdempotencyKey(action) {
-  return `ui-${action}-${crypto.randomUUID()}`;
+  const letters = Array.from(crypto.getRandomValues(new Uint8Array(24)),
+    byte => String.fromCharCode(97 + (byte % 26)));
+  return `ui-${action}-${letters.join('')}`;
 }
 
 // --- DOM -------------------------------------------------------------------
@@ -74,6 +78,12 @@ export function el(tag, attrs = {}, ...children) {
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
   return node;
+}
+
+// Text for screen readers only: tells apart controls that look alike on screen
+// ("Delete" on each card), keeping the visible words first in the name.
+export function hidden(value) {
+  return el('span', {class: 'visually-hidden', text: value});
 }
 
 export function text(id, value) {

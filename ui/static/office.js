@@ -1,5 +1,5 @@
 // Office — customer record: the saved cards and View History, paged, newest first.
-import {call, cardName, customerPath, el, expiry, isExpired, param, requireSession, row,
+import {call, cardName, customerPath, el, expiry, hidden, isExpired, param, requireSession, row,
   showProblem, text, utc} from './api.js';
 
 const s = requireSession(['office', 'auditor']);
@@ -35,8 +35,8 @@ async function showHistory() {
   if (before !== null) query.set('before', String(before));
   const page = await call('GET', `${customerPath(s, customer)}/payment-methods/history?${query}`);
   document.querySelector('#history tbody').replaceChildren(...page.history.map(entry => {
-    const replay = el('a', {href: `/ui/audit?${new URLSearchParams({customer, as_of: entry.at})}`,
-      'aria-label': `Replay as of ${utc(entry.at)}`, text: 'Replay as of this'});
+    const replay = el('a', {href: `/ui/audit?${new URLSearchParams({customer, as_of: entry.at})}`},
+      'Replay as of this', hidden(` (${utc(entry.at)})`));
     return row([utc(entry.at), ACTIONS[entry.action] || entry.action,
       cardName(entry.payment_method), entry.actor, entry.source,
       entry.company_wide ? `${entry.detail} (company-wide)`.trim() : entry.detail, replay]);

@@ -1,6 +1,6 @@
 // Portal — Payment Methods: the customer's saved cards, add (Stripe.js or the
 // sandbox's named test cards), set as primary, delete, pay an invoice.
-import {act, actorOf, call, cardName, customerPath, el, expiry, isExpired, minorUnits, money,
+import {act, actorOf, call, cardName, customerPath, el, expiry, hidden, isExpired, minorUnits, money,
   newIdempotencyKey, param, requireSession, session, showProblem, text, utc} from './api.js';
 
 const s = requireSession(['portal', 'office']);
@@ -42,12 +42,11 @@ function renderCards() {
     if (isExpired(card)) item.append(el('span', {class: 'badge expired', text: 'Expired'}));
     const actions = el('span', {class: 'actions'});
     if (!card.is_primary) {
-      const primary = el('button', {type: 'button', 'aria-label': `Set ${name} as primary`,
-        text: 'Set as Primary'});
+      const primary = el('button', {type: 'button'}, 'Set as Primary', hidden(` ${name}`));
       primary.addEventListener('click', () => setPrimary(primary, card));
       actions.append(primary);
     }
-    const remove = el('button', {type: 'button', 'aria-label': `Delete ${name}`, text: 'Delete'});
+    const remove = el('button', {type: 'button'}, 'Delete', hidden(` ${name}`));
     remove.addEventListener('click', () => confirmDelete(remove, card));
     actions.append(remove);
     item.append(actions);
