@@ -11,22 +11,22 @@ its primary key on both stores, so keyset pages on it are index scans. Every
 read takes ``stop`` (a notification id): events after it are not seen, so a
 check or a rebuild describes the log at one position.
 
-Decoding is the mapper's, minus its per-dict Python hook: an event's state is
-JSON whose only typed value is, for every cardledger event today, the
-timestamp. ``json.loads`` (C) plus that one conversion gives the same event
-object at about twice the speed; any other state (a second typed value, a
-cipher, a compressor) goes through the library's own mapper.
+Decoding is the mapper's with a faster parser: an event's state is JSON whose
+only typed value is, for every cardledger event today, the timestamp.
+``orjson.loads`` plus that one conversion gives the same event object as the
+mapper (same class, same ``__dict__``, same upcasting); any other state (a
+second typed value, a cipher, a compressor) goes through the library's mapper.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from itertools import groupby
 from typing import Any
 from uuid import UUID
 
+import orjson
 from eventsourcing.application import Application
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import resolve_topic
@@ -47,7 +47,7 @@ class Decoder:
         state = bytes(state)  # psycopg gives memoryview for bytea
         if not self._plain or state.count(_TYPED) != 1:
             return self._mapper.to_domain_event(StoredEvent(originator_id, version, topic, state))
-        values = json.loads(state)
+        values = orjson.loads(state)
         stamp = values.get("timestamp")
         if not isinstance(stamp, dict) or stamp.get("_type_") != _TIMESTAMP_TYPE:
             return self._mapper.to_domain_event(StoredEvent(originator_id, version, topic, state))
