@@ -12,12 +12,11 @@ from datetime import UTC, datetime
 from eventsourcing.persistence import PersistenceError
 
 from cardledger import log_safety
+from cardledger.audit_commands import add_verify_arguments, rebuild_command, verify_command
 from cardledger.settings import get_settings
 from cardledger.wiring import open_runtime
 from domain.errors import DomainError
-from projections.rebuild import rebuild
 from projections.replay import replay_customer
-from projections.verify import verify
 from projections.views import cards_of
 
 
@@ -51,23 +50,11 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    with open_runtime(run_projector=False) as runtime:
-        if not args.no_catch_up:
-            runtime.projector.catch_up()
-        problems = verify(runtime.ledger, runtime.read_model)
-        position = runtime.read_model.position()
-    for line in problems:
-        print(line)
-    print(f"verified the views at position {position}: "
-          f"{'OK' if not problems else f'{len(problems)} difference(s)'}")
-    return 1 if problems else 0
+    return verify_command(args)
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
-    with open_runtime(run_projector=False) as runtime:
-        count = rebuild(runtime.ledger, runtime.read_model)
-    print(f"rebuilt the card list and history from {count} events")
-    return 0
+    return rebuild_command(args)
 
 
 def cmd_project(args: argparse.Namespace) -> int:
@@ -125,9 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("customer")
     replay.add_argument("--as-of", type=_as_of, help="ISO-8601 instant, e.g. 2026-11-01T12:00:00Z")
     replay.add_argument("--version", type=int, help="stop at this customer version")
-    verify_ = add("verify", cmd_verify, "compare replay of every customer with both views")
-    verify_.add_argument("--no-catch-up", action="store_true",
-                         help="check the views where they are, without applying new events")
+    add_verify_arguments(add("verify", cmd_verify,
+                             "compare replay of every customer with both views"))
     add("rebuild-projections", cmd_rebuild, "rebuild the card list and history from scratch")
     add("project", cmd_project, "keep the views current (production worker)")
     add("relay", cmd_relay, "publish every event to Kafka (production worker)")

@@ -26,6 +26,7 @@ class Transaction:
     def __init__(self, cursor: Any, postgres: bool) -> None:
         self._cursor = cursor
         self._postgres = postgres
+        self.postgres = postgres
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> Transaction:
         if self._postgres:
@@ -33,6 +34,28 @@ class Transaction:
         self._cursor.execute(sql, dict(params or {}))
         progressed()
         return self
+
+    def raw(self, sql: str, params: Any = ()) -> list[Any]:
+        """Rows (mappings) of a statement already in the store's own dialect
+        (``%s`` or ``?``), unconverted: for the audit tools' hot loops."""
+        self._cursor.execute(sql, params)
+        progressed()
+        return self._cursor.fetchall()
+
+    def copy_rows(self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+        """Bulk insert of tuples in ``columns`` order (COPY on PostgreSQL)."""
+        if not rows:
+            return
+        names = ", ".join(columns)
+        if self._postgres:
+            with self._cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            placeholders = ", ".join("?" for _ in columns)
+            self._cursor.executemany(
+                f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)  # noqa: S608
+        progressed()
 
     def one(self) -> dict[str, Any] | None:
         row = self._cursor.fetchone()

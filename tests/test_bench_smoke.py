@@ -23,7 +23,7 @@ from bench import (
 )
 
 TINY: dict[str, tuple[Any, list[str]]] = {
-    "rebuild": (rebuild, ["--events", "300", "--customers", "30", "--phase-seconds", "1"]),
+    "rebuild": (rebuild, ["--events", "300", "--customers", "30", "--rounds", "1"]),
     "history_cost": (history_cost, ["--sizes", "10,100", "--commands", "5",
                                     "--events-budget", "300"]),
     "card_list": (card_list, ["--calls", "20", "--seconds", "1", "--history", "5"]),

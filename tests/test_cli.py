@@ -78,7 +78,8 @@ def test_verify_exits_non_zero_when_a_view_was_tampered_with(sqlite_env: dict[st
         db.execute("UPDATE cl_payment_methods SET last4 = '9999'")
     verify = cardledger(sqlite_env, "verify")
     assert verify.returncode == 1
-    assert "cards differ" in verify.stdout and "1 difference(s)" in verify.stdout
+    assert "last4 view='9999' replay='4444'" in verify.stdout
+    assert "2 difference(s)" in verify.stdout  # the live mastercard and the deleted visa
 
 
 def test_rebuild_projections_repairs_tampered_views(sqlite_env: dict[str, str]) -> None:
