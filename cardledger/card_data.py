@@ -19,8 +19,15 @@ One rule, used by the API's guard, the log filter and the tests:
   as a plain one.
 * **Not card numbers**: calendar date-times and dates (ISO 8601 / RFC 3339,
   years 1900-2199, every field in range), whose digits are masked before the
-  scan; so ``2026-11-25T17:33:56.123456+00:00`` passes. A run of digits with no
-  Luhn-valid window passes too (amounts, versions, phone numbers, most ids).
+  scan; so ``2026-11-25T17:33:56.123456+00:00`` passes. Identifiers in two
+  standard shapes are masked the same way, as whole tokens: UUIDs in the
+  canonical form (RFC 9562: ``8-4-4-4-12`` hex digits with a valid version
+  and variant and at least one hex letter) and W3C trace context
+  ``traceparent`` values. Random ones hold a Luhn-valid 13-19 digit span
+  about 1 time in 400 (digits between hex letters), and clients send them
+  as idempotency keys and tracing headers on every request. A run of digits
+  with no Luhn-valid window passes too (amounts, versions, phone numbers,
+  most ids).
 * **A field named like card data** (``number``, ``card_number``, ``cardNumber``,
   ``card[cvc]``, ``pan``, ``cvv2``, ``security_code``, ``X-Card-CVC`` ...)
   holds card data whatever its value, because a CVC is three digits that no
@@ -64,6 +71,18 @@ _TIME = r"(?:[01]\d|2[0-3]):[0-5]\d(?::(?:[0-5]\d|60)(?:[.,]\d{1,9})?)?"
 _ZONE = r"(?:[Zz]|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?"
 # The date and the time are joined by T, a space, or a '+' (a space in a form-encoded query).
 _INSTANT = re.compile(rf"(?<!\d){_DATE}(?:[Tt +]{_TIME}{_ZONE})?(?!\d)")
+# Whole-token identifiers (docs/card-data.md): a UUID in its canonical dashed form
+# with its version (1-8) and variant (8, 9, a, b) nibbles where RFC 9562 puts them,
+# and a W3C traceparent (version-traceid-parentid-flags). Not 32 hex digits
+# without dashes: a card number followed by hex letters has that very shape.
+_H = "[0-9A-Fa-f]"
+_IDENTIFIER = re.compile(
+    rf"(?<![0-9A-Za-z])(?:{_H}{{8}}-{_H}{{4}}-[1-8]{_H}{{3}}-[89ABab]{_H}{{3}}-{_H}{{12}}"
+    r"|[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2})(?![0-9A-Za-z])")
+_HEX_LETTERS = re.compile("[A-Fa-f]")
+# A UUID made of digits alone reads as a card number dressed as one; a random
+# one has about 12 hex letters and none 1 time in a million.
+MIN_HEX_LETTERS = 1
 _BASE64_TOKEN = re.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}")
 _BACKSLASH_ESCAPE = re.compile(
     r"\\(?:u([0-9A-Fa-f]{4})|u\{([0-9A-Fa-f]{1,6})\}|U([0-9A-Fa-f]{8})|x([0-9A-Fa-f]{2}))")
@@ -308,11 +327,21 @@ def _format_characters() -> dict[int, None]:
 # --- scanning one plain text --------------------------------------------------------
 
 def _mask_instants(text: str) -> str:
-    """Date-times and dates become letters of the same length, so their digits
-    are not read and positions in the text stay where they were."""
-    if "-" not in text:
-        return text
-    return _INSTANT.sub(lambda match: "d" * len(match.group()), text)
+    """Date-times, dates and standard identifiers become letters of the same
+    length, so their digits are not read and positions in the text stay where
+    they were."""
+    if "-" in text:
+        text = _INSTANT.sub(lambda match: "d" * len(match.group()), text)
+    if len(text) >= 32:
+        text = _IDENTIFIER.sub(_masked_identifier, text)
+    return text
+
+
+def _masked_identifier(match: re.Match[str]) -> str:
+    token = match.group()
+    if len(_HEX_LETTERS.findall(token)) < MIN_HEX_LETTERS:
+        return token
+    return "x" * len(token)
 
 
 def _plain_text_holds_card_number(text: str) -> bool:

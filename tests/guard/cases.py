@@ -49,6 +49,8 @@ from tests.guard.ordinary import (
     cardledger_id,
     ordinary_text,
     timestamp,
+    traceparent,
+    uuid_text,
     version,
 )
 
@@ -337,7 +339,7 @@ def ordinary_body(c: Chooser, target: Target = DEFAULT_TARGET) -> Ordinary:
 
 
 ORDINARY_HEADERS = ("x-request-id", "idempotency-key", "x-client-version", "x-correlation-id",
-                    "if-match", "x-sent-at", "x-note", "accept-language")
+                    "if-match", "x-sent-at", "x-note", "accept-language", "traceparent")
 
 
 def ordinary_headers(c: Chooser, target: Target = DEFAULT_TARGET) -> Ordinary:
@@ -349,6 +351,7 @@ def ordinary_headers(c: Chooser, target: Target = DEFAULT_TARGET) -> Ordinary:
         name = c.choice(ORDINARY_HEADERS)
         d.headers[name] = {"x-request-id": cardledger_id, "x-client-version": version,
                            "x-sent-at": timestamp, "if-match": lambda c: f'"{c.integer(0, 999)}"',
+                           "idempotency-key": uuid_text, "traceparent": traceparent,
                            }.get(name, ordinary_text)(c).strip() or "x"
     for _ in range(c.integer(0, 2)):
         d.query.append((c.choice(("as_of", "before", "after", "q", "version")),

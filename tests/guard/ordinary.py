@@ -1,9 +1,11 @@
 """What the guard must let through: timestamps, amounts, versions,
-cardledger ids, Luhn-invalid numbers, phone numbers, text without digits."""
+cardledger ids, UUIDs, trace context headers, Luhn-invalid numbers, phone
+numbers, text without digits."""
 
 from __future__ import annotations
 
 import string
+import uuid
 import unicodedata
 from functools import cache
 
@@ -87,14 +89,38 @@ def phone(c: Chooser) -> str:
     return c.choice(("+1 555 %04d", "+44 20 7946 %04d", "(555) 010-%04d")) % c.integer(0, 9999)
 
 
-ORDINARY_KINDS = ("timestamp", "amount", "version", "id", "luhn-invalid", "text", "phone")
+def rfc9562_uuid(bits: int, version: int) -> uuid.UUID:
+    """The UUID of these random bits with RFC 9562's variant and this version
+    (Python 3.11's uuid.UUID knows versions 1-5 only)."""
+    bits = (bits & ~(0xC000 << 48)) | (0x8000 << 48)
+    bits = (bits & ~(0xF000 << 64)) | (version << 76)
+    return uuid.UUID(int=bits)
+
+
+def uuid_text(c: Chooser) -> str:
+    """A UUID as clients write idempotency keys and ids: any version RFC 9562
+    defines, canonical (dashed), either case, bare, braced or as a URN. (Not
+    32 hex digits without dashes: docs/card-data.md.)"""
+    value = rfc9562_uuid(c.integer(0, 2**128 - 1), c.choice((1, 3, 4, 5, 6, 7, 8)))
+    text = str(value).upper() if coin(c) else str(value)
+    return c.choice(("{}", "{{{}}}", "urn:uuid:{}")).format(text)
+
+
+def traceparent(c: Chooser) -> str:
+    """A W3C trace context header value: version-traceid-parentid-flags."""
+    return (f"00-{c.integer(1, 2**128 - 1):032x}-{c.integer(1, 2**64 - 1):016x}"
+            f"-{c.choice((0, 1)):02x}")
+
+
+ORDINARY_KINDS = ("timestamp", "amount", "version", "id", "luhn-invalid", "text", "phone",
+                  "uuid", "traceparent")
 
 
 def ordinary_text(c: Chooser, kind: str | None = None) -> str:
     kind = kind or c.choice(ORDINARY_KINDS)
     return {"timestamp": timestamp, "amount": amount, "version": version,
             "id": cardledger_id, "luhn-invalid": luhn_invalid_number, "text": digit_free_text,
-            "phone": phone}[kind](c)
+            "phone": phone, "uuid": uuid_text, "traceparent": traceparent}[kind](c)
 
 
 def ordinary_sentence(c: Chooser) -> str:
