@@ -80,7 +80,8 @@ def test_the_seed_story_in_the_browser(site: Site, tabs: Callable[[Site], Tab]) 
 
     # ... makes the first primary again ...
     portal.get_by_role("button", name=f"Set as Primary {first}").click()
-    expect(portal.locator("#add-status")).to_have_text(f"{first} is now your primary payment method.")
+    expect(portal.locator("#add-status")).to_have_text(
+        f"{first} is now your primary payment method.")
     expect(portal.locator("li.card .card-name")).to_have_text([first, second])
     expect(card_item(portal, first).locator(".badge")).to_have_text("Primary")
 
