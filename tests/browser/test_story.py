@@ -157,4 +157,4 @@ def test_the_seed_story_in_the_browser(site: Site, tabs: Callable[[Site], Tab]) 
     expect(audit.locator("#verify-result")).to_have_text(re.compile(
         r"^Consistent: the events replayed to version \d+ give exactly the card list\.$"))
     if screenshots:
-        audit.screenshot(path=IMAGES / "audit.png", full_page=True)
+        audit.screenshot(path=IMAGES / "audit.png")  # the top: the raw stream is long
