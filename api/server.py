@@ -52,6 +52,8 @@ LOG_CONFIG: dict[str, Any] = {
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     settings = with_keys(settings)
+    if settings.ui_enabled:
+        print(f"cardledger: reference pages at http://{host}:{port}/ui/ (docs/ui.md)", flush=True)
     options: dict[str, Any] = {"host": host, "port": port, "access_log": False,
                                "log_config": LOG_CONFIG}
     if workers > 1:

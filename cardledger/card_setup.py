@@ -55,7 +55,8 @@ def sandbox_choices(processor: SandboxProcessor) -> list[TestCardChoice]:
     choices = []
     for token, card in processor.cards.items():
         d = card.details
-        label = f"{d.brand.title()} {d.funding} ending {d.last4}, expires {d.exp_month:02d}/{d.exp_year}"
+        label = (f"{d.brand.title()} {d.funding} ending {d.last4}, "
+                 f"expires {d.exp_month:02d}/{d.exp_year}")
         if card.decline_code:
             label += f" (declined when charged: {card.decline_code.replace('_', ' ')})"
         choices.append(TestCardChoice(token, label))

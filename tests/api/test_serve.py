@@ -66,6 +66,8 @@ def test_serve_without_keys_makes_a_dev_keys_file_and_says_where(tmp_path: Path)
     with cardledger_serve(tmp_path) as (url, out):
         keys_file = tmp_path / "data" / "dev-api-keys.txt"
         assert f"development keys are in {keys_file}" in out.read_text()
+        assert f"reference pages at {url}/ui/" in out.read_text()
+        assert httpx.get(f"{url}/ui/").status_code == 200
         assert oct(keys_file.stat().st_mode & 0o777) == "0o600"
         keys = dev_keys(tmp_path / "data")
         assert sorted(keys) == sorted(ROLES)

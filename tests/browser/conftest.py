@@ -140,12 +140,18 @@ class Tab:
         self.site = site
         self.page: Page = context.new_page()
         self.errors: list[str] = []
+        self.sent: list[tuple[str, str]] = []  # (url, headers and body) of every request
         self.page.on("console", self._console)
+        self.page.on("request", lambda r: self.sent.append(
+            (r.url, f"{r.url} {r.headers} {r.post_data or ''}")))
         self.page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
 
     def _console(self, message: ConsoleMessage) -> None:
         if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
             self.errors.append(message.text)
+
+    def sent_to(self, origin: str) -> list[str]:
+        return [everything for url, everything in self.sent if url.startswith(origin + "/")]
 
     def open(self, path: str) -> Page:
         self.page.goto(self.site.url + path)

@@ -79,7 +79,8 @@ def open_state(tabs: Callable[[Site], Tab], site: Site, state: str, customer: st
 def serious_violations(page: Page, axe_source: str) -> list[str]:
     # evaluate() runs outside the page's CSP, which forbids inline scripts.
     page.evaluate(axe_source)
-    violations = page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']}))
+    violations = page.evaluate("""async () => (
+        await axe.run(document, {resultTypes: ['violations']}))
         .violations.map(v => ({id: v.id, impact: v.impact,
                                nodes: v.nodes.map(n => n.target.join(' '))}))""")
     return [f"{v['id']} ({v['impact']}): {v['nodes']}" for v in violations
@@ -89,7 +90,8 @@ def serious_violations(page: Page, axe_source: str) -> list[str]:
 def not_reached_by_tab(page: Page) -> list[str]:
     """Presses Tab once more than there are controls, from the top of the page;
     answers the visible, enabled controls that never got the focus."""
-    controls = """[...document.querySelectorAll('a[href], button, input, select, textarea, [tabindex]')]
+    controls = """[...document.querySelectorAll(
+            'a[href], button, input, select, textarea, [tabindex]')]
         .filter(e => (e.matches('[tabindex]:not(a, button, input, select, textarea)')
                       ? e.tabIndex >= 0 : true) && !e.disabled && e.checkVisibility())"""
     count = page.evaluate(f"""() => {{

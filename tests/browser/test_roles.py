@@ -21,7 +21,8 @@ def test_a_portal_key_sees_only_the_customer_it_signed_in_as(
     tab = tabs(sandbox_site)
     tab.sign_in("portal", customer=mine)
     page = tab.open(f"/ui/portal?customer={other}")
-    expect(page.locator("#customer-line")).to_have_text(f"Customer {mine} of {sandbox_site.company}.")
+    expect(page.locator("#customer-line")).to_have_text(
+        f"Customer {mine} of {sandbox_site.company}.")
     expect(page.get_by_role("textbox", name="Customer id")).to_be_hidden()
 
 

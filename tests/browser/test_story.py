@@ -84,7 +84,8 @@ def test_the_seed_story_in_the_browser(site: Site, tabs: Callable[[Site], Tab]) 
 
     # ... makes the first primary again ...
     portal.get_by_role("button", name=f"Set as Primary {first}").click()
-    expect(portal.locator("#add-status")).to_have_text(f"{first} is now your primary payment method.")
+    expect(portal.locator("#add-status")).to_have_text(
+        f"{first} is now your primary payment method.")
     expect(portal.locator("li.card .card-name")).to_have_text([first, second])
     expect(card_item(portal, first).locator(".badge")).to_have_text("Primary")
 
@@ -107,6 +108,13 @@ def test_the_seed_story_in_the_browser(site: Site, tabs: Callable[[Site], Tab]) 
     dialog.get_by_role("button", name="Delete card").click()
     expect(portal.locator("#add-status")).to_have_text(f"{second} was deleted.")
     expect(portal.locator("li.card .card-name")).to_have_text([first])
+    # The numbers went to Stripe.js's server only; cardledger got pm_... tokens.
+    to_cardledger = " ".join(portal_tab.sent_to(site.url))
+    assert "pm_" in to_cardledger or site.processor == "sandbox"
+    assert not any(number in to_cardledger for number in NUMBERS.values())
+    if site.processor == "stripe":
+        to_stripe = " ".join(portal_tab.sent_to(site.live.runtime.settings.stripe_api_base))
+        assert all(number in to_stripe for number in NUMBERS.values())
 
     # Then the office sees every step in View History, newest first, five to a page.
     office_tab = tabs(site)
@@ -153,4 +161,4 @@ def test_the_seed_story_in_the_browser(site: Site, tabs: Callable[[Site], Tab]) 
     expect(audit.locator("#verify-result")).to_have_text(re.compile(
         r"^Consistent: the events replayed to version \d+ give exactly the card list\.$"))
     if screenshots:
-        audit.screenshot(path=IMAGES / "audit.png", full_page=True)
+        audit.screenshot(path=IMAGES / "audit.png")  # the top: the raw stream is long
