@@ -12,6 +12,12 @@ from datetime import UTC, datetime
 from eventsourcing.persistence import PersistenceError
 
 from cardledger import log_safety
+from cardledger.checkpoints import (
+    NoCheckpointKey,
+    make_checkpoints,
+    signing_key,
+    verifying_keys,
+)
 from cardledger.settings import get_settings
 from cardledger.wiring import open_runtime
 from domain.errors import DomainError
@@ -61,6 +67,38 @@ def cmd_verify(args: argparse.Namespace) -> int:
     print(f"verified the views at position {position}: "
           f"{'OK' if not problems else f'{len(problems)} difference(s)'}")
     return 1 if problems else 0
+
+
+def cmd_verify_chain(args: argparse.Namespace) -> int:
+    from projections.chain_check import ChainSummary, check_chains  # noqa: PLC0415
+
+    keys = verifying_keys(get_settings())
+    if not keys:
+        raise NoCheckpointKey("CARDLEDGER_CHAIN_KEY is not set: checkpoints cannot be verified")
+    summary = ChainSummary()
+    with open_runtime(run_projector=False) as runtime:
+        problems = check_chains(runtime.ledger, keys, summary=summary)
+    if problems:
+        print(f"first break: {problems[0]}")
+    for problem in problems[1:args.show]:
+        print(problem)
+    print(f"checked {summary.events} events in {summary.streams} streams ({summary.linked} "
+          f"linked) and {summary.checkpoints} checkpoints (up to position "
+          f"{summary.checkpoint_position}, {summary.pinned} heads pinned): "
+          f"{'OK' if not problems else f'{len(problems)} problem(s)'}")
+    return 1 if problems else 0
+
+
+def cmd_checkpoint(args: argparse.Namespace) -> int:
+    key = signing_key(get_settings())
+    with open_runtime(run_projector=False) as runtime:
+        made = make_checkpoints(runtime.ledger, key)
+    if not made:
+        print("no stream changed since the last checkpoint")
+    for checkpoint in made:
+        print(f"checkpoint {checkpoint.originator_version}: {len(checkpoint.heads)} stream "
+              f"head(s) up to position {checkpoint.position}, key {checkpoint.key_id}")
+    return 0
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
@@ -128,6 +166,10 @@ def build_parser() -> argparse.ArgumentParser:
     verify_ = add("verify", cmd_verify, "compare replay of every customer with both views")
     verify_.add_argument("--no-catch-up", action="store_true",
                          help="check the views where they are, without applying new events")
+    chain = add("verify-chain", cmd_verify_chain,
+                "check every event's hash-chain link and the signed checkpoints")
+    chain.add_argument("--show", type=int, default=20, help="problems to print at most")
+    add("checkpoint", cmd_checkpoint, "sign the chain heads that changed (run it from cron)")
     add("rebuild-projections", cmd_rebuild, "rebuild the card list and history from scratch")
     add("project", cmd_project, "keep the views current (production worker)")
     add("relay", cmd_relay, "publish every event to Kafka (production worker)")
@@ -149,6 +191,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"cardledger: {e.detail}", file=sys.stderr)
     except PersistenceError as e:
         print(f"cardledger: the event store failed: {str(e).splitlines()[0]}", file=sys.stderr)
+    except NoCheckpointKey as e:
+        print(f"cardledger: {e}", file=sys.stderr)
     except OSError as e:
         print(f"cardledger: {e}", file=sys.stderr)
     return 2

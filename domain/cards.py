@@ -29,6 +29,10 @@ class SavedCard:
     added_at: datetime
     added_by: str
     added_from: str
+    # The customer version that last added or updated the card: the card as
+    # it was is the customer replayed to this version. None in snapshots
+    # taken before cards carried it.
+    version: int | None = None
 
     def is_expired(self, today: date) -> bool:
         return is_expired(self.exp_month, self.exp_year, today)

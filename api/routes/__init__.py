@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from api.routes import (
     customers,
+    evidence,
     events,
     health,
     history,
@@ -21,5 +22,6 @@ ROUTERS = (
     history.router,
     events.router,
     payments.router,
+    evidence.router,
     webhooks.router,
 )
