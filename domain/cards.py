@@ -33,6 +33,9 @@ class SavedCard:
     # it was is the customer replayed to this version. None in snapshots
     # taken before cards carried it.
     version: int | None = None
+    # ISO instant of the processor's last change applied to the card (its
+    # webhook event's time); None until one carried it.
+    processor_changed_at: str | None = None
 
     def is_expired(self, today: date) -> bool:
         return is_expired(self.exp_month, self.exp_year, today)

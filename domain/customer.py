@@ -156,20 +156,45 @@ class Customer(Chained, Aggregate):
         """The processor (card networks' account updater) changed a card."""
 
         TOPIC = "cardledger/Customer.CardUpdated"
-        class_version = 2  # v2: chain_link
+        class_version = 3  # v2: chain_link; v3: processor_changed_at
         upcast_v1_v2 = staticmethod(unlinked)
         card_id: str
         last4: str
         exp_month: int
         exp_year: int
         reason: str
+        processor_changed_at: str | None  # ISO; when the processor changed it, if it said
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            state["processor_changed_at"] = None  # not recorded then
 
         def change(self, customer: Customer) -> None:
             card = customer.cards[self.card_id]
             customer.cards[self.card_id] = replace(
                 card, last4=self.last4, exp_month=self.exp_month, exp_year=self.exp_year,
                 version=self.originator_version,
+                processor_changed_at=self.processor_changed_at or card.processor_changed_at,
             )
+
+    class CardUpdateIgnored(Event):
+        """The processor reported a change older than the card's last one
+        (webhooks arrive out of order): recorded, never applied."""
+
+        TOPIC = "cardledger/Customer.CardUpdateIgnored"
+        class_version = 1
+        card_id: str
+        last4: str
+        exp_month: int
+        exp_year: int
+        reason: str
+        processor_changed_at: str  # the stale change's instant
+        card_changed_at: str  # the newer change the card already holds
+
+        @property
+        def summary(self) -> str:
+            return (f"{self.reason} of {self.processor_changed_at} ignored: older than "
+                    f"{self.card_changed_at}")
 
     class ProcessorCustomerLinked(Event):
         """The processor-side customer that holds this customer's cards."""
@@ -371,16 +396,28 @@ class Customer(Chained, Aggregate):
         exp_year: int,
         reason: str,
         by: Provenance,
+        processor_changed_at: datetime | None = None,
         idempotency_key: str | None = None,
         request_hash: str | None = None,
     ) -> bool:
-        """Record the processor's new details; False when nothing changed."""
+        """Record the processor's new details; False when nothing changed, or
+        when the change is older than the card's last one (then recorded as
+        ignored: an out-of-order webhook never overwrites a newer expiry)."""
         card = self.active_card(card_id)
+        stamp = self._stamp(by, idempotency_key, request_hash)
+        changed_at = processor_changed_at.isoformat() if processor_changed_at else None
+        held = card.processor_changed_at
+        if processor_changed_at and held and processor_changed_at < datetime.fromisoformat(held):
+            self.trigger_event(
+                self.CardUpdateIgnored, card_id=card_id, last4=last4, exp_month=exp_month,
+                exp_year=exp_year, reason=reason, processor_changed_at=changed_at,
+                card_changed_at=held, **stamp)
+            return False
         if (card.last4, card.exp_month, card.exp_year) == (last4, exp_month, exp_year):
             return False
         self.trigger_event(
             self.CardUpdated, card_id=card_id, last4=last4, exp_month=exp_month,
-            exp_year=exp_year, reason=reason, **self._stamp(by, idempotency_key, request_hash),
+            exp_year=exp_year, reason=reason, processor_changed_at=changed_at, **stamp,
         )
         return True
 
