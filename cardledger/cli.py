@@ -101,6 +101,30 @@ def cmd_checkpoint(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reconcile(args: argparse.Namespace) -> int:
+    from cardledger.reconcile import Reconciler  # noqa: PLC0415
+
+    def progress(done: int, total: int, customer: str) -> None:
+        if done == total or done % 100 == 0:
+            print(f"reconciled {done}/{total} customers (last: {customer})", file=sys.stderr,
+                  flush=True)
+
+    with open_runtime(run_projector=False) as runtime:
+        runtime.projector.catch_up()  # so every customer is listed
+        summary = Reconciler(runtime.ledger, dry_run=args.dry_run,
+                             progress=progress).run(args.company)
+    for change in summary.changes:
+        print(("(dry run) " if args.dry_run else "") + str(change))
+    if summary.resumed_after:
+        print(f"resumed after {'/'.join(summary.resumed_after)}")
+    counts = summary.counts()
+    print(f"{'dry run: ' if args.dry_run else ''}{summary.customers} customers, "
+          f"{summary.compared} with a processor customer: {counts['detach-unsaved']} unsaved "
+          f"card(s) detached, {counts['deleted']} deleted, {counts['updated']} updated, "
+          f"{summary.left_for_later} attached too recently to judge")
+    return 0
+
+
 def cmd_rebuild(args: argparse.Namespace) -> int:
     with open_runtime(run_projector=False) as runtime:
         count = rebuild(runtime.ledger, runtime.read_model)
@@ -170,6 +194,10 @@ def build_parser() -> argparse.ArgumentParser:
                 "check every event's hash-chain link and the signed checkpoints")
     chain.add_argument("--show", type=int, default=20, help="problems to print at most")
     add("checkpoint", cmd_checkpoint, "sign the chain heads that changed (run it from cron)")
+    reconcile = add("reconcile", cmd_reconcile,
+                    "compare saved cards with the processor's and record the differences")
+    reconcile.add_argument("--dry-run", action="store_true", help="report, change nothing")
+    reconcile.add_argument("--company", help="only this company's customers")
     add("rebuild-projections", cmd_rebuild, "rebuild the card list and history from scratch")
     add("project", cmd_project, "keep the views current (production worker)")
     add("relay", cmd_relay, "publish every event to Kafka (production worker)")

@@ -196,6 +196,23 @@ class Customer(Chained, Aggregate):
             return (f"{self.reason} of {self.processor_changed_at} ignored: older than "
                     f"{self.card_changed_at}")
 
+    class UnsavedCardDetached(Event):
+        """A card attached at the processor but not saved here was detached
+        there by reconciliation: never saved (a crash between attach and
+        append) or deleted while the processor could not be reached."""
+
+        TOPIC = "cardledger/Customer.UnsavedCardDetached"
+        class_version = 1
+        processor_token: str
+        brand: str
+        last4: str
+        exp_month: int
+        exp_year: int
+
+        @property
+        def summary(self) -> str:
+            return f"{self.brand} {self.last4}: attached at the processor but not saved"
+
     class ProcessorCustomerLinked(Event):
         """The processor-side customer that holds this customer's cards."""
 
@@ -420,6 +437,16 @@ class Customer(Chained, Aggregate):
             exp_year=exp_year, reason=reason, processor_changed_at=changed_at, **stamp,
         )
         return True
+
+    def detached_unsaved_card(self, token: str, brand: str, last4: str, exp_month: int,
+                              exp_year: int, *, by: Provenance) -> None:
+        """Records that the processor's card ``token``, which this customer
+        never saved, was detached there; a saved card is never so recorded."""
+        if self.card_by_token(token) is not None:
+            raise ValueError("a saved card is not an unsaved one")
+        self.trigger_event(self.UnsavedCardDetached, processor_token=token, brand=brand,
+                           last4=last4, exp_month=exp_month, exp_year=exp_year,
+                           **self._stamp(by, None, None))
 
     def link_processor_customer(self, processor_customer_id: str, *, by: Provenance,
                                 idempotency_key: str | None = None,

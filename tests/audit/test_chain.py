@@ -187,3 +187,17 @@ def test_a_link_stripped_after_the_chain_started_is_named(history: Runtime) -> N
         # the next event's link covered the removed one, which is now unknown
         "customer 1001 of company acme, version 6: its content does not match its link: "
         "the stored event was changed"]
+
+
+def test_a_customer_loaded_from_a_snapshot_goes_on_linking_from_its_head(
+        runtime: Runtime) -> None:
+    """Given more events than the snapshot interval (50), when the customer
+    loads from its snapshot and changes again, then the chain still verifies."""
+    cards = three_cards(runtime)
+    for turn in range(50):
+        runtime.ledger.set_primary("acme", "1001", cards.newest if turn % 2 == 0 else cards.middle,
+                                   by=PORTAL)
+    assert runtime.ledger.snapshots is not None
+    assert list(runtime.ledger.snapshots.get(STREAM))  # a snapshot exists
+    runtime.ledger.set_primary("acme", "1001", cards.oldest, by=PORTAL)
+    assert check_chains(runtime.ledger, KEYS) == []
