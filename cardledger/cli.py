@@ -21,6 +21,7 @@ from cardledger.checkpoints import (
 from cardledger.settings import get_settings
 from cardledger.wiring import open_runtime
 from domain.errors import DomainError
+from domain.ids import EXTERNAL_ID
 from projections.rebuild import rebuild
 from projections.replay import replay_customer
 from projections.verify import verify
@@ -33,6 +34,12 @@ def _as_of(text: str) -> datetime:
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an ISO-8601 instant: {text!r}") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _company(text: str) -> str:
+    if not EXTERNAL_ID.match(text):
+        raise argparse.ArgumentTypeError(f"not a company id: {text!r}")
+    return text
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -197,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     reconcile = add("reconcile", cmd_reconcile,
                     "compare saved cards with the processor's and record the differences")
     reconcile.add_argument("--dry-run", action="store_true", help="report, change nothing")
-    reconcile.add_argument("--company", help="only this company's customers")
+    reconcile.add_argument("--company", type=_company, help="only this company's customers")
     add("rebuild-projections", cmd_rebuild, "rebuild the card list and history from scratch")
     add("project", cmd_project, "keep the views current (production worker)")
     add("relay", cmd_relay, "publish every event to Kafka (production worker)")

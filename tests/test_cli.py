@@ -135,3 +135,9 @@ def test_verify_chain_without_a_key_says_so_and_exits_2(sqlite_env: dict[str, st
     assert checked.returncode == 2
     assert checked.stderr.strip() == ("cardledger: CARDLEDGER_CHAIN_KEY is not set: "
                                       "checkpoints cannot be verified")
+
+
+def test_reconcile_refuses_a_malformed_company_with_exit_2(sqlite_env: dict[str, str]) -> None:
+    refused = cardledger(sqlite_env, "reconcile", "--company", "no such/company")
+    assert refused.returncode == 2
+    assert "argument --company: not a company id: 'no such/company'" in refused.stderr
