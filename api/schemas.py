@@ -68,7 +68,8 @@ class CardRef(BaseModel):
 
 class HistoryItem(BaseModel):
     at: datetime
-    action: str = Field(description="added, set_primary, deleted, updated, "
+    action: str = Field(description="added, set_primary, deleted, updated, update_ignored, "
+                                    "unsaved_card_detached, "
                                     "online_payments_enabled, online_payments_disabled, "
                                     "payment_succeeded, payment_failed")
     payment_method: CardRef | None

@@ -13,9 +13,16 @@ from eventsourcing.persistence import PersistenceError
 
 from cardledger import log_safety
 from cardledger.audit_commands import add_verify_arguments, rebuild_command, verify_command
+from cardledger.checkpoints import (
+    NoCheckpointKey,
+    make_checkpoints,
+    signing_key,
+    verifying_keys,
+)
 from cardledger.settings import get_settings
 from cardledger.wiring import open_runtime
 from domain.errors import DomainError
+from domain.ids import EXTERNAL_ID
 from projections.replay import replay_customer
 from projections.views import cards_of
 
@@ -26,6 +33,12 @@ def _as_of(text: str) -> datetime:
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an ISO-8601 instant: {text!r}") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _company(text: str) -> str:
+    if not EXTERNAL_ID.match(text):
+        raise argparse.ArgumentTypeError(f"not a company id: {text!r}")
+    return text
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -51,6 +64,62 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     return verify_command(args)
+
+
+def cmd_verify_chain(args: argparse.Namespace) -> int:
+    from projections.chain_check import ChainSummary, check_chains  # noqa: PLC0415
+
+    keys = verifying_keys(get_settings())
+    if not keys:
+        raise NoCheckpointKey("CARDLEDGER_CHAIN_KEY is not set: checkpoints cannot be verified")
+    summary = ChainSummary()
+    with open_runtime(run_projector=False) as runtime:
+        problems = check_chains(runtime.ledger, keys, summary=summary)
+    if problems:
+        print(f"first break: {problems[0]}")
+    for problem in problems[1:args.show]:
+        print(problem)
+    print(f"checked {summary.events} events in {summary.streams} streams ({summary.linked} "
+          f"linked) and {summary.checkpoints} checkpoints (up to position "
+          f"{summary.checkpoint_position}, {summary.pinned} heads pinned): "
+          f"{'OK' if not problems else f'{len(problems)} problem(s)'}")
+    return 1 if problems else 0
+
+
+def cmd_checkpoint(args: argparse.Namespace) -> int:
+    key = signing_key(get_settings())
+    with open_runtime(run_projector=False) as runtime:
+        made = make_checkpoints(runtime.ledger, key)
+    if not made:
+        print("no stream changed since the last checkpoint")
+    for checkpoint in made:
+        print(f"checkpoint {checkpoint.originator_version}: {len(checkpoint.heads)} stream "
+              f"head(s) up to position {checkpoint.position}, key {checkpoint.key_id}")
+    return 0
+
+
+def cmd_reconcile(args: argparse.Namespace) -> int:
+    from cardledger.reconcile import Reconciler  # noqa: PLC0415
+
+    def progress(done: int, total: int, customer: str) -> None:
+        if done == total or done % 100 == 0:
+            print(f"reconciled {done}/{total} customers (last: {customer})", file=sys.stderr,
+                  flush=True)
+
+    with open_runtime(run_projector=False) as runtime:
+        runtime.projector.catch_up()  # so every customer is listed
+        summary = Reconciler(runtime.ledger, dry_run=args.dry_run,
+                             progress=progress).run(args.company)
+    for change in summary.changes:
+        print(("(dry run) " if args.dry_run else "") + str(change))
+    if summary.resumed_after:
+        print(f"resumed after {'/'.join(summary.resumed_after)}")
+    counts = summary.counts()
+    print(f"{'dry run: ' if args.dry_run else ''}{summary.customers} customers, "
+          f"{summary.compared} with a processor customer: {counts['detach-unsaved']} unsaved "
+          f"card(s) detached, {counts['deleted']} deleted, {counts['updated']} updated, "
+          f"{summary.left_for_later} attached too recently to judge")
+    return 0
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
@@ -114,6 +183,14 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--version", type=int, help="stop at this customer version")
     add_verify_arguments(add("verify", cmd_verify,
                              "compare replay of every customer with both views"))
+    chain = add("verify-chain", cmd_verify_chain,
+                "check every event's hash-chain link and the signed checkpoints")
+    chain.add_argument("--show", type=int, default=20, help="problems to print at most")
+    add("checkpoint", cmd_checkpoint, "sign the chain heads that changed (run it from cron)")
+    reconcile = add("reconcile", cmd_reconcile,
+                    "compare saved cards with the processor's and record the differences")
+    reconcile.add_argument("--dry-run", action="store_true", help="report, change nothing")
+    reconcile.add_argument("--company", type=_company, help="only this company's customers")
     add("rebuild-projections", cmd_rebuild, "rebuild the card list and history from scratch")
     add("project", cmd_project, "keep the views current (production worker)")
     add("relay", cmd_relay, "publish every event to Kafka (production worker)")
@@ -135,6 +212,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"cardledger: {e.detail}", file=sys.stderr)
     except PersistenceError as e:
         print(f"cardledger: the event store failed: {str(e).splitlines()[0]}", file=sys.stderr)
+    except NoCheckpointKey as e:
+        print(f"cardledger: {e}", file=sys.stderr)
     except OSError as e:
         print(f"cardledger: {e}", file=sys.stderr)
     return 2

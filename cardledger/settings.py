@@ -119,6 +119,14 @@ class Settings(BaseSettings):
     def ui_enabled(self) -> bool:
         return self.store == "sqlite" if self.ui is None else self.ui
 
+    # Tamper evidence (docs/audit.md): the HMAC-SHA256 key that signs chain
+    # checkpoints, kept outside the database (a secret store, not .env in
+    # production); its id is stored with each checkpoint. Retired keys still
+    # verify old checkpoints: "id=secret,id=secret".
+    chain_key: SecretStr = SecretStr("")
+    chain_key_id: str = Field("k1", pattern=r"^[A-Za-z0-9_.-]{1,32}$")
+    chain_retired_keys: SecretStr = SecretStr("")
+
     @property
     def sqlite_path(self) -> Path:
         return self.data_dir / "cardledger.sqlite3"

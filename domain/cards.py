@@ -29,6 +29,13 @@ class SavedCard:
     added_at: datetime
     added_by: str
     added_from: str
+    # The customer version that last added or updated the card: the card as
+    # it was is the customer replayed to this version. None in snapshots
+    # taken before cards carried it.
+    version: int | None = None
+    # ISO instant of the processor's last change applied to the card (its
+    # webhook event's time); None until one carried it.
+    processor_changed_at: str | None = None
 
     def is_expired(self, today: date) -> bool:
         return is_expired(self.exp_month, self.exp_year, today)

@@ -11,6 +11,7 @@ fixed forever, since hashes of stored events must keep matching retries.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, ClassVar
 
 from domain.provenance import Provenance
@@ -94,6 +95,10 @@ class RecordCardUpdate(CustomerCommand):
     exp_month: int
     exp_year: int
     reason: str
+    # When the processor made the change (Stripe's event ``created``): an
+    # update older than the card's last one is recorded as ignored. Not part
+    # of request(): the processor's event id already names the request.
+    occurred_at: datetime | None = None
 
     def request(self) -> tuple[Any, ...]:
         return ("update_card", self.token, self.last4, self.exp_month, self.exp_year)

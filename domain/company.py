@@ -10,36 +10,42 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.chain import Chained, LinkedEvent, unlinked
 from domain.ids import company_aggregate_id
 from domain.provenance import Provenance
 
 
-class Company(Aggregate):
+class Company(Chained, Aggregate):
     TOPIC = "cardledger/Company"
 
-    class Event(Aggregate.Event):
+    class Event(LinkedEvent, Aggregate.Event):
         TOPIC = "cardledger/Company.Event"
         company_id: str
         actor: str
         source: str
+        chain_link: str | None  # domain/chain.py; None on events stored before links
 
-    class Registered(Aggregate.Created):
+    class Registered(LinkedEvent, Aggregate.Created):
         TOPIC = "cardledger/Company.Registered"
-        class_version = 1
+        class_version = 2  # v2: chain_link
+        upcast_v1_v2 = staticmethod(unlinked)
         company_id: str
         actor: str
         source: str
+        chain_link: str | None
 
     class OnlinePaymentsEnabled(Event):
         TOPIC = "cardledger/Company.OnlinePaymentsEnabled"
-        class_version = 1
+        class_version = 2  # v2: chain_link
+        upcast_v1_v2 = staticmethod(unlinked)
 
         def apply(self, company: Company) -> None:
             company.online_payments = True
 
     class OnlinePaymentsDisabled(Event):
         TOPIC = "cardledger/Company.OnlinePaymentsDisabled"
-        class_version = 1
+        class_version = 2  # v2: chain_link
+        upcast_v1_v2 = staticmethod(unlinked)
 
         def apply(self, company: Company) -> None:
             company.online_payments = False

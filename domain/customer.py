@@ -14,6 +14,7 @@ from typing import Any
 from eventsourcing.domain import Aggregate, event
 
 from domain.cards import SavedCard, is_expired
+from domain.chain import Chained, LinkedEvent, unlinked
 from domain.errors import (
     AlreadyPrimary,
     CardAlreadyDeleted,
@@ -38,12 +39,22 @@ RECEIPTS_KEPT = 1_000
 # Deleted card ids kept to tell "already deleted" (409) from "unknown" (404):
 # enough for any race between two clerks, not a customer's whole history.
 DELETED_IDS_KEPT = 100
+# Why a payment charged the card it charged (PaymentStarted.selection): the
+# customer's primary card, a card the caller named, autopay's card, or the
+# card autopay fell back to after the first one was declined.
+SELECTIONS = ("primary", "chosen", "autopay", "fallback")
 
 
-class Customer(Aggregate):
+class Customer(Chained, Aggregate):
     TOPIC = "cardledger/Customer"
+    # v2: chain_head (snapshots taken before links existed have none).
+    class_version = 2
 
-    class Event(Aggregate.Event):
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["chain_head"] = None
+
+    class Event(LinkedEvent, Aggregate.Event):
         """Base of every change to a customer: who, from where, for which customer."""
 
         TOPIC = "cardledger/Customer.Event"
@@ -53,6 +64,7 @@ class Customer(Aggregate):
         source: str
         idempotency_key: str | None
         request_hash: str | None
+        chain_link: str | None  # domain/chain.py; None on events stored before links
 
         def apply(self, customer: Customer) -> None:
             """Every event's own change, then the bookkeeping all share: the
@@ -68,17 +80,20 @@ class Customer(Aggregate):
             """The card a replayed command answers with."""
             return getattr(self, "card_id", None)
 
-    class Registered(Aggregate.Created):
+    class Registered(LinkedEvent, Aggregate.Created):
         TOPIC = "cardledger/Customer.Registered"
-        class_version = 1
+        class_version = 2  # v2: chain_link
+        upcast_v1_v2 = staticmethod(unlinked)
         company_id: str
         customer_id: str
         actor: str
         source: str
+        chain_link: str | None
 
     class CardAdded(Event):
         TOPIC = "cardledger/Customer.CardAdded"
-        class_version = 1
+        class_version = 2  # v2: chain_link
+        upcast_v1_v2 = staticmethod(unlinked)
         card_id: str
         processor_token: str
         brand: str
@@ -105,11 +120,13 @@ class Customer(Aggregate):
                 added_at=self.timestamp,
                 added_by=self.actor,
                 added_from=self.source,
+                version=self.originator_version,
             )
 
     class PrimaryChanged(Event):
         TOPIC = "cardledger/Customer.PrimaryChanged"
-        class_version = 1
+        class_version = 2  # v2: chain_link
+        upcast_v1_v2 = staticmethod(unlinked)
         from_card_id: str | None
         to_card_id: str
         reason: str  # first-card, added-as-primary, chosen, primary-deleted
@@ -123,7 +140,8 @@ class Customer(Aggregate):
 
     class CardDeleted(Event):
         TOPIC = "cardledger/Customer.CardDeleted"
-        class_version = 1
+        class_version = 2  # v2: chain_link
+        upcast_v1_v2 = staticmethod(unlinked)
         card_id: str
         reason: str  # removed, ...
 
@@ -138,24 +156,69 @@ class Customer(Aggregate):
         """The processor (card networks' account updater) changed a card."""
 
         TOPIC = "cardledger/Customer.CardUpdated"
+        class_version = 3  # v2: chain_link; v3: processor_changed_at
+        upcast_v1_v2 = staticmethod(unlinked)
+        card_id: str
+        last4: str
+        exp_month: int
+        exp_year: int
+        reason: str
+        processor_changed_at: str | None  # ISO; when the processor changed it, if it said
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            state["processor_changed_at"] = None  # not recorded then
+
+        def change(self, customer: Customer) -> None:
+            card = customer.cards[self.card_id]
+            customer.cards[self.card_id] = replace(
+                card, last4=self.last4, exp_month=self.exp_month, exp_year=self.exp_year,
+                version=self.originator_version,
+                processor_changed_at=self.processor_changed_at or card.processor_changed_at,
+            )
+
+    class CardUpdateIgnored(Event):
+        """The processor reported a change older than the card's last one
+        (webhooks arrive out of order): recorded, never applied."""
+
+        TOPIC = "cardledger/Customer.CardUpdateIgnored"
         class_version = 1
         card_id: str
         last4: str
         exp_month: int
         exp_year: int
         reason: str
+        processor_changed_at: str  # the stale change's instant
+        card_changed_at: str  # the newer change the card already holds
 
-        def change(self, customer: Customer) -> None:
-            card = customer.cards[self.card_id]
-            customer.cards[self.card_id] = replace(
-                card, last4=self.last4, exp_month=self.exp_month, exp_year=self.exp_year
-            )
+        @property
+        def summary(self) -> str:
+            return (f"{self.reason} of {self.processor_changed_at} ignored: older than "
+                    f"{self.card_changed_at}")
+
+    class UnsavedCardDetached(Event):
+        """A card attached at the processor but not saved here was detached
+        there by reconciliation: never saved (a crash between attach and
+        append) or deleted while the processor could not be reached."""
+
+        TOPIC = "cardledger/Customer.UnsavedCardDetached"
+        class_version = 1
+        processor_token: str
+        brand: str
+        last4: str
+        exp_month: int
+        exp_year: int
+
+        @property
+        def summary(self) -> str:
+            return f"{self.brand} {self.last4}: attached at the processor but not saved"
 
     class ProcessorCustomerLinked(Event):
         """The processor-side customer that holds this customer's cards."""
 
         TOPIC = "cardledger/Customer.ProcessorCustomerLinked"
-        class_version = 1
+        class_version = 2  # v2: chain_link
+        upcast_v1_v2 = staticmethod(unlinked)
         processor_customer_id: str
 
         def change(self, customer: Customer) -> None:
@@ -165,13 +228,19 @@ class Customer(Aggregate):
         """Recorded before the processor is asked to charge (see domain/payments.py)."""
 
         TOPIC = "cardledger/Customer.PaymentStarted"
-        class_version = 2
+        class_version = 3
         payment_id: str
         invoice_id: str
         amount: int
         currency: str
         card_id: str
         in_flight_until: str  # ISO instant
+        # v3: why this card: primary, chosen (named by the caller), autopay,
+        # fallback; "unrecorded" on payments started before v3.
+        selection: str
+        # v3: the customer version at which the card was last added or updated,
+        # i.e. the card as charged; None when not known (before v3).
+        card_version: int | None
         additional: bool = False  # v2: pays an invoice that was already paid, on purpose
 
         @staticmethod
@@ -180,13 +249,21 @@ class Customer(Aggregate):
             # payments were not marked, and marking them now would rewrite history.
             state["additional"] = False
 
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            # Not recorded then, and not guessed now: a guess would rewrite history.
+            unlinked(state)
+            state["selection"] = "unrecorded"
+            state["card_version"] = None
+
         def change(self, customer: Customer) -> None:
             customer.payments[self.payment_id] = Payment(
                 payment_id=self.payment_id, invoice_id=self.invoice_id, amount=self.amount,
                 currency=self.currency, card_id=self.card_id,
                 processor_token=customer.cards[self.card_id].processor_token,
                 started_at=self.timestamp.isoformat(), in_flight_until=self.in_flight_until,
-                additional=self.additional,
+                additional=self.additional, selection=self.selection,
+                card_version=self.card_version,
             )
 
     class PaymentFinished(Event):
@@ -203,7 +280,8 @@ class Customer(Aggregate):
 
     class PaymentSucceeded(PaymentFinished):
         TOPIC = "cardledger/Customer.PaymentSucceeded"
-        class_version = 1
+        class_version = 2  # v2: chain_link
+        upcast_v1_v2 = staticmethod(unlinked)
 
         @property
         def summary(self) -> str:
@@ -214,7 +292,8 @@ class Customer(Aggregate):
 
     class PaymentFailed(PaymentFinished):
         TOPIC = "cardledger/Customer.PaymentFailed"
-        class_version = 1
+        class_version = 2  # v2: chain_link
+        upcast_v1_v2 = staticmethod(unlinked)
 
         @property
         def summary(self) -> str:
@@ -334,18 +413,40 @@ class Customer(Aggregate):
         exp_year: int,
         reason: str,
         by: Provenance,
+        processor_changed_at: datetime | None = None,
         idempotency_key: str | None = None,
         request_hash: str | None = None,
     ) -> bool:
-        """Record the processor's new details; False when nothing changed."""
+        """Record the processor's new details; False when nothing changed, or
+        when the change is older than the card's last one (then recorded as
+        ignored: an out-of-order webhook never overwrites a newer expiry)."""
         card = self.active_card(card_id)
+        stamp = self._stamp(by, idempotency_key, request_hash)
+        changed_at = processor_changed_at.isoformat() if processor_changed_at else None
+        held = card.processor_changed_at
+        if processor_changed_at and held and processor_changed_at < datetime.fromisoformat(held):
+            self.trigger_event(
+                self.CardUpdateIgnored, card_id=card_id, last4=last4, exp_month=exp_month,
+                exp_year=exp_year, reason=reason, processor_changed_at=changed_at,
+                card_changed_at=held, **stamp)
+            return False
         if (card.last4, card.exp_month, card.exp_year) == (last4, exp_month, exp_year):
             return False
         self.trigger_event(
             self.CardUpdated, card_id=card_id, last4=last4, exp_month=exp_month,
-            exp_year=exp_year, reason=reason, **self._stamp(by, idempotency_key, request_hash),
+            exp_year=exp_year, reason=reason, processor_changed_at=changed_at, **stamp,
         )
         return True
+
+    def detached_unsaved_card(self, token: str, brand: str, last4: str, exp_month: int,
+                              exp_year: int, *, by: Provenance) -> None:
+        """Records that the processor's card ``token``, which this customer
+        never saved, was detached there; a saved card is never so recorded."""
+        if self.card_by_token(token) is not None:
+            raise ValueError("a saved card is not an unsaved one")
+        self.trigger_event(self.UnsavedCardDetached, processor_token=token, brand=brand,
+                           last4=last4, exp_month=exp_month, exp_year=exp_year,
+                           **self._stamp(by, None, None))
 
     def link_processor_customer(self, processor_customer_id: str, *, by: Provenance,
                                 idempotency_key: str | None = None,
@@ -371,19 +472,26 @@ class Customer(Aggregate):
         idempotency_key: str,
         request_hash: str,
         additional: bool = False,
+        selection: str | None = None,
     ) -> Payment:
         """Chooses the card (the primary unless one is named) and records the
         attempt; the service charges only after this is saved. An invoice that
-        is paid, or being paid, is paid again only when the caller says so."""
+        is paid, or being paid, is paid again only when the caller says so.
+        ``selection`` says why this card (SELECTIONS); by default "chosen" when
+        the caller named the card, else "primary"."""
         if not online_payments:
             raise OnlinePaymentsDisabled("Online payments are off: no card can be charged")
         if not additional:
             self.check_invoice_not_paid(invoice_id)
         card = self.card_to_charge(card_id, today)
+        selection = selection or ("chosen" if card_id is not None else "primary")
+        if selection not in SELECTIONS:
+            raise ValueError(f"unknown card selection {selection!r}")
         self.trigger_event(
             self.PaymentStarted, payment_id=payment_id, invoice_id=invoice_id, amount=amount,
             currency=currency, card_id=card.card_id, in_flight_until=in_flight_until.isoformat(),
-            additional=additional, **self._stamp(by, idempotency_key, request_hash),
+            selection=selection, card_version=card.version, additional=additional,
+            **self._stamp(by, idempotency_key, request_hash),
         )
         return self.payments[payment_id]
 

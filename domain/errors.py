@@ -137,3 +137,9 @@ class InvalidAmount(InvalidCommand):
 class IdempotencyKeyRequired(InvalidCommand):
     code = "idempotency-key-required"
     title = "This command needs an Idempotency-Key, so a retry never repeats it"
+
+
+class NoSuchPayment(DomainError):
+    code = "no-such-payment"
+    kind = "not-found"
+    title = "No such payment"

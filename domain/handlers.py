@@ -167,7 +167,7 @@ class RecordCardUpdateHandler(Handler):
             return None
         customer.update_card(card.card_id, last4=command.last4, exp_month=command.exp_month,
                              exp_year=command.exp_year, reason=command.reason,
-                             **receipt.fields())
+                             processor_changed_at=command.occurred_at, **receipt.fields())
         return card.card_id
 
 

@@ -40,6 +40,8 @@ class Payment:
     started_at: str  # ISO instant of the PaymentStarted event
     in_flight_until: str  # ISO instant; until then a retry must not charge again
     additional: bool = False  # the caller paid an invoice that was already paid, on purpose
+    selection: str = "unrecorded"  # why this card (domain/customer.py SELECTIONS)
+    card_version: int | None = None  # the card as charged: the customer at this version
     status: str = "started"  # started, succeeded, failed
     processor_payment_id: str | None = None
     decline_code: str | None = None

@@ -38,6 +38,18 @@ class CardDetails:
 
 
 @dataclass(frozen=True)
+class AttachedCard:
+    """A card the processor holds for a customer, as reconciliation compares it."""
+
+    token: str  # the processor's handle (Stripe: pm_...)
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+    created: int | None = None  # unix seconds the processor made it, when it says
+
+
+@dataclass(frozen=True)
 class ChargeResult:
     succeeded: bool
     processor_payment_id: str | None = None
@@ -77,6 +89,10 @@ class Processor(Protocol):
     def attach(self, customer_ref: str, token: str) -> None: ...
 
     def detach(self, token: str) -> None: ...
+
+    def attached_cards(self, customer_ref: str) -> list[AttachedCard]:
+        """Every card attached to the processor customer now (reconciliation)."""
+        ...
 
     def charge(
         self,

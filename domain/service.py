@@ -187,7 +187,8 @@ class CardLedger(Application[Any]):
 
     def record_processor_update(self, customer_ref: str, token: str, *, last4: str,
                                 exp_month: int, exp_year: int, reason: str,
-                                event_id: str) -> Outcome | None:
+                                event_id: str, occurred_at: datetime | None = None,
+                                ) -> Outcome | None:
         """A saved card changed at the processor (the networks' account updater).
         ``event_id`` (the processor's event id) is the idempotency key, so a
         redelivered event is recorded once. None when cardledger does not hold
@@ -199,7 +200,7 @@ class CardLedger(Application[Any]):
             return None
         return self.run(RecordCardUpdate(company_id=owner[0], customer_id=owner[1], token=token,
                                          last4=last4, exp_month=exp_month, exp_year=exp_year,
-                                         reason=reason),
+                                         reason=reason, occurred_at=occurred_at),
                         Stamp(PROCESSOR, event_id))
 
     def pay_invoice(self, company_id: str, customer_id: str, *, invoice_id: str, amount: int,

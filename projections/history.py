@@ -21,6 +21,8 @@ ACTIONS: dict[type, tuple[str, str | None, str | None]] = {
     Customer.PrimaryChanged: ("set_primary", "to_card_id", "reason"),
     Customer.CardDeleted: ("deleted", "card_id", "reason"),
     Customer.CardUpdated: ("updated", "card_id", "reason"),
+    Customer.CardUpdateIgnored: ("update_ignored", "card_id", "summary"),
+    Customer.UnsavedCardDetached: ("unsaved_card_detached", None, "summary"),
     Customer.PaymentSucceeded: ("payment_succeeded", "card_id", "summary"),
     Customer.PaymentFailed: ("payment_failed", "card_id", "summary"),
     Company.OnlinePaymentsEnabled: ("online_payments_enabled", None, None),

@@ -166,10 +166,12 @@ def stripe_signature(payload: bytes, secret: str, at: int | None = None) -> str:
 
 
 def card_event(event_id: str, customer_ref: str, token: str, *, exp: tuple[int, int],
-               last4: str = "4242", kind: str = "payment_method.automatically_updated") -> bytes:
+               last4: str = "4242", kind: str = "payment_method.automatically_updated",
+               created: int | None = None) -> bytes:
     """A webhook body like Stripe's for a card the account updater changed."""
     return json.dumps({
-        "id": event_id, "object": "event", "type": kind, "created": int(time.time()),
+        "id": event_id, "object": "event", "type": kind,
+        "created": created if created is not None else int(time.time()),
         "api_version": "2025-01-27", "livemode": False,
         "data": {"object": {
             "id": token, "object": "payment_method", "type": "card", "customer": customer_ref,

@@ -14,6 +14,7 @@ import pytest
 
 from bench import (
     card_list,
+    chain_cost,
     command_path,
     history_cost,
     kafka_lag,
@@ -26,6 +27,7 @@ TINY: dict[str, tuple[Any, list[str]]] = {
     "rebuild": (rebuild, ["--events", "300", "--customers", "30", "--rounds", "1"]),
     "history_cost": (history_cost, ["--sizes", "10,100", "--commands", "5",
                                     "--events-budget", "300"]),
+    "chain_cost": (chain_cost, ["--commands", "20", "--customers", "5", "--seconds", "5"]),
     "card_list": (card_list, ["--calls", "20", "--seconds", "1", "--history", "5"]),
     "projection_lag": (projection_lag, ["--seconds", "1", "--rate", "20", "--customers", "8",
                                         "--writers", "2"]),

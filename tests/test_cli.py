@@ -100,3 +100,45 @@ def test_an_unreachable_postgres_is_one_readable_line(tmp_path: Path) -> None:
     assert verify.returncode == 2
     assert verify.stderr.startswith("cardledger: cannot reach PostgreSQL")
     assert verify.stderr.strip().count("\n") == 0
+
+
+@pytest.mark.parametrize("env_name", ["sqlite_env", pytest.param("postgres_env", marks=pytest.mark.postgres)])
+def test_verify_chain_names_the_first_edited_customer_and_version(
+        env_name: str, request: pytest.FixtureRequest) -> None:
+    """Given the demo's events and a signed checkpoint, when a stored event is
+    edited in the database and the views rebuilt, then verify-chain exits 1
+    naming the customer and version (verify, comparing views, still says OK)."""
+    from cardledger.settings import Settings  # noqa: PLC0415
+    from cardledger.wiring import open_runtime  # noqa: PLC0415
+    from domain.ids import customer_aggregate_id  # noqa: PLC0415
+    from tests.audit.stored import edit_event  # noqa: PLC0415
+
+    env = {**request.getfixturevalue(env_name), "CARDLEDGER_CHAIN_KEY": "cli-test-secret"}
+    customer = demo_customer(cardledger(env, "demo").stdout)
+    assert cardledger(env, "checkpoint").returncode == 0
+    assert cardledger(env, "verify-chain").returncode == 0
+    settings = Settings(_env_file=None, **{k.removeprefix("CARDLEDGER_").lower(): v
+                                           for k, v in env.items()
+                                           if k.startswith("CARDLEDGER_")})
+    with open_runtime(settings, run_projector=False) as runtime:
+        edit_event(runtime.ledger, customer_aggregate_id("acme-plumbing", customer), 2,
+                   lambda state: state.update(last4="1111"))
+    assert cardledger(env, "rebuild-projections").returncode == 0
+    assert cardledger(env, "verify").returncode == 0
+    checked = cardledger(env, "verify-chain")
+    assert checked.returncode == 1
+    assert checked.stdout.startswith(
+        f"first break: customer {customer} of company acme-plumbing, version 2: ")
+
+
+def test_verify_chain_without_a_key_says_so_and_exits_2(sqlite_env: dict[str, str]) -> None:
+    checked = cardledger(sqlite_env, "verify-chain")
+    assert checked.returncode == 2
+    assert checked.stderr.strip() == ("cardledger: CARDLEDGER_CHAIN_KEY is not set: "
+                                      "checkpoints cannot be verified")
+
+
+def test_reconcile_refuses_a_malformed_company_with_exit_2(sqlite_env: dict[str, str]) -> None:
+    refused = cardledger(sqlite_env, "reconcile", "--company", "no such/company")
+    assert refused.returncode == 2
+    assert "argument --company: not a company id: 'no such/company'" in refused.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 from api.routes import (
     card_setup,
     customers,
+    evidence,
     events,
     health,
     history,
@@ -23,6 +24,7 @@ ROUTERS = (
     history.router,
     events.router,
     payments.router,
+    evidence.router,
     webhooks.router,
     me.router,
     card_setup.router,

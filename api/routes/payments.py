@@ -62,6 +62,13 @@ class PaymentRecord(BaseModel):
     status: Literal["started", "succeeded", "failed"] = Field(
         description="started: the charge's outcome is not recorded yet (retry with the "
                     "same Idempotency-Key to settle it)")
+    selection: str = Field(description="Why this card was charged: primary (the customer's "
+                                       "primary card), chosen (named in the request), autopay, "
+                                       "fallback; unrecorded for payments made before this was "
+                                       "recorded")
+    card_version: int | None = Field(description="The customer version at which the card "
+                                                 "was last added or updated: the card as "
+                                                 "charged (docs/audit.md)")
     processor_payment_id: str | None
     decline_code: str | None = Field(
         description="When failed: generic_decline, insufficient_funds, expired_card, "
@@ -76,6 +83,7 @@ class PaymentRecord(BaseModel):
         return cls(id=payment.payment_id, invoice_id=payment.invoice_id, amount=payment.amount,
                    currency=payment.currency, payment_method_id=payment.card_id,
                    additional=payment.additional, status=payment.status,  # type: ignore[arg-type]
+                   selection=payment.selection, card_version=payment.card_version,
                    processor_payment_id=payment.processor_payment_id,
                    decline_code=payment.decline_code,
                    started_at=datetime.fromisoformat(payment.started_at),

@@ -38,7 +38,9 @@ class Acknowledged(BaseModel):
                         400: {"description": "Missing, wrong or stale Stripe-Signature"}})
 async def stripe_webhook(request: Request, signature: SignatureHeader = None) -> Acknowledged:
     """`payment_method.automatically_updated` and `payment_method.updated`
-    record a CardUpdated (actor system:processor); other events are acknowledged."""
+    record a CardUpdated (actor system:processor), or a CardUpdateIgnored when
+    the event is older (its `created`) than the card's last update; other
+    events are acknowledged."""
     runtime = get_runtime(request)
     secret = runtime.settings.stripe_webhook_secret.get_secret_value()
     if not secret:
@@ -55,7 +57,7 @@ async def stripe_webhook(request: Request, signature: SignatureHeader = None) ->
     outcome = await run_in_threadpool(
         runtime.ledger.record_processor_update, update.customer_ref, update.token,
         last4=update.last4, exp_month=update.exp_month, exp_year=update.exp_year,
-        reason=update.reason, event_id=update.event_id)
+        reason=update.reason, event_id=update.event_id, occurred_at=update.occurred_at)
     if outcome is None:
         return Acknowledged(recorded=False)
     await run_in_threadpool(settle, runtime, outcome)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from cardledger.processors.stripe_currencies import STRIPE_CURRENCIES
 from domain.errors import UnknownToken
-from domain.processor import CardDetails, ChargeResult
+from domain.processor import AttachedCard, CardDetails, ChargeResult
 
 
 def _fingerprint(test_number_tail: str) -> str:
@@ -97,6 +97,11 @@ class SandboxProcessor:
 
     def detach(self, token: str) -> None:
         self.attached.pop(token, None)
+
+    def attached_cards(self, customer_ref: str) -> list[AttachedCard]:
+        return [AttachedCard(token, d.brand, d.last4, d.exp_month, d.exp_year)
+                for token, ref in self.attached.items() if ref == customer_ref
+                for d in [self.cards[token].details]]
 
     def charge(self, token: str, amount: int, currency: str, invoice_id: str,
                idempotency_key: str, customer_ref: str | None = None,

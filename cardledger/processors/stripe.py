@@ -20,7 +20,7 @@ import stripe
 
 from cardledger.processors.stripe_currencies import STRIPE_CURRENCIES, to_stripe_amount
 from domain.errors import CardDeclined, InvalidAmount, ProcessorUnavailable, UnknownToken
-from domain.processor import DECLINE_CODES, CardDetails, ChargeResult
+from domain.processor import DECLINE_CODES, AttachedCard, CardDetails, ChargeResult
 
 if TYPE_CHECKING:
     from cardledger.settings import Settings
@@ -94,6 +94,15 @@ class StripeProcessor:
         intent = _call(self.api.setup_intents.create, params={
             "usage": "off_session", "payment_method_types": ["card"], "metadata": owner})
         return str(intent.client_secret)
+
+    def attached_cards(self, customer_ref: str) -> list[AttachedCard]:
+        listed = _call(self.api.payment_methods.list,
+                       params={"customer": customer_ref, "type": "card", "limit": 100})
+        methods = _call(lambda: [_data(m) for m in listed.auto_paging_iter()])
+        return [AttachedCard(token=m["id"], brand=m["card"]["brand"], last4=m["card"]["last4"],
+                             exp_month=int(m["card"]["exp_month"]),
+                             exp_year=int(m["card"]["exp_year"]), created=m.get("created"))
+                for m in methods if m.get("card")]
 
     # --- charges ----------------------------------------------------------------------------
 

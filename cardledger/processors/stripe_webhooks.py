@@ -8,6 +8,7 @@ Only the card networks' account updater matters to cardledger
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import stripe
 
@@ -33,6 +34,7 @@ class CardUpdate:
     exp_month: int
     exp_year: int
     reason: str
+    occurred_at: datetime | None = None  # the event's ``created``: orders deliveries
 
 
 def read_card_update(payload: bytes, signature: str | None, secret: str,
@@ -56,4 +58,6 @@ def read_card_update(payload: bytes, signature: str | None, secret: str,
         event_id=data["id"], customer_ref=method["customer"], token=method["id"],
         last4=str(card.get("last4", "")), exp_month=card.get("exp_month"),
         exp_year=card.get("exp_year"), reason=reason,
+        occurred_at=(datetime.fromtimestamp(data["created"], tz=UTC)
+                     if isinstance(data.get("created"), int) else None),
     )

@@ -81,10 +81,10 @@ def test_the_envelope_describes_the_event_without_processor_tokens_or_fingerprin
                  if dict(r.headers)["type"] == b"Customer.CardAdded")
     # then the card added is described by public facts only
     assert added.company_id == COMPANY and added.customer_id == customer
-    assert added.schema_version == 1 and added.envelope_version == 1
+    assert added.schema_version == 2 and added.envelope_version == 1  # v2: chain_link
     assert added.actor == f"customer:{customer}" and added.source == "portal"
     assert set(added.data) == {"card_id", "brand", "last4", "exp_month", "exp_year", "funding",
-                               "country", "cardholder_name"}
+                               "country", "cardholder_name", "chain_link"}
     # ...and no message carries a processor token or a fingerprint
     fingerprint = SandboxProcessor().retrieve("pm_card_visa").fingerprint.encode()
     assert not any(b"pm_card_" in r.value or fingerprint in r.value for r in records)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 import pytest
 
@@ -17,10 +18,12 @@ def read(payload: bytes, signature: str | None) -> CardUpdate | None:
 
 
 def test_a_signed_account_updater_event_reads_as_a_card_update() -> None:
-    body = card_event("evt_1", "cus_1", "pm_1", exp=(4, 2031), last4="1881")
+    created = int(time.time()) - 5
+    body = card_event("evt_1", "cus_1", "pm_1", exp=(4, 2031), last4="1881", created=created)
     assert read(body, stripe_signature(body, SECRET)) == CardUpdate(
         event_id="evt_1", customer_ref="cus_1", token="pm_1", last4="1881",
-        exp_month=4, exp_year=2031, reason="account-updater")
+        exp_month=4, exp_year=2031, reason="account-updater",
+        occurred_at=datetime.fromtimestamp(created, tz=UTC))
 
 
 def test_a_plain_payment_method_update_reads_as_a_processor_update() -> None:

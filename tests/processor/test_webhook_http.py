@@ -4,6 +4,7 @@ once, by the processor; everything else is refused or acknowledged."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+import time
 from pathlib import Path
 
 import httpx
@@ -96,3 +97,22 @@ def test_without_a_configured_secret_the_webhook_is_unavailable(tmp_path: Path) 
                             headers={"Stripe-Signature": stripe_signature(body, SECRET)})
     assert answer.status_code == 503 and "Retry-After" in answer.headers
 
+
+
+def test_an_update_older_than_the_cards_last_one_is_recorded_as_ignored(
+        api: Api, customer: str) -> None:
+    """Given the account updater's newer change delivered first, when an older
+    change (Stripe's `created`) arrives late, then it is recorded, not applied."""
+    now = int(time.time())
+    newer = card_event("evt_o2", sandbox_ref(api, customer), "pm_card_visa", exp=(5, 2037),
+                       created=now)
+    older = card_event("evt_o1", sandbox_ref(api, customer), "pm_card_visa", exp=(3, 2036),
+                       created=now - 60)
+    assert deliver(api, newer).json()["recorded"] is True
+    late = deliver(api, older)
+    assert late.status_code == 200 and late.json() == {"received": True, "recorded": True}
+    card = api.cards(customer).json()["payment_methods"][0]
+    assert (card["exp_month"], card["exp_year"]) == (5, 2037)
+    newest = api.history(customer).json()["history"][0]
+    assert (newest["action"], newest["actor"]) == ("update_ignored", "system:processor")
+    assert newest["detail"].startswith("account-updater of ") and "ignored: older than" in newest["detail"]
