@@ -10,7 +10,9 @@ import sys
 from typing import Any, TextIO
 
 from cardledger.audit_progress import INTERRUPTED, Interrupted, Watch, watched
+from cardledger.checkpoints import verifying_keys
 from cardledger.wiring import Runtime, open_runtime
+from projections.chain_check import ChainSummary, check_chains
 from projections.rebuild import rebuild
 from projections.verify import Difference, Scope, Summary, count_aggregates, differences
 
@@ -74,7 +76,25 @@ def _report(runtime: Runtime, scope: Scope, watch: Watch, *, as_json: bool, out:
     if not as_json:
         print(f"verified {summary.aggregates} aggregates at position {summary.position}: "
               f"{'OK' if not count else f'{count} difference(s)'}", file=out)
+    if not (scope.company or scope.customer) and not as_json:
+        count += _check_chains(runtime, out)
     return 1 if count else 0
+
+
+def _check_chains(runtime: Runtime, out: TextIO) -> int:
+    """The views can be rebuilt from edited events and still agree with them: the
+    hash chains (and, with the key, the signed checkpoints) say whether the events
+    themselves were changed (docs/audit.md)."""
+    keys = verifying_keys(runtime.settings) or None
+    chain = ChainSummary()
+    problems = check_chains(runtime.ledger, keys, summary=chain)
+    if problems:
+        print(f"first break: {problems[0]}", file=out)
+    print(f"checked the hash chains of {chain.streams} streams"
+          + (f" and {chain.checkpoints} signed checkpoints" if keys else
+             " (links only: no CARDLEDGER_CHAIN_KEY to check checkpoints)")
+          + f": {'OK' if not problems else f'{len(problems)} problem(s)'}", file=out)
+    return len(problems)
 
 
 def _json_report(found: Any, scope: Scope, summary: Summary, out: TextIO) -> int:

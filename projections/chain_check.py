@@ -78,12 +78,13 @@ class _Stream:
     link: str | None = None  # the last link seen (None until the first linked event)
 
 
-def check_chains(app: Application[Any], keys: Mapping[str, CheckpointKey], *,
+def check_chains(app: Application[Any], keys: Mapping[str, CheckpointKey] | None, *,
                  summary: ChainSummary | None = None) -> list[ChainProblem]:
-    """Every break in every chain and every refused checkpoint; [] if none."""
+    """Every break in every chain and every refused checkpoint; [] if none.
+    ``keys=None``: the links only (a verifier without the checkpoint key)."""
     summary = summary if summary is not None else ChainSummary()
     problems: list[ChainProblem] = []
-    pins = _valid_pins(app, keys, problems, summary)
+    pins = _valid_pins(app, keys, problems, summary) if keys is not None else {}
     streams: dict[Any, _Stream] = {}
     for record in records(app):
         if record.originator_id == CHECKPOINTS_ID:

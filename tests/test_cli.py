@@ -106,8 +106,8 @@ def test_an_unreachable_postgres_is_one_readable_line(tmp_path: Path) -> None:
 def test_verify_chain_names_the_first_edited_customer_and_version(
         env_name: str, request: pytest.FixtureRequest) -> None:
     """Given the demo's events and a signed checkpoint, when a stored event is
-    edited in the database and the views rebuilt, then verify-chain exits 1
-    naming the customer and version (verify, comparing views, still says OK)."""
+    edited in the database and the views rebuilt (so views and events agree),
+    then verify and verify-chain exit 1 naming the customer and version."""
     from cardledger.settings import Settings  # noqa: PLC0415
     from cardledger.wiring import open_runtime  # noqa: PLC0415
     from domain.ids import customer_aggregate_id  # noqa: PLC0415
@@ -124,11 +124,18 @@ def test_verify_chain_names_the_first_edited_customer_and_version(
         edit_event(runtime.ledger, customer_aggregate_id("acme-plumbing", customer), 2,
                    lambda state: state.update(last4="1111"))
     assert cardledger(env, "rebuild-projections").returncode == 0
-    assert cardledger(env, "verify").returncode == 0
+    verified = cardledger(env, "verify")
+    assert verified.returncode == 1
+    assert "0 difference" not in verified.stdout and " OK\n" in verified.stdout  # views agree
+    assert (f"first break: customer {customer} of company acme-plumbing, version 2: "
+            in verified.stdout)
     checked = cardledger(env, "verify-chain")
     assert checked.returncode == 1
     assert checked.stdout.startswith(
         f"first break: customer {customer} of company acme-plumbing, version 2: ")
+    # Without the key, verify still checks the links, which the edit broke.
+    keyless = {k: v for k, v in env.items() if k != "CARDLEDGER_CHAIN_KEY"}
+    assert cardledger(keyless, "verify").returncode == 1
 
 
 def test_verify_chain_without_a_key_says_so_and_exits_2(sqlite_env: dict[str, str]) -> None:
