@@ -86,7 +86,8 @@ def test_a_failed_append_detaches_the_card_it_attached(
         attached_when_appending.append(dict(sandbox.attached))
         raise SimulatedStoreFailure
 
-    monkeypatch.setattr(runtime.ledger, "save", failing_save)
+    # Commands are saved through the group commit (domain/group_commit.py).
+    monkeypatch.setattr(runtime.ledger.group_commit, "save", failing_save)
     with pytest.raises(SimulatedStoreFailure):
         runtime.ledger.add_card("acme", "1001", "pm_card_visa", by=ME)
     assert attached_when_appending == [{"pm_card_visa": REF}]
