@@ -137,3 +137,20 @@ class InvalidAmount(InvalidCommand):
 class IdempotencyKeyRequired(InvalidCommand):
     code = "idempotency-key-required"
     title = "This command needs an Idempotency-Key, so a retry never repeats it"
+
+
+class ConsentRequired(InvalidCommand):
+    code = "consent-required"
+    title = "Autopay needs the customer's recorded consent"
+
+
+class AutopayNotEnabled(DomainError):
+    code = "autopay-not-enabled"
+    kind = "conflict"
+    title = "Autopay is not turned on for this customer"
+
+
+class CardInUseByAutopay(DomainError):
+    code = "card-in-use-by-autopay"
+    kind = "conflict"
+    title = "Autopay charges this card; delete it with force=true or change autopay first"

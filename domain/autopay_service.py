@@ -1,0 +1,102 @@
+"""Autopay's calls on a CardLedger: each builds its command and runs it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from domain.autopay import Autopay, AutopaySettings, autopay_of, charges_of, check_settings
+from domain.autopay_charge import AutopayCharge
+from domain.autopay_charging import AutopayCharges, AutopayOutcome
+from domain.autopay_events import AutopaySettingsChanged, autopay_settings_of
+from domain.commands import ChargeAutopay, EnrolAutopay, Stamp, TurnOffAutopay
+from domain.company import Company
+from domain.errors import NoSuchCard
+from domain.ids import check_external_id, company_aggregate_id
+from domain.outcomes import Outcome
+from domain.provenance import Provenance
+from domain.retry import retry_on_conflict
+
+if TYPE_CHECKING:
+    from domain.customer import Customer
+    from domain.service import CardLedger
+
+
+class AutopayService:
+    def __init__(self, ledger: CardLedger) -> None:
+        self.ledger = ledger
+        self.charges = AutopayCharges(ledger)
+
+    # --- company settings ------------------------------------------------------------
+
+    def settings(self, company_id: str) -> AutopaySettings:
+        """Folded from the company's events on every call, like the switch."""
+        company: Company | None = None
+        for event in self.ledger.events.get(company_aggregate_id(
+                check_external_id(company_id, "company id"))):
+            company = event.mutate(company)
+        return autopay_settings_of(company)
+
+    def change_settings(self, company_id: str, fallback_to_other_cards: bool,
+                        retry_schedule_days: list[int], by: Provenance) -> Outcome:
+        check_external_id(company_id, "company id")
+        wanted = check_settings(fallback_to_other_cards, retry_schedule_days)
+
+        def step() -> Outcome:
+            ledger = self.ledger
+            company = ledger._company_or_none(company_id) or Company.register(company_id, by)
+            if autopay_settings_of(company) != wanted:
+                company.trigger_event(
+                    AutopaySettingsChanged, company_id=company_id, actor=by.actor,
+                    source=by.source, fallback_to_other_cards=wanted.fallback_to_other_cards,
+                    retry_schedule_days=list(wanted.retry_schedule_days))
+            recordings = ledger.save(company)
+            position = recordings[-1].notification.id if recordings else None
+            return Outcome(None, company.version, position)
+
+        return retry_on_conflict(step)
+
+    # --- a customer's autopay --------------------------------------------------------
+
+    def enrol(self, company_id: str, customer_id: str, *, card_id: str | None,
+              consent_text_version: str | None, consent_channel: str | None,
+              by: Provenance, idempotency_key: str | None = None,
+              expected_version: int | None = None) -> Outcome:
+        return self.ledger.run(
+            EnrolAutopay(company_id=company_id, customer_id=customer_id, card_id=card_id,
+                         consent_text_version=consent_text_version,
+                         consent_channel=consent_channel),
+            Stamp(by, idempotency_key), expected_version=expected_version)
+
+    def turn_off(self, company_id: str, customer_id: str, *, by: Provenance,
+                 idempotency_key: str | None = None,
+                 expected_version: int | None = None) -> Outcome:
+        return self.ledger.run(TurnOffAutopay(company_id=company_id, customer_id=customer_id),
+                               Stamp(by, idempotency_key), expected_version=expected_version)
+
+    def of(self, company_id: str, customer_id: str,
+           version: int | None = None) -> tuple[Autopay, Customer]:
+        customer = self.ledger.get_customer(company_id, customer_id, version)
+        return autopay_of(customer), customer
+
+    def charge(self, company_id: str, customer_id: str, *, invoice_id: str, amount: int,
+               currency: str, by: Provenance, idempotency_key: str | None) -> AutopayOutcome:
+        return self.charges.charge(
+            ChargeAutopay(company_id=company_id, customer_id=customer_id,
+                          invoice_id=invoice_id, amount=amount, currency=currency),
+            Stamp(by, idempotency_key))
+
+    def get_charge(self, company_id: str, customer_id: str, charge_id: str) -> AutopayCharge:
+        customer = self.ledger.get_customer(company_id, customer_id)
+        try:
+            return charges_of(customer)[charge_id]
+        except KeyError:
+            raise NoSuchCharge(f"No autopay charge {charge_id}") from None
+
+    def make_retry(self, company_id: str, customer_id: str,
+                   charge_id: str) -> AutopayOutcome | None:
+        return self.charges.make_retry(company_id, customer_id, charge_id)
+
+
+class NoSuchCharge(NoSuchCard):
+    code = "no-such-charge"
+    title = "No such autopay charge"
