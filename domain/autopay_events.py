@@ -25,6 +25,12 @@ class AutopaySettingsChanged(Company.Event):
     fallback_to_other_cards: bool
     retry_schedule_days: list[int]
 
+    @property
+    def summary(self) -> str:
+        days = ", ".join(str(d) for d in self.retry_schedule_days) or "none"
+        return (f"fallback to other cards {'on' if self.fallback_to_other_cards else 'off'}; "
+                f"retries on days {days}")
+
     def apply(self, company: Company) -> None:
         company.__dict__["autopay_settings"] = AutopaySettings(
             self.fallback_to_other_cards, tuple(self.retry_schedule_days))
