@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from api.routes import (
+    autopay,
     customers,
     events,
     health,
@@ -22,4 +23,5 @@ ROUTERS = (
     events.router,
     payments.router,
     webhooks.router,
+    autopay.router,
 )
