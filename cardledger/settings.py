@@ -84,6 +84,10 @@ class Settings(BaseSettings):
     smtp_port: int = 25
     smtp_sender: str = "payments@cardledger.invalid"
     notify_address_template: str = ""
+    # The "update your card" link in expiry reminders ({company_id}, {customer_id},
+    # {payment_method_id}); docs/autopay.md.
+    expiry_reminder_link_template: str = (
+        "https://portal.example.com/{company_id}/customers/{customer_id}/payment-methods")
 
     @property
     def sqlite_path(self) -> Path:

@@ -5,10 +5,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from domain import autopay
-from domain.commands import CustomerCommand, EnrolAutopay, Receipt, TurnOffAutopay
+from domain.commands import (
+    ClaimExpiryReminder,
+    CustomerCommand,
+    EnrolAutopay,
+    Receipt,
+    ReleaseExpiryReminder,
+    TurnOffAutopay,
+)
 from domain.customer import Customer
 from domain.handlers import Handler
 from domain.ids import random_id
+from domain.reminders import Reminder, claim_reminder, release_reminder
 
 if TYPE_CHECKING:
     from domain.service import CardLedger
@@ -38,7 +46,33 @@ class TurnOffAutopayHandler(Handler):
         autopay.turn_off(customer, **receipt.fields())
 
 
+class ClaimExpiryReminderHandler(Handler):
+    def __init__(self, ledger: CardLedger, command: ClaimExpiryReminder) -> None:
+        super().__init__(ledger)
+        self.command = command
+        self.reminder: Reminder | None = None  # what to e-mail, once saved
+
+    def decide(self, customer: Customer, receipt: Receipt) -> str | None:
+        self.reminder = claim_reminder(customer, self.command.card_id,
+                                       today=self.ledger.clock().date(), **receipt.fields())
+        return self.command.card_id
+
+
+class ReleaseExpiryReminderHandler(Handler):
+    def __init__(self, ledger: CardLedger, command: ReleaseExpiryReminder) -> None:
+        super().__init__(ledger)
+        self.command = command
+
+    def decide(self, customer: Customer, receipt: Receipt) -> str:
+        c = self.command
+        release_reminder(customer, Reminder(c.card_id, "", "", c.exp_month, c.exp_year, False),
+                         c.error, **receipt.fields())
+        return c.card_id
+
+
 AUTOPAY_HANDLERS: dict[type[CustomerCommand], type[Handler]] = {
     EnrolAutopay: EnrolAutopayHandler,
     TurnOffAutopay: TurnOffAutopayHandler,
+    ClaimExpiryReminder: ClaimExpiryReminderHandler,
+    ReleaseExpiryReminder: ReleaseExpiryReminderHandler,
 }

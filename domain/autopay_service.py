@@ -8,12 +8,20 @@ from domain.autopay import Autopay, AutopaySettings, autopay_of, charges_of, che
 from domain.autopay_charge import AutopayCharge
 from domain.autopay_charging import AutopayCharges, AutopayOutcome
 from domain.autopay_events import AutopaySettingsChanged, autopay_settings_of
-from domain.commands import ChargeAutopay, EnrolAutopay, Stamp, TurnOffAutopay
+from domain.commands import (
+    ChargeAutopay,
+    ClaimExpiryReminder,
+    EnrolAutopay,
+    ReleaseExpiryReminder,
+    Stamp,
+    TurnOffAutopay,
+)
 from domain.company import Company
 from domain.errors import NoSuchCard
 from domain.ids import check_external_id, company_aggregate_id
 from domain.outcomes import Outcome
 from domain.provenance import Provenance
+from domain.reminders import Reminder
 from domain.retry import retry_on_conflict
 
 if TYPE_CHECKING:
@@ -95,6 +103,32 @@ class AutopayService:
     def make_retry(self, company_id: str, customer_id: str,
                    charge_id: str) -> AutopayOutcome | None:
         return self.charges.make_retry(company_id, customer_id, charge_id)
+
+
+    # --- expiry reminders (domain/reminders.py) ------------------------------------------
+
+    def claim_reminder(self, company_id: str, customer_id: str, card_id: str,
+                       by: Provenance) -> Reminder | None:
+        """The reminder this caller now owns and must send, or None (already
+        claimed for this expiry, or the card is gone)."""
+        outcome = self.ledger.run(ClaimExpiryReminder(company_id=company_id,
+                                                      customer_id=customer_id, card_id=card_id),
+                                  Stamp(by))
+        if outcome.position is None or outcome.customer is None:
+            return None
+        card = outcome.customer.cards[card_id]
+        charged = autopay_of(outcome.customer).card_to_charge(outcome.customer,
+                                                              self.ledger.clock().date())
+        return Reminder(card_id, card.brand, card.last4, card.exp_month, card.exp_year,
+                        charged is not None and charged.card_id == card_id)
+
+    def release_reminder(self, company_id: str, customer_id: str, reminder: Reminder,
+                         error: str, by: Provenance) -> None:
+        self.ledger.run(ReleaseExpiryReminder(company_id=company_id, customer_id=customer_id,
+                                              card_id=reminder.card_id,
+                                              exp_month=reminder.exp_month,
+                                              exp_year=reminder.exp_year, error=error),
+                        Stamp(by))
 
 
 class NoSuchCharge(NoSuchCard):

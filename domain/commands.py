@@ -147,10 +147,23 @@ class ChargeAutopay(CustomerCommand):
 
 
 @dataclass(frozen=True, kw_only=True)
-class RemindOfExpiry(CustomerCommand):
+class ClaimExpiryReminder(CustomerCommand):
     """Claims the expiry reminder for one card's current expiry (domain/reminders.py)."""
 
     card_id: str
 
     def request(self) -> None:
         return None  # the claim itself is the guard: one reminder per card per expiry
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReleaseExpiryReminder(CustomerCommand):
+    """The claimed reminder's e-mail could not be sent."""
+
+    card_id: str
+    exp_month: int
+    exp_year: int
+    error: str
+
+    def request(self) -> None:
+        return None
