@@ -45,14 +45,23 @@ def make_due_retries(runtime: Runtime, *, batch: int = 100) -> Counter[str]:
     return counts
 
 
-def run_forever(runtime: Runtime, every: float, report: Callable[[Counter[str]], None],
+def run_forever(runtime: Runtime, interval: float, report: Callable[[Counter[str]], None],
                 stop: threading.Event | None = None) -> None:
+    def one_pass() -> None:
+        counts = make_due_retries(runtime)
+        if counts:
+            report(counts)
+
+    every(interval, one_pass, stop)
+
+
+def every(interval: float, job: Callable[[], None], stop: threading.Event | None = None) -> None:
+    """Runs ``job`` every ``interval`` seconds until stopped; a failed pass is
+    logged and the next one runs on time (the work it left stays queued)."""
     stop = stop or threading.Event()
     while not stop.is_set():
         try:
-            counts = make_due_retries(runtime)
-            if counts:
-                report(counts)
+            job()
         except Exception:
-            log.exception("autopay retry pass failed; trying again in %ss", every)
-        stop.wait(every)
+            log.exception("scheduled pass failed; next one in %ss", interval)
+        stop.wait(interval)

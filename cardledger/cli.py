@@ -126,9 +126,20 @@ def cmd_autopay_retry(args: argparse.Namespace) -> int:
 def cmd_remind_expiring(args: argparse.Namespace) -> int:
     from cardledger.reminders import remind_expiring  # noqa: PLC0415
 
+    from cardledger.autopay_jobs import every  # noqa: PLC0415
+
     with open_runtime(run_projector=False) as runtime:
-        counts = remind_expiring(runtime, within_days=args.within_days)
-    print(json.dumps(dict(counts)))
+        def one_pass() -> None:
+            print(json.dumps(dict(remind_expiring(runtime, within_days=args.within_days))),
+                  flush=True)
+
+        if args.every is None:
+            one_pass()
+            return 0
+        try:
+            every(args.every, one_pass)
+        except KeyboardInterrupt:
+            pass
     return 0
 
 
@@ -184,6 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     remind = add("remind-expiring", cmd_remind_expiring,
                  "e-mail customers whose cards expire soon (once per card per expiry)")
     remind.add_argument("--within-days", type=_days, default=30)
+    remind.add_argument("--every", type=_seconds, help="keep running, a pass every N seconds")
     return parser
 
 
