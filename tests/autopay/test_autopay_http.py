@@ -248,3 +248,10 @@ def test_the_report_lists_cards_expiring_soon_marking_autopays(api: Api, custome
             "invalid-request")
     assert api.request("GET", path, as_="office", params={"within_days": 3650}).status_code == 200
     problem(api.request("GET", path, as_="portal"), 403, "wrong-role")
+
+
+def test_the_sandboxs_card_expiring_this_month_is_in_the_report(api: Api, customer: str) -> None:
+    card = api.given_card(customer, "pm_card_expiringThisMonth")
+    answer = api.request("GET", f"{api.company_path()}/reports/expiring-cards", as_="office",
+                         params={"within_days": 1})
+    assert [c["payment_method_id"] for c in answer.json()["cards"]] == [card]
