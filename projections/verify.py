@@ -10,6 +10,7 @@ from typing import Any
 
 from eventsourcing.application import Application
 
+from domain.autopay import autopay_of
 from domain.company import Company
 from domain.customer import Customer
 from projections.history import history_entry
@@ -56,6 +57,7 @@ def verify(app: Application[Any], read_model: ReadModel) -> list[str]:
         if read_model.online_payments(company.company_id) != company.online_payments:
             problems.append(f"company {company.company_id}: online payments "
                             f"{company.online_payments} in events, not in the view")
+    problems += _compare_autopay(read_model, customers)
     problems += _compare_unlisted(read_model, customers, companies, deleted_at)
     problems += _compare_history(read_model, expected_history)
     problems += _compare_counts(read_model, len(customers), len(companies))
@@ -75,6 +77,21 @@ def _compare_cards(read_model: ReadModel, customer: Customer) -> list[str]:
     if cards != expected:
         problems.append(f"{who}: cards differ: events {_brief(expected)}, view {_brief(cards)}")
     return problems
+
+
+def _compare_autopay(read_model: ReadModel, customers: list[Customer]) -> list[str]:
+    """Autopay's view row (absent: never enrolled) against the folded customer."""
+    rows = {(r["company_id"], r["customer_id"]): (bool(r["enabled"]), r["card_id"])
+            for r in read_model.db.read("SELECT * FROM cl_autopay")}
+    problems = []
+    for c in customers:
+        state = autopay_of(c)
+        want = (state.enabled, state.card_id)
+        got = rows.pop((c.company_id, c.customer_id), (False, None))
+        if want != got:
+            problems.append(f"customer {c.company_id}/{c.customer_id}: autopay {want} in "
+                            f"events, {got} in the view")
+    return problems + [f"autopay row for unknown customer {key}" for key in rows]
 
 
 def _compare_unlisted(read_model: ReadModel, customers: list[Customer],
