@@ -114,28 +114,36 @@ def expiry_window(today: date, within_days: int) -> tuple[tuple[int, int], tuple
     return (today.year, today.month), (last.year, last.month)
 
 
+EXPIRING_CARDS = (
+    "SELECT p.customer_id, p.card_id, p.brand, p.last4, p.exp_month, p.exp_year, "
+    "p.is_primary, a.enabled AS autopay_on, a.card_id AS autopay_card "
+    "FROM cl_payment_methods p LEFT JOIN cl_autopay a "
+    "ON a.company_id = p.company_id AND a.customer_id = p.customer_id "
+    "WHERE p.deleted_at IS NULL AND p.company_id = :co "
+    "AND (p.exp_year, p.exp_month, p.card_id) > (:ay, :am, :ac) "
+    "AND (p.exp_year, p.exp_month) >= (:y0, :m0) "
+    "AND (p.exp_year, p.exp_month) <= (:y1, :m1) "
+    "ORDER BY p.exp_year, p.exp_month, p.card_id LIMIT :n")
+
+
+def expiring_params(company_id: str, today: date, within_days: int, limit: int,
+                    after: str | None = None) -> dict[str, Any]:
+    (y0, m0), (y1, m1) = expiry_window(today, within_days)
+    start: dict[str, Any] = {"ay": y0, "am": m0, "ac": ""}
+    if after:
+        year, month, card = after.split("-", 2)
+        start = {"ay": int(year), "am": int(month), "ac": card}
+    return {"co": company_id, **start, "y0": y0, "m0": m0, "y1": y1, "m1": m1, "n": limit}
+
+
 def expiring_cards(db: Database, company_id: str, today: date, within_days: int, *,
                    limit: int, after: str | None = None) -> tuple[list[ExpiringCard], bool]:
     """One range read of the expiry index, joined to each card's customer's
     autopay row; ordered by expiry, then card id. Expiry is as the account
     updater last corrected it (CardUpdated updates the card's row). Returns
     (cards, has_more); ``after`` is the last card's ``cursor``."""
-    (y0, m0), (y1, m1) = expiry_window(today, within_days)
-    start = {"ay": y0, "am": m0, "ac": ""}
-    if after:
-        year, month, card = after.split("-", 2)
-        start = {"ay": int(year), "am": int(month), "ac": card}
-    rows = db.read(
-        "SELECT p.customer_id, p.card_id, p.brand, p.last4, p.exp_month, p.exp_year, "
-        "p.is_primary, a.enabled AS autopay_on, a.card_id AS autopay_card "
-        "FROM cl_payment_methods p LEFT JOIN cl_autopay a "
-        "ON a.company_id = p.company_id AND a.customer_id = p.customer_id "
-        "WHERE p.deleted_at IS NULL AND p.company_id = :co "
-        "AND (p.exp_year, p.exp_month, p.card_id) > (:ay, :am, :ac) "
-        "AND (p.exp_year, p.exp_month) >= (:y0, :m0) "
-        "AND (p.exp_year, p.exp_month) <= (:y1, :m1) "
-        "ORDER BY p.exp_year, p.exp_month, p.card_id LIMIT :n",
-        {"co": company_id, **start, "y0": y0, "m0": m0, "y1": y1, "m1": m1, "n": limit + 1})
+    rows = db.read(EXPIRING_CARDS, expiring_params(company_id, today, within_days, limit + 1,
+                                                    after))
     cards = [ExpiringCard(
         customer_id=r["customer_id"], payment_method_id=r["card_id"], brand=r["brand"],
         last4=r["last4"], exp_month=r["exp_month"], exp_year=r["exp_year"],
