@@ -172,3 +172,29 @@ def test_an_expired_autopay_card_is_skipped_for_an_unexpired_one(runtime: Runtim
     outcome = charge(runtime)
     assert [(a.card_id, a.selection) for a in outcome.charge.attempts] == [(cards[1],
                                                                             "autopay")]
+
+
+def test_autopay_state_survives_the_customers_snapshots(runtime: Runtime, clock: Clock) -> None:
+    # given more than one snapshot interval (50 events) of autopay history
+    customer_with(runtime, SOFT, "pm_card_visa", fallback=False, schedule=(1,))
+    charge(runtime, key="soft", invoice="INV-soft")
+    for n in range(25):
+        runtime.ledger.autopay.turn_off(COMPANY, CUSTOMER, by=OFFICE)
+        runtime.ledger.autopay.enrol(COMPANY, CUSTOMER, card_id=None,
+                                     consent_text_version=f"v{n}", consent_channel="paper",
+                                     by=OFFICE)
+    assert version(runtime) > 50
+    # when the customer is loaded (from its newest snapshot) and replayed from events alone
+    loaded = runtime.ledger.get_customer(COMPANY, CUSTOMER)
+    replayed = None
+    for event in runtime.ledger.customer_events(COMPANY, CUSTOMER):
+        replayed = event.mutate(replayed)
+    # then both hold the same autopay, charges and consent
+    assert runtime.ledger.snapshots is not None
+    assert list(runtime.ledger.snapshots.get(loaded.id))
+    for attribute in ("autopay", "autopay_charges"):
+        assert loaded.__dict__[attribute] == replayed.__dict__[attribute]  # type: ignore[union-attr]
+    clock.now += timedelta(days=1)
+    [charge_id] = loaded.__dict__["autopay_charges"]
+    retried = runtime.ledger.autopay.make_retry(COMPANY, CUSTOMER, charge_id)
+    assert retried is not None and retried.charge.round == 1
