@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from api.auth import ROLES, ActorHeader, Principal, provenance_of, require
 from api.autopay_schemas import (
@@ -44,6 +44,8 @@ Reader = Annotated[Principal, Depends(require("portal", "office", "auditor"))]
 Office = Annotated[Principal, Depends(require("office"))]
 Reporter = Annotated[Principal, Depends(require("office", "auditor"))]
 AUTOPAY = "/customers/{customer}/autopay"
+ChargePath = Annotated[str, Path(description="An autopay charge's id (`apc_...`)",
+                                 pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 
 
 @router.get("/settings/autopay", response_model=AutopaySettingsBody,
@@ -132,7 +134,7 @@ def charge(company: CompanyPath, customer: CustomerPath, request: AutopayChargeI
 
 @router.get(AUTOPAY + "/charges/{charge_id}", response_model=AutopayChargeOut,
             responses=documented(401, 403, 404, 422, 429, 503))
-def get_charge(company: CompanyPath, customer: CustomerPath, charge_id: str,
+def get_charge(company: CompanyPath, customer: CustomerPath, charge_id: ChargePath,
                runtime: RuntimeDep, _: Reader) -> Any:
     """One autopay charge, its attempts and (if scheduled) its next retry."""
     return AutopayChargeOut.of(runtime.ledger.autopay.get_charge(company, customer, charge_id))
