@@ -88,6 +88,9 @@ def put_autopay(company: CompanyPath, customer: CustomerPath, change: AutopayCha
             consent_text_version=consent.text_version if consent else None,
             consent_channel=consent.channel if consent else None, by=by,
             idempotency_key=idempotency_key, expected_version=version)
+    elif change.payment_method_id is not None or change.consent is not None:
+        raise Problem(422, "invalid-request", "The request is malformed",
+                      'To turn autopay off send only {"enabled": false}')
     else:
         outcome = runtime.ledger.autopay.turn_off(company, customer, by=by,
                                                   idempotency_key=idempotency_key,

@@ -139,6 +139,8 @@ def test_turning_autopay_off(api: Api, customer: str) -> None:
     answer = put_autopay(api, customer, {"enabled": False})
     assert answer.status_code == 200, answer.text
     assert (answer.json()["enabled"], answer.json()["consent"]) == (False, None)
+    problem(put_autopay(api, customer, {"enabled": False, "consent": CONSENT}), 422,
+            "invalid-request")
 
 
 # --- charges ------------------------------------------------------------------------
