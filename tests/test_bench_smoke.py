@@ -15,6 +15,7 @@ import pytest
 from bench import (
     card_list,
     command_path,
+    expiring_report,
     history_cost,
     kafka_lag,
     profile_api,
@@ -29,6 +30,8 @@ TINY: dict[str, tuple[Any, list[str]]] = {
     "card_list": (card_list, ["--calls", "20", "--seconds", "1", "--history", "5"]),
     "projection_lag": (projection_lag, ["--seconds", "1", "--rate", "20", "--customers", "8",
                                         "--writers", "2"]),
+    "expiring_report": (expiring_report, ["--cards", "600", "--companies", "2",
+                                          "--calls", "5"]),
 }
 
 
