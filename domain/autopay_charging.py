@@ -49,6 +49,7 @@ from domain.errors import (
     NoPrimaryCard,
     OnlinePaymentsDisabled,
     PaymentInProgress,
+    UnknownToken,
 )
 from domain.ids import check_external_id, request_hash
 from domain.payments import check_chargeable, check_payment_request
@@ -208,7 +209,9 @@ class AutopayCharges:
                 attempt.processor_token, charge.amount, charge.currency, charge.invoice_id,
                 idempotency_key=f"cardledger-{attempt.attempt_id}",
                 customer_ref=customer.processor_customer_id, attempt_id=attempt.attempt_id)
-        except InvalidAmount as refused:
+        except (InvalidAmount, UnknownToken) as refused:
+            # Refused outright, nothing charged (e.g. the card was removed at the
+            # processor): a hard decline of this card, so the round goes on.
             return ChargeResult(False, decline_code=refused.code)
         if not result.succeeded and result.decline_code not in DECLINE_CODES:
             return ChargeResult(False, result.processor_payment_id, "generic_decline")

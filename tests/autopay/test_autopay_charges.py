@@ -198,3 +198,13 @@ def test_autopay_state_survives_the_customers_snapshots(runtime: Runtime, clock:
     [charge_id] = loaded.__dict__["autopay_charges"]
     retried = runtime.ledger.autopay.make_retry(COMPANY, CUSTOMER, charge_id)
     assert retried is not None and retried.charge.round == 1
+
+
+def test_a_card_the_processor_no_longer_knows_is_a_hard_decline_and_the_round_goes_on(
+        runtime: Runtime) -> None:
+    gone, visa = customer_with(runtime, "pm_card_amex", "pm_card_visa")
+    runtime.ledger.processor.cards.pop("pm_card_amex")  # type: ignore[attr-defined]
+    outcome = charge(runtime)
+    assert [(a.card_id, a.decline_code) for a in outcome.charge.attempts] == [
+        (gone, "unknown-token"), (visa, None)]
+    assert outcome.charge.status == "succeeded"
