@@ -257,3 +257,24 @@ def test_the_sandboxs_card_expiring_this_month_is_in_the_report(api: Api, custom
     answer = api.request("GET", f"{api.company_path()}/reports/expiring-cards", as_="office",
                          params={"within_days": 1})
     assert [c["payment_method_id"] for c in answer.json()["cards"]] == [card]
+
+
+def test_a_charge_the_processor_did_not_answer_is_503_then_in_progress_on_retry(
+        api: Api, customer: str, live: Live) -> None:
+    from tests.payments.faults import TimesOutAtCharge  # noqa: PLC0415
+
+    enrolled(api, customer)
+    ledger = live.runtime.ledger
+    real = ledger.processor
+    ledger.processor = TimesOutAtCharge(real)  # type: ignore[assignment]
+    try:
+        first = charge(api, customer)
+    finally:
+        ledger.processor = real
+    problem(first, 503, "processor-unavailable")
+    assert first.headers["Retry-After"]
+    # The attempt is recorded and may still reach the processor: a retry inside
+    # its window is told to come back, never sent again.
+    again = charge(api, customer)
+    problem(again, 409, "payment-in-progress")
+    assert int(again.headers["Retry-After"]) > 0
