@@ -60,7 +60,8 @@ _STATUS_MEANING = {
     403: "Wrong role, another company's path, wrong X-Actor, or online payments off",
     404: "Unknown customer or card",
     409: "Conflict with the current state: duplicate card, already primary, card already "
-         "deleted, too many cards, stale If-Match, invoice already paid",
+         "deleted, too many cards, stale If-Match, invoice already paid, card in use by "
+         "autopay, autopay not enabled",
     408: "The body did not arrive within 10 seconds",
     413: "The body is over 64 KiB",
     414: "The path and query are over 8 KiB",

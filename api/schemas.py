@@ -71,7 +71,8 @@ class HistoryItem(BaseModel):
     action: str = Field(description="added, set_primary, deleted, updated, update_ignored, "
                                     "unsaved_card_detached, "
                                     "online_payments_enabled, online_payments_disabled, "
-                                    "payment_succeeded, payment_failed")
+                                    "payment_succeeded, payment_failed, and autopay's "
+                                    "(docs/autopay.md)")
     payment_method: CardRef | None
     actor: str
     source: str

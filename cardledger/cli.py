@@ -162,6 +162,59 @@ def cmd_office_consumer(args: argparse.Namespace) -> int:
     return office_consumer(get_settings(), args.which)
 
 
+def cmd_autopay_retry(args: argparse.Namespace) -> int:
+    from cardledger.autopay_jobs import make_due_retries, run_forever  # noqa: PLC0415
+
+    def report(counts: object) -> None:
+        print(json.dumps(dict(counts)), flush=True)  # type: ignore[call-overload]
+
+    with open_runtime(run_projector=False) as runtime:
+        if args.every is None:
+            report(make_due_retries(runtime))
+            return 0
+        try:
+            run_forever(runtime, args.every, report)
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+def cmd_remind_expiring(args: argparse.Namespace) -> int:
+    from cardledger.reminders import remind_expiring  # noqa: PLC0415
+
+    from cardledger.autopay_jobs import every  # noqa: PLC0415
+
+    with open_runtime(run_projector=False) as runtime:
+        def one_pass() -> None:
+            print(json.dumps(dict(remind_expiring(runtime, within_days=args.within_days))),
+                  flush=True)
+
+        if args.every is None:
+            one_pass()
+            return 0
+        try:
+            every(args.every, one_pass)
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+def _days(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 3650:
+        raise argparse.ArgumentTypeError("must be a whole number of days, 1 to 3650")
+    return int(text)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 1 <= value <= 86_400:
+        raise argparse.ArgumentTypeError("must be 1 to 86400 seconds")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cardledger", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -199,6 +252,13 @@ def build_parser() -> argparse.ArgumentParser:
     office = add("office-consumer", cmd_office_consumer, "an office system consuming Kafka")
     office.add_argument("which", nargs="?", choices=("read-model", "notifier"),
                         default="read-model", help="the office read model or the card notifier")
+    retry = add("autopay-retry", cmd_autopay_retry,
+                "make the autopay retries that are due (one pass, or --every N seconds)")
+    retry.add_argument("--every", type=_seconds, help="keep running, a pass every N seconds")
+    remind = add("remind-expiring", cmd_remind_expiring,
+                 "e-mail customers whose cards expire soon (once per card per expiry)")
+    remind.add_argument("--within-days", type=_days, default=30)
+    remind.add_argument("--every", type=_seconds, help="keep running, a pass every N seconds")
     return parser
 
 

@@ -126,6 +126,10 @@ class Settings(BaseSettings):
     chain_key: SecretStr = SecretStr("")
     chain_key_id: str = Field("k1", pattern=r"^[A-Za-z0-9_.-]{1,32}$")
     chain_retired_keys: SecretStr = SecretStr("")
+    expiry_reminder_link_template: str = Field(
+        "https://portal.example.com/{company_id}/customers/{customer_id}/payment-methods",
+        description=("The \"update your card\" link in expiry reminders, from `{company_id}`, "
+                     "`{customer_id}` and `{payment_method_id}` (docs/autopay.md)."))
 
     @property
     def sqlite_path(self) -> Path:

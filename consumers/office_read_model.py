@@ -84,6 +84,9 @@ HISTORY: dict[str, tuple[str, str | None, Detail | None]] = {
                                lambda data: f"{_invoice(data)}, {data['decline_code']}"),
     "Company.OnlinePaymentsEnabled": ("online_payments_enabled", None, None),
     "Company.OnlinePaymentsDisabled": ("online_payments_disabled", None, None),
+    # The office's notices about autopay (docs/autopay.md): it stopped, or left a card.
+    "Customer.AutopayDisabled": ("autopay_disabled", "card_id", _field("reason")),
+    "Customer.AutopayCardChanged": ("autopay_card_changed", "from_card_id", _field("reason")),
 }
 
 Change = Callable[[sqlite3.Connection, Envelope], None]

@@ -81,9 +81,11 @@ class MakePrimary(CustomerCommand):
 @dataclass(frozen=True, kw_only=True)
 class DeleteCard(CustomerCommand):
     card_id: str
+    force: bool = False  # also the card autopay charges (docs/autopay.md)
 
     def request(self) -> tuple[Any, ...]:
-        return ("delete_card", self.card_id)
+        # ``force`` only when true, so requests from before it hash as they did.
+        return ("delete_card", self.card_id, *([{"force": True}] if self.force else []))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -117,3 +119,56 @@ class PayInvoice(CustomerCommand):
         parts: tuple[Any, ...] = ("pay_invoice", self.invoice_id, self.amount, self.currency,
                                   self.card_id)
         return (*parts, {"additional": True}) if self.additional else parts
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnrolAutopay(CustomerCommand):
+    """Autopay on, charging ``card_id`` (None: the primary), under a consent."""
+
+    card_id: str | None
+    consent_text_version: str | None
+    consent_channel: str | None
+
+    def request(self) -> tuple[Any, ...]:
+        return ("enrol_autopay", self.card_id, self.consent_text_version, self.consent_channel)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TurnOffAutopay(CustomerCommand):
+    def request(self) -> tuple[Any, ...]:
+        return ("turn_off_autopay",)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChargeAutopay(CustomerCommand):
+    """A merchant-initiated charge of an invoice (domain/autopay_charging.py)."""
+
+    invoice_id: str
+    amount: int
+    currency: str
+
+    def request(self) -> tuple[Any, ...]:
+        return ("charge_autopay", self.invoice_id, self.amount, self.currency)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClaimExpiryReminder(CustomerCommand):
+    """Claims the expiry reminder for one card's current expiry (domain/reminders.py)."""
+
+    card_id: str
+
+    def request(self) -> None:
+        return None  # the claim itself is the guard: one reminder per card per expiry
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReleaseExpiryReminder(CustomerCommand):
+    """The claimed reminder's e-mail could not be sent."""
+
+    card_id: str
+    exp_month: int
+    exp_year: int
+    error: str
+
+    def request(self) -> None:
+        return None

@@ -391,10 +391,14 @@ class Customer(Chained, Aggregate):
         today: date,
         by: Provenance,
         reason: str = "removed",
+        force: bool = False,
         idempotency_key: str | None = None,
         request_hash: str | None = None,
     ) -> None:
+        from domain import autopay  # noqa: PLC0415 (autopay's events import Customer)
+
         self.active_card(card_id)
+        autopay.check_card_deletion(self, card_id, force=force)
         was_primary = card_id == self.primary_card_id
         stamp = self._stamp(by, idempotency_key, request_hash)
         self.trigger_event(self.CardDeleted, card_id=card_id, reason=reason, **stamp)
@@ -403,6 +407,7 @@ class Customer(Chained, Aggregate):
             if successor is not None:
                 self._change_primary(successor.card_id, "primary-deleted", stamp,
                                      from_card_id=card_id)
+        autopay.after_card_deletion(self, card_id, stamp)
 
     def update_card(
         self,

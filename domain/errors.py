@@ -143,3 +143,20 @@ class NoSuchPayment(DomainError):
     code = "no-such-payment"
     kind = "not-found"
     title = "No such payment"
+
+
+class ConsentRequired(InvalidCommand):
+    code = "consent-required"
+    title = "Autopay needs the customer's recorded consent"
+
+
+class AutopayNotEnabled(DomainError):
+    code = "autopay-not-enabled"
+    kind = "conflict"
+    title = "Autopay is not turned on for this customer"
+
+
+class CardInUseByAutopay(DomainError):
+    code = "card-in-use-by-autopay"
+    kind = "conflict"
+    title = "Autopay charges this card; delete it with force=true or change autopay first"

@@ -143,7 +143,7 @@ class DeleteCardHandler(Handler):
     def decide(self, customer: Customer, receipt: Receipt) -> str:
         card = customer.cards.get(self.command.card_id)
         customer.delete_card(self.command.card_id, today=self.ledger.clock().date(),
-                             **receipt.fields())
+                             force=self.command.force, **receipt.fields())
         self.token = card.processor_token if card else None
         return self.command.card_id
 

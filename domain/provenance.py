@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from domain.errors import InvalidCommand
 
-SOURCES = ("portal", "office", "processor", "api", "admin")
+SOURCES = ("portal", "office", "processor", "api", "admin", "scheduler")
 ACTOR = re.compile(r"^(customer|user|system):[A-Za-z0-9_.@-]{1,64}$")
 
 

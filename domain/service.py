@@ -19,6 +19,10 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import JSONTranscoder, RecordConflictError
 
+from domain.autopay import AutopayAsDict, AutopaySettings
+from domain.autopay_charge import AutopayChargeAsDict
+from domain.autopay_handlers import AUTOPAY_HANDLERS
+from domain.autopay_service import AutopayService
 from domain.cards import SavedCardAsDict
 from domain.company import Company
 from domain.customer import Customer
@@ -35,7 +39,7 @@ from domain.commands import (
 )
 from domain.errors import CustomerNotFound, InvalidCommand, VersionConflict
 from domain.group_commit import GroupCommit
-from domain.handlers import Handler, handler_for
+from domain.handlers import HANDLERS, Handler, handler_for
 from domain.ids import (
     check_external_id,
     company_aggregate_id,
@@ -51,6 +55,7 @@ from domain.provenance import Provenance
 from domain.retry import retry_on_conflict
 
 log = logging.getLogger("cardledger.service")
+HANDLERS.update(AUTOPAY_HANDLERS)
 PROCESSOR = Provenance("system:processor", "processor")
 
 
@@ -78,11 +83,14 @@ class CardLedger(Application[Any]):
         self.max_cards = max_cards
         self.invoice_payments = InvoicePayments(self)
         self.group_commit = GroupCommit(self, enabled=group_commit)
+        self.autopay = AutopayService(self)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(SavedCardAsDict())
         transcoder.register(PaymentAsDict())
+        transcoder.register(AutopayAsDict())
+        transcoder.register(AutopayChargeAsDict())
 
     # --- the runner -----------------------------------------------------------------
 
@@ -180,9 +188,9 @@ class CardLedger(Application[Any]):
 
     def delete_card(self, company_id: str, customer_id: str, card_id: str, *,
                     by: Provenance, idempotency_key: str | None = None,
-                    expected_version: int | None = None) -> Outcome:
+                    expected_version: int | None = None, force: bool = False) -> Outcome:
         return self.run(DeleteCard(company_id=company_id, customer_id=customer_id,
-                                   card_id=card_id),
+                                   card_id=card_id, force=force),
                         Stamp(by, idempotency_key), expected_version=expected_version)
 
     def record_processor_update(self, customer_ref: str, token: str, *, last4: str,
@@ -254,6 +262,9 @@ class CardLedger(Application[Any]):
             self.processor.detach(token)
         except Exception:
             log.warning("could not detach %s at the processor", token, exc_info=True)
+
+    def autopay_settings(self, company_id: str) -> AutopaySettings:
+        return self.autopay.settings(company_id)
 
     def _company_or_none(self, company_id: str) -> Company | None:
         try:

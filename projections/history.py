@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from domain import autopay_events as autopay
 from domain.company import Company
 from domain.customer import Customer
 from projections.views import HistoryEntry, iso
@@ -27,6 +28,14 @@ ACTIONS: dict[type, tuple[str, str | None, str | None]] = {
     Customer.PaymentFailed: ("payment_failed", "card_id", "summary"),
     Company.OnlinePaymentsEnabled: ("online_payments_enabled", None, None),
     Company.OnlinePaymentsDisabled: ("online_payments_disabled", None, None),
+    autopay.AutopaySettingsChanged: ("autopay_settings_changed", None, "summary"),
+    autopay.AutopayEnabled: ("autopay_enabled", "card_id", "summary"),
+    autopay.AutopayDisabled: ("autopay_disabled", "card_id", "reason"),
+    autopay.AutopayCardChanged: ("autopay_card_changed", "from_card_id", "reason"),
+    autopay.AutopayAttemptFinished: ("autopay_attempt", "card_id", "summary"),
+    autopay.AutopayChargeSettled: ("autopay_charge", "card_id", "summary"),
+    autopay.ExpiryReminderSent: ("expiry_reminder_sent", "card_id", "summary"),
+    autopay.ExpiryReminderFailed: ("expiry_reminder_failed", "card_id", "summary"),
 }
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from domain.company import Company
 from domain.customer import Customer
+from projections import autopay_views
 from projections.database import Database, Transaction
 from projections.history import history_entry
 from projections.schema import TABLES, VIEW_TABLES
@@ -106,6 +107,11 @@ class ReadModel:
         """Other customer events move the version, and show in history if described."""
         if isinstance(event, Customer.Event):
             self._record(tx, event, position)
+            autopay_views.apply(event, tx)
+        elif isinstance(event, autopay_views.AutopaySettingsChanged):
+            tx.execute("UPDATE cl_companies SET version = :v WHERE company_id = :co",
+                       {"v": event.originator_version, "co": event.company_id})
+            tx.add_history(history_entry(event, position, lambda card_id: None))
 
     @_apply.register
     def _(self, event: Customer.Registered, tx: _Batch, position: int) -> None:

@@ -25,6 +25,7 @@ from eventsourcing.application import Application
 
 from domain.company import Company
 from domain.customer import Customer
+from projections import autopay_views
 from projections.database import Transaction
 from projections.event_log import EventLog
 from projections.history import history_entry
@@ -43,7 +44,8 @@ HISTORY_COLUMNS = ("position", "company_id", "customer_id", "at", "action", "car
                    "last4", "actor", "source", "detail")
 COMPANY_COLUMNS = ("company_id", "online_payments", "version")
 KEYS = {"cl_customers": "aggregate_id", "cl_payment_methods": "card_id",
-        "cl_history": "position", "cl_companies": "company_id"}
+        "cl_history": "position", "cl_companies": "company_id",
+        "cl_autopay": "customer_id", "cl_autopay_due": "charge_id"}
 COLUMNS = {"cl_customers": CUSTOMER_COLUMNS, "cl_payment_methods": CARD_COLUMNS,
            "cl_history": HISTORY_COLUMNS, "cl_companies": COMPANY_COLUMNS}
 _CARD = {name: i for i, name in enumerate(CARD_COLUMNS)}
@@ -78,7 +80,7 @@ def rebuild(app: Application[Any], read_model: ReadModel, *,
         tx.execute("UPDATE cl_tracking SET position = position WHERE name = :n", {"n": NAME})
         log = EventLog(app, tx)
         stop = log.head()
-        for table in COLUMNS:
+        for table in (*COLUMNS, *autopay_views.VIEW_TABLES):
             _empty(tx, table)
         rows = _Rows(tx)
         for page in log.aggregates(stop, PAGE):
@@ -119,8 +121,10 @@ def _fold_company(events: list[tuple[Any, int]], rows: _Rows) -> None:
     for event, position in events:
         if isinstance(event, Company.Registered):
             version = event.originator_version
-        elif isinstance(event, Company.OnlinePaymentsEnabled | Company.OnlinePaymentsDisabled):
-            online = isinstance(event, Company.OnlinePaymentsEnabled)
+        elif isinstance(event, Company.OnlinePaymentsEnabled | Company.OnlinePaymentsDisabled
+                        | autopay_views.AutopaySettingsChanged):
+            if not isinstance(event, autopay_views.AutopaySettingsChanged):
+                online = isinstance(event, Company.OnlinePaymentsEnabled)
             version = event.originator_version
             entry = history_entry(event, position, _no_card)
             if entry is not None:
@@ -146,6 +150,9 @@ def _fold_customer(events: list[tuple[Any, int]], rows: _Rows) -> None:
     for event, position in events[1:]:
         if not isinstance(event, Customer.Event):
             continue
+        # Autopay's two small tables take the projector's own statements: their
+        # events are few, and one set of rules for them is kept, not two.
+        autopay_views.apply(event, rows.tx)
         _change_cards(cards, event, position)
         version = event.originator_version
         entry = history_entry(event, position, display)

@@ -48,4 +48,8 @@ TABLES = (
         version BIGINT NOT NULL)""",
 )
 
-VIEW_TABLES = ("cl_customers", "cl_payment_methods", "cl_history", "cl_companies")
+from projections import autopay_views  # noqa: E402
+
+TABLES += autopay_views.TABLES
+VIEW_TABLES = ("cl_customers", "cl_payment_methods", "cl_history", "cl_companies",
+               *autopay_views.VIEW_TABLES)

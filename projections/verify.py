@@ -24,6 +24,7 @@ from uuid import UUID
 from eventsourcing.application import Application
 
 from domain.company import Company
+from domain.autopay import autopay_of
 from domain.customer import Customer
 from domain.ids import check_external_id, company_aggregate_id, customer_aggregate_id
 from projections.database import Transaction
@@ -102,6 +103,9 @@ class Expected:
     own_row: dict[str, Any]
     cards: dict[str, dict[str, Any]]
     history: dict[int, dict[str, Any]]
+    # Autopay's row as (enabled, card id); a customer never enrolled has no row,
+    # which reads as (False, None).
+    autopay: tuple[bool, str | None] = (False, None)
 
 
 Progress = Callable[[int], None]
@@ -193,7 +197,29 @@ def _compare_page(tx: Transaction, log: EventLog, ids: list[UUID],
         stray = [k for k in wanted if k not in by_owner]  # moved to another owner, or gone
         by_owner.update(_rows_in(tx, table, key, stray))
         yield from _compare_rows(table, key, wanted, by_owner, rows_of)
+    yield from _compare_autopay(tx, customers)
     return len(expected)
+
+
+def _compare_autopay(tx: Transaction, customers: list[Expected]) -> Iterator[Difference]:
+    """Each customer's autopay row against its replay (no row reads as off)."""
+    if not customers:
+        return
+    params: dict[str, Any] = {}
+    pairs = []
+    for i, e in enumerate(customers):
+        params[f"o{i}"], params[f"u{i}"] = e.company_id, e.customer_id
+        pairs.append(f"(:o{i}, :u{i})")
+    rows = {(r["company_id"], r["customer_id"]): r for r in tx.execute(
+        "SELECT * FROM cl_autopay WHERE (company_id, customer_id) IN "  # noqa: S608
+        f"(VALUES {', '.join(pairs)})", params).all()}
+    for e in customers:
+        row = rows.get((e.company_id, e.customer_id))
+        seen = (bool(row["enabled"]), row["card_id"]) if row else (False, None)
+        for column, view, replay in zip(("enabled", "card_id"), seen, e.autopay, strict=True):
+            if view != replay:
+                yield Difference("cl_autopay", e.company_id, e.customer_id, "customer_id",
+                                 e.customer_id, column, view, replay)
 
 
 def _compare_rows(table: str, key: str, wanted: dict[Any, Expected], actual: dict[Any, dict[str, Any]],
@@ -267,10 +293,12 @@ def _replay(events: list[tuple[Any, int]]) -> Expected | None:
                                   exp_year=view.exp_year, funding=view.funding,
                                   is_primary=view.is_primary, added_at=view.added_at,
                                   added_by=view.added_by, added_from=view.added_from)
+        autopay = autopay_of(aggregate)
         return Expected(aggregate.company_id, aggregate.customer_id, {
             "aggregate_id": aggregate.id.hex, "company_id": aggregate.company_id,
             "customer_id": aggregate.customer_id, "version": aggregate.version,
-            "registered_at": iso(aggregate.created_on)}, cards, history)
+            "registered_at": iso(aggregate.created_on)}, cards, history,
+            (autopay.enabled, autopay.card_id))
     if isinstance(aggregate, Company):
         return Expected(aggregate.company_id, None, {
             "company_id": aggregate.company_id, "online_payments": aggregate.online_payments,
@@ -358,6 +386,7 @@ def _orphans(tx: Transaction, scope: Scope) -> Iterator[Difference]:
                        "c.company_id = r.company_id)")
     queries = [
         ("cl_payment_methods", "card_id", customer_missing),
+        ("cl_autopay", "customer_id", customer_missing),
         ("cl_history", "position",
          f"((r.customer_id <> '' AND {customer_missing}) "
          f"OR (r.customer_id = '' AND {company_missing}))"),

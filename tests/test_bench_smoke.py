@@ -16,6 +16,7 @@ from bench import (
     card_list,
     chain_cost,
     command_path,
+    expiring_report,
     history_cost,
     kafka_lag,
     profile_api,
@@ -31,6 +32,8 @@ TINY: dict[str, tuple[Any, list[str]]] = {
     "card_list": (card_list, ["--calls", "20", "--seconds", "1", "--history", "5"]),
     "projection_lag": (projection_lag, ["--seconds", "1", "--rate", "20", "--customers", "8",
                                         "--writers", "2"]),
+    "expiring_report": (expiring_report, ["--cards", "600", "--companies", "2",
+                                          "--calls", "5"]),
 }
 
 

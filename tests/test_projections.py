@@ -243,9 +243,24 @@ def test_the_bulk_rebuild_writes_exactly_the_rows_the_projector_writes(runtime: 
     from projections.rebuild import rebuild
 
     seed_story(runtime)
-    runtime.ledger.add_card("acme", "2002", "pm_card_amex", by=Provenance("customer:2002", "portal"))
+    other = Provenance("customer:2002", "portal")
+    runtime.ledger.add_card("acme", "2002", "pm_card_amex", by=other)
+    # Autopay's views too: a company setting, an enrolment, and a charge whose
+    # soft decline leaves a retry due (the retry worker's queue).
+    autopay = runtime.ledger.autopay
+    autopay.change_settings("acme", False, [1, 3], by=ADMIN)
+    autopay.enrol("acme", "1001", card_id=None, consent_text_version="v1",
+                  consent_channel="portal", by=ME)
+    autopay.enrol("acme", "2002", card_id=None, consent_text_version="v1",
+                  consent_channel="portal", by=other)
+    declining = runtime.ledger.add_card("acme", "2002", "pm_card_chargeDeclinedInsufficientFunds",
+                                        make_primary=True, by=other)
+    charged = autopay.charge("acme", "2002", invoice_id="inv-1", amount=1500, currency="usd",
+                             by=ADMIN, idempotency_key=None)
+    assert declining.card_id and charged is not None
     runtime.projector.catch_up()
     projected = dump_views(runtime.read_model)
+    assert projected["cl_autopay"] and projected["cl_autopay_due"]
     with runtime.read_model.db.transaction() as tx:
         tx.execute("DELETE FROM cl_history")
     assert rebuild(runtime.ledger, runtime.read_model) == runtime.ledger.recorder.max_notification_id()

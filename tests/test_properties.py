@@ -11,9 +11,11 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
+from cardledger.processors import sandbox
 from cardledger.processors.sandbox import SandboxProcessor
 from cardledger.settings import Settings
 from cardledger.wiring import open_runtime
+from domain.autopay import autopay_of, charges_of
 from domain.errors import DomainError
 from domain.processor import CardDetails
 from domain.provenance import Provenance
@@ -32,6 +34,11 @@ CARDS = {
     "tok_old": CardDetails("visa", "6666", 1, 2020, "fp-old"),
 }
 ACTORS = [Provenance("customer:1001", "portal"), Provenance("user:jdoe", "office")]
+# Autopay's declining cards: one soft (retried later), one hard.
+DECLINING = {"tok_soft": sandbox.TestCard(CardDetails("visa", "7777", 5, 2029, "fp-soft"),
+                                          "insufficient_funds"),
+             "tok_hard": sandbox.TestCard(CardDetails("visa", "8888", 8, 2029, "fp-hard"),
+                                          "generic_decline")}
 
 
 class CustomerMachine(RuleBasedStateMachine):
@@ -41,7 +48,9 @@ class CustomerMachine(RuleBasedStateMachine):
         self.clock = Clock()
         store = Settings(_env_file=None, data_dir=Path(self.dir.name),
                          max_cards_per_customer=MAX_CARDS)
-        self.runtime = open_runtime(store, processor=SandboxProcessor(CARDS),
+        processor = SandboxProcessor(CARDS)
+        processor.cards.update(DECLINING)
+        self.runtime = open_runtime(store, processor=processor,
                                     clock=self.clock, run_projector=False)
         self.ledger = self.runtime.ledger
         self.ledger.set_online_payments("acme", True, Provenance("user:admin", "admin"))
@@ -55,7 +64,7 @@ class CustomerMachine(RuleBasedStateMachine):
         if outcome.card_id and outcome.card_id not in self.known_cards:
             self.known_cards.append(outcome.card_id)
 
-    @rule(token=st.sampled_from(sorted(CARDS)), make_primary=st.booleans(),
+    @rule(token=st.sampled_from(sorted(CARDS | DECLINING)), make_primary=st.booleans(),
           by=st.sampled_from(ACTORS), key=st.sampled_from([None, "k1", "k2"]))
     def add(self, token: str, make_primary: bool, by: Provenance, key: str | None) -> None:
         self._try(self.ledger.add_card, token, make_primary=make_primary, by=by,
@@ -68,6 +77,77 @@ class CustomerMachine(RuleBasedStateMachine):
     @rule(data=st.data(), by=st.sampled_from(ACTORS))
     def delete(self, data: st.DataObject, by: Provenance) -> None:
         self._try(self.ledger.delete_card, data.draw(st.sampled_from(self.known_cards)), by=by)
+
+    # --- autopay -----------------------------------------------------------------------
+
+    @rule(data=st.data(), by=st.sampled_from(ACTORS), follow_primary=st.booleans())
+    def enrol_autopay(self, data: st.DataObject, by: Provenance, follow_primary: bool) -> None:
+        card = None if follow_primary else data.draw(st.sampled_from(self._saved_first()))
+        self._try(self.ledger.autopay.enrol, card_id=card, consent_text_version="v1",
+                  consent_channel="portal", by=by)
+
+    @rule(by=st.sampled_from(ACTORS))
+    def turn_off_autopay(self, by: Provenance) -> None:
+        self._try(self.ledger.autopay.turn_off, by=by)
+
+    @rule(data=st.data(), by=st.sampled_from(ACTORS))
+    def force_delete(self, data: st.DataObject, by: Provenance) -> None:
+        self._try(self.ledger.delete_card, data.draw(st.sampled_from(self._saved_first())),
+                  by=by, force=True)
+
+    def _saved_first(self) -> list[str]:
+        """Autopay's card and the saved cards (what autopay rules are about), then the rest."""
+        customer = self._customer()
+        saved = [autopay_of(customer).card_id or "", *customer.cards] if customer else []
+        return [c for c in saved if c] * 3 + self.known_cards
+
+    @rule(invoice=st.sampled_from(["INV-1", "INV-2", "INV-3"]),
+          key=st.sampled_from(["c1", "c2", "c3", "c4"]))
+    def autopay_charge(self, invoice: str, key: str) -> None:
+        today = self.clock.now.date()
+        try:
+            before = self.ledger.get_customer("acme", "1001")
+            outcome = self.ledger.autopay.charge("acme", "1001", invoice_id=invoice,
+                                                 amount=1000, currency="usd", by=ACTORS[1],
+                                                 idempotency_key=key)
+        except DomainError:
+            return
+        if not outcome.replayed:
+            # Every card this charge tried was saved and unexpired when tried.
+            for attempt in outcome.charge.attempts:
+                assert attempt.card_id in before.cards
+                assert not before.cards[attempt.card_id].is_expired(today)
+
+    @rule()
+    def retries_fall_due(self) -> None:
+        customer = self._customer()
+        for charge_id in list(charges_of(customer)) if customer else []:
+            try:
+                self.ledger.autopay.make_retry("acme", "1001", charge_id)
+            except DomainError:
+                pass
+
+    def _customer(self):  # noqa: ANN202
+        try:
+            return self.ledger.get_customer("acme", "1001")
+        except DomainError:
+            return None
+
+    @invariant()
+    def autopay_never_names_a_deleted_or_expired_card(self) -> None:
+        customer = self._customer()
+        if customer is None:
+            return
+        autopay = autopay_of(customer)
+        if not autopay.enabled:
+            assert autopay.card_id is None and autopay.consent is None
+            return
+        assert autopay.consent is not None
+        if autopay.card_id is not None:
+            assert autopay.card_id in customer.cards  # never a deleted card
+        charged = autopay.card_to_charge(customer, self.clock.now.date())
+        assert charged is None or not charged.is_expired(self.clock.now.date())
+        assert customer.cards, "autopay on with no card left"
 
     @rule(enabled=st.booleans())
     def switch_online_payments(self, enabled: bool) -> None:

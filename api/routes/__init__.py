@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from api.routes import (
     card_setup,
+    autopay,
     customers,
     evidence,
     events,
@@ -28,4 +29,5 @@ ROUTERS = (
     webhooks.router,
     me.router,
     card_setup.router,
+    autopay.router,
 )

@@ -37,6 +37,9 @@ Reader = Annotated[Principal, Depends(require("portal", "office", "auditor"))]
 Writer = Annotated[Principal, Depends(require("portal", "office"))]
 REPLAY_ROLES = ("auditor", "office")
 
+Force = Annotated[bool, Query(
+    description="Also delete the card autopay charges: autopay then follows the primary "
+                "card, or is turned off when no card is left")]
 AsOf = Annotated[datetime | None, Query(
     description="ISO-8601 instant (UTC when no offset): the cards as they were then, replayed "
                 "from the events (auditor and office keys)")]
@@ -100,11 +103,14 @@ def set_primary(company: CompanyPath, customer: CustomerPath, card_id: CardPath,
 def delete_payment_method(company: CompanyPath, customer: CustomerPath, card_id: CardPath,
                           actor: ActorHeader, runtime: RuntimeDep, principal: Writer,
                           idempotency_key: IdempotencyKeyHeader = None,
-                          if_match: IfMatchHeader = None) -> Response:
-    """Delete the card. Deleting the primary promotes the newest unexpired card."""
+                          if_match: IfMatchHeader = None, force: Force = False) -> Response:
+    """Delete the card. Deleting the primary promotes the newest unexpired card.
+    The card autopay charges (or the last card while autopay is on) is 409
+    card-in-use-by-autopay unless force=true (docs/autopay.md)."""
     outcome = runtime.ledger.delete_card(
         company, customer, card_id, by=provenance_of(principal, actor, customer),
-        idempotency_key=idempotency_key, expected_version=expected_version(if_match))
+        idempotency_key=idempotency_key, expected_version=expected_version(if_match),
+        force=force)
     position = settle(runtime, outcome)
     return Response(status_code=204, headers=outcome_headers(outcome, position))
 

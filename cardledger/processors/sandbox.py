@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import date
 
 from cardledger.processors.stripe_currencies import STRIPE_CURRENCIES
 from domain.errors import UnknownToken
@@ -37,6 +38,8 @@ def _card(brand: str, last4: str, *, funding: str = "credit", country: str = "US
     )
 
 
+_TODAY = date.today()
+
 TEST_CARDS: dict[str, TestCard] = {
     "pm_card_visa": _card("visa", "4242"),
     "pm_card_visa_debit": _card("visa", "5556", funding="debit"),
@@ -60,6 +63,10 @@ TEST_CARDS: dict[str, TestCard] = {
         "visa", "3184", key="auth-required", decline="authentication_required"),
     # Sandbox-only: a card whose expiry has passed, to exercise CardExpired.
     "pm_card_expired": _card("visa", "0010", exp=(1, 2020), key="expired"),
+    # Sandbox-only: a card that expires at the end of the current month (by this
+    # machine's clock when the module loads), for expiry reminders and the report.
+    "pm_card_expiringThisMonth": _card("visa", "0077", exp=(_TODAY.month, _TODAY.year),
+                                       key="expiring-this-month"),
 }
 
 
