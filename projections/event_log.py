@@ -129,10 +129,11 @@ class EventLog:
             if len(rows) < page:
                 return
 
-    def aggregates(self, stop: int, page: int = 5000) -> Iterator[list[tuple[UUID, list[tuple[Any, int]]]]]:
-        """Every aggregate's events up to ``stop``, as (id, [(event, position)]),
-        a page of about ``page`` events at a time; an aggregate is never split
-        across pages (its tail waits for the next page)."""
+    def aggregates(self, stop: int, page: int = 5000) -> Iterator[list[tuple[UUID, list[Any]]]]:
+        """Every aggregate's stored events up to ``stop``, undecoded, as (id,
+        [row with originator_version, topic, state, position]), a page of about
+        ``page`` events at a time; an aggregate is never split across pages (its
+        tail waits for the next page). ``decode`` turns a row into its event."""
         m = self._mark()
         after: tuple[Any, int] | None = None
         carried: list[Any] = []
@@ -160,17 +161,10 @@ class EventLog:
                     cut -= 1
                 rows, carried = rows[:cut], rows[cut:]
             if rows:
-                yield list(self._grouped(rows))
+                yield [(self._id(raw_id), list(group))
+                       for raw_id, group in groupby(rows, key=lambda r: r["originator_id"])]
             if last_page:
                 return
-
-    def _grouped(self, rows: list[Any]) -> Iterator[tuple[UUID, list[tuple[Any, int]]]]:
-        decode = self.decode
-        for raw_id, group in groupby(rows, key=lambda r: r["originator_id"]):
-            aggregate_id = self._id(raw_id)
-            yield aggregate_id, [
-                (decode(aggregate_id, r["originator_version"], r["topic"], r["state"]),
-                 r["position"]) for r in group]
 
     def existing(self, ids: Sequence[UUID], stop: int) -> set[UUID]:
         """Which of ``ids`` are aggregates created by ``stop``."""
@@ -192,7 +186,11 @@ class EventLog:
             f"{self._position} AS position FROM {self._table} WHERE {self._in(len(ids))} "
             f"AND {self._position} <= {self._mark()} ORDER BY originator_id, originator_version",
             [*self._in_params(ids), stop])
-        yield from self._grouped(rows)
+        for raw_id, group in groupby(rows, key=lambda r: r["originator_id"]):
+            aggregate_id = self._id(raw_id)
+            yield aggregate_id, [
+                (self.decode(aggregate_id, r["originator_version"], r["topic"], r["state"]),
+                 r["position"]) for r in group]
 
     def _in(self, n: int) -> str:
         if self._postgres:

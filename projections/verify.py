@@ -259,7 +259,7 @@ def _replay(events: list[tuple[Any, int]]) -> Expected | None:
         _track_card(cards, event, position)
         entry = history_entry(event, position, display)
         if entry is not None:
-            history[position] = asdict(entry)
+            history[position] = dict(vars(entry))
     if isinstance(aggregate, Customer):
         for view in cards_of(aggregate):  # the live cards as the domain holds them
             cards[view.id].update(brand=view.brand, last4=view.last4, exp_month=view.exp_month,
