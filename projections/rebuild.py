@@ -155,7 +155,7 @@ class _Folder:
             return None
         if how == "slow":
             entry = history_entry(values["_event"], position, display)
-            return None if entry is None else tuple(vars(entry).values())
+            return None if entry is None else tuple(getattr(entry, c) for c in HISTORY_COLUMNS)
         action, card_attr, detail_attr = how
         card_id = values[card_attr] if card_attr else None
         shown = display(card_id) if card_id else None
