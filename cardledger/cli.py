@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 from eventsourcing.persistence import PersistenceError
 
@@ -93,6 +94,12 @@ def cmd_office_consumer(args: argparse.Namespace) -> int:
     return office_consumer(get_settings(), args.which)
 
 
+def cmd_office_verify(args: argparse.Namespace) -> int:
+    from consumers.office_audit import office_verify_command  # noqa: PLC0415
+
+    return office_verify_command(get_settings(), args.office_db)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cardledger", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -122,6 +129,10 @@ def build_parser() -> argparse.ArgumentParser:
     office = add("office-consumer", cmd_office_consumer, "an office system consuming Kafka")
     office.add_argument("which", nargs="?", choices=("read-model", "notifier"),
                         default="read-model", help="the office read model or the card notifier")
+    office_verify = add("office-verify", cmd_office_verify,
+                        "compare an office read model with cardledger's views")
+    office_verify.add_argument("--office-db", type=Path, help="the office read model's SQLite "
+                               "file (default: the office consumer's, under the data dir)")
     return parser
 
 
