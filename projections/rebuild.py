@@ -18,7 +18,9 @@ commit, then finds the position moved and carries on from it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import queue
+import threading
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -83,7 +85,8 @@ def rebuild(app: Application[Any], read_model: ReadModel, *,
             _empty(tx, table)
         rows = _Rows(tx)
         folder = _Folder(log)
-        for page in log.aggregates(stop, PAGE):
+        pages = _read_ahead(app, read_model, stop) if tx.postgres else log.aggregates(stop, PAGE)
+        for page in pages:
             events = 0
             for aggregate_id, stored in page:
                 folder.fold(aggregate_id, stored, rows)
@@ -94,6 +97,44 @@ def rebuild(app: Application[Any], read_model: ReadModel, *,
         rows.flush()
         tx.execute("UPDATE cl_tracking SET position = :p WHERE name = :n", {"p": stop, "n": NAME})
     return count
+
+
+def _read_ahead(app: Application[Any], read_model: ReadModel,
+                stop: int) -> Iterator[list[tuple[Any, list[Any]]]]:
+    """The pages, read by a thread on a second connection while this one is
+    busy copying: the server inserts one page's rows while the next is read.
+    (Events up to ``stop`` are committed and never change, so the second
+    connection sees exactly what the first would.) PostgreSQL only: the
+    library's SQLite pool serialises a reader behind a writer."""
+    pages: queue.Queue[Any] = queue.Queue(maxsize=2)
+    done = threading.Event()
+
+    def read() -> None:
+        try:
+            with read_model.db.transaction(commit=False) as tx:
+                for page in EventLog(app, tx).aggregates(stop, PAGE):
+                    while not done.is_set():
+                        try:
+                            pages.put(page, timeout=0.1)
+                            break
+                        except queue.Full:
+                            continue
+                    if done.is_set():
+                        return
+            pages.put(None)
+        except BaseException as e:  # noqa: BLE001 (handed to the caller, raised there)
+            pages.put(e)
+
+    reader = threading.Thread(target=read, name="rebuild-reader", daemon=True)
+    reader.start()
+    try:
+        while (page := pages.get()) is not None:
+            if isinstance(page, BaseException):
+                raise page
+            yield page
+    finally:
+        done.set()
+        reader.join(timeout=10)
 
 
 def _empty(tx: Transaction, table: str) -> None:
