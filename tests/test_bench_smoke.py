@@ -20,10 +20,12 @@ from bench import (
     profile_api,
     projection_lag,
     rebuild,
+    verify_memory,
 )
 
 TINY: dict[str, tuple[Any, list[str]]] = {
     "rebuild": (rebuild, ["--events", "300", "--customers", "30", "--rounds", "1"]),
+    "verify_memory": (verify_memory, ["--sizes", "300,600"]),
     "history_cost": (history_cost, ["--sizes", "10,100", "--commands", "5",
                                     "--events-budget", "300"]),
     "card_list": (card_list, ["--calls", "20", "--seconds", "1", "--history", "5"]),
