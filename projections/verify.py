@@ -197,7 +197,7 @@ def _compare_page(tx: Transaction, log: EventLog, ids: list[UUID],
 
 def _compare_rows(table: str, key: str, wanted: dict[Any, Expected], actual: dict[Any, dict[str, Any]],
                   rows_of: Callable[[Expected], dict[Any, dict[str, Any]]]) -> Iterator[Difference]:
-    for key_value in sorted(wanted.keys() | actual.keys(), key=str):
+    for key_value in sorted(wanted.keys() | actual.keys()):  # one type per table
         owner = wanted.get(key_value)
         want = rows_of(owner)[key_value] if owner else None
         got = actual.get(key_value)
