@@ -31,7 +31,7 @@ from eventsourcing.utils import resolve_topic
 from domain.company import Company
 from domain.customer import Customer
 from projections.database import Transaction
-from projections.event_log import EventLog
+from projections.event_log import POSITION, STATE, TOPIC, VERSION, EventLog
 from projections.history import ACTIONS, history_entry
 from projections.read_model import NAME, ReadModel
 from projections.views import iso
@@ -170,7 +170,7 @@ class _Folder:
         return found
 
     def fold(self, aggregate_id: Any, stored: list[Any], rows: _Rows) -> None:
-        kind, _ = self.plan(stored[0]["topic"])
+        kind, _ = self.plan(stored[0][TOPIC])
         if kind == "company registered":
             self._company(aggregate_id, stored, rows)
         elif kind == "customer registered":
@@ -178,13 +178,13 @@ class _Folder:
 
     def _values(self, aggregate_id: Any, row: Any, slow: bool) -> dict[str, Any]:
         if slow:
-            event = self._decode(aggregate_id, row["originator_version"], row["topic"],
-                                 row["state"])
+            event = self._decode(aggregate_id, row[VERSION], row[TOPIC],
+                                 row[STATE])
             values = dict(vars(event))
             values["timestamp"] = iso(event.timestamp)
             values["_event"] = event
             return values
-        values = orjson.loads(bytes(row["state"]))
+        values = orjson.loads(row[STATE])  # bytes, or a memoryview from psycopg
         stamp = values["timestamp"]["_data_"]
         values["timestamp"] = stamp if len(stamp) == ISO_LENGTH else iso(
             datetime.fromisoformat(stamp))
@@ -209,40 +209,40 @@ class _Folder:
         company_id, online, version = None, False, 0
         history = []
         for row in stored:
-            kind, how = self.plan(row["topic"])
+            kind, how = self.plan(row[TOPIC])
             if kind not in ("company registered", "switch on", "switch off"):
                 continue
             values = self._values(aggregate_id, row, how == "slow")
             company_id = values["company_id"]
-            version = row["originator_version"]
+            version = row[VERSION]
             if kind != "company registered":
                 online = kind == "switch on"
-                entry = self._history(values, row["position"], how, _no_card)
+                entry = self._history(values, row[POSITION], how, _no_card)
                 if entry is not None:
                     history.append(entry)
         rows.add("cl_companies", [(company_id, online, version)])
         rows.add("cl_history", history)
 
     def _customer(self, aggregate_id: Any, stored: list[Any], rows: _Rows) -> None:
-        first = self._values(aggregate_id, stored[0], self.plan(stored[0]["topic"])[1] == "slow")
+        first = self._values(aggregate_id, stored[0], self.plan(stored[0][TOPIC])[1] == "slow")
         cards: dict[str, list[Any]] = {}  # card id -> row (a list: columns change)
         history = []
-        version = stored[0]["originator_version"]
+        version = stored[0][VERSION]
 
         def display(card_id: str) -> tuple[str, str] | None:
             card = cards.get(card_id)
             return (card[BRAND], card[LAST4]) if card else None
 
         for row in stored[1:]:
-            kind, how = self.plan(row["topic"])
+            kind, how = self.plan(row[TOPIC])
             if kind == "other":
                 continue
-            version = row["originator_version"]
+            version = row[VERSION]
             if kind == "version only":
                 continue
             values = self._values(aggregate_id, row, how == "slow")
-            _change_cards(cards, kind, values, row["position"])
-            entry = self._history(values, row["position"], how, display)
+            _change_cards(cards, kind, values, row[POSITION])
+            entry = self._history(values, row[POSITION], how, display)
             if entry is not None:
                 history.append(entry)
         rows.add("cl_customers", [(aggregate_id.hex, first["company_id"], first["customer_id"],
