@@ -203,10 +203,7 @@ def _compare_rows(table: str, key: str, wanted: dict[Any, Expected], actual: dic
         got = actual.get(key_value)
         if owner is None:
             assert got is not None
-            customer = got.get("customer_id")
-            yield Difference(table, got["company_id"],
-                             None if table == "cl_companies" or customer == "" else customer,
-                             key, key_value, key, key_value, None, "extra")
+            yield _extra(table, key, got)
         elif got is None:
             yield Difference(table, owner.company_id, owner.customer_id, key, key_value, key,
                              None, key_value, "missing")
