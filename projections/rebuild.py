@@ -28,6 +28,7 @@ import orjson
 from eventsourcing.application import Application
 from eventsourcing.utils import resolve_topic
 
+from cardledger.store import progressed
 from domain.company import Company
 from domain.customer import Customer
 from projections.database import Transaction
@@ -118,6 +119,7 @@ def _read_ahead(app: Application[Any], read_model: ReadModel,
                             pages.put(page, timeout=0.1)
                             break
                         except queue.Full:
+                            progressed()  # idle by choice, not stalled: keep the watchdog off
                             continue
                     if done.is_set():
                         return

@@ -23,6 +23,7 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 
+from cardledger.store import progressed
 from domain.company import Company
 from domain.customer import Customer
 from domain.ids import check_external_id, company_aggregate_id, customer_aggregate_id
@@ -251,6 +252,7 @@ def _replay(events: list[tuple[Any, int]]) -> Expected | None:
         card = cards.get(card_id)
         return (card["brand"], card["last4"]) if card else None
 
+    progressed()  # a long replay between two statements is work, not a stalled server
     for event, position in events:
         aggregate = event.mutate(aggregate)
         _track_card(cards, event, position)
