@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 from eventsourcing.persistence import PersistenceError
 
@@ -215,6 +216,12 @@ def _seconds(text: str) -> float:
     return value
 
 
+def cmd_office_verify(args: argparse.Namespace) -> int:
+    from consumers.office_audit import office_verify_command  # noqa: PLC0415
+
+    return office_verify_command(get_settings(), args.office_db)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cardledger", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -259,6 +266,10 @@ def build_parser() -> argparse.ArgumentParser:
                  "e-mail customers whose cards expire soon (once per card per expiry)")
     remind.add_argument("--within-days", type=_days, default=30)
     remind.add_argument("--every", type=_seconds, help="keep running, a pass every N seconds")
+    office_verify = add("office-verify", cmd_office_verify,
+                        "compare an office read model with cardledger's views")
+    office_verify.add_argument("--office-db", type=Path, help="the office read model's SQLite "
+                               "file (default: the office consumer's, under the data dir)")
     return parser
 
 

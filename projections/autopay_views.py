@@ -51,7 +51,12 @@ _DUE = ("INSERT INTO cl_autopay_due VALUES (:id, :co, :cu, :due) "
         "ON CONFLICT (charge_id) DO UPDATE SET due_at = excluded.due_at")
 
 
-__all__ = ["AutopaySettingsChanged", "apply", "due_charges", "expiring_cards"]
+__all__ = ["AUTOPAY_VIEW_EVENTS", "AutopaySettingsChanged", "apply", "due_charges",
+           "expiring_cards"]
+
+# The customer events ``apply`` writes rows for (the rebuild decodes just these).
+AUTOPAY_VIEW_EVENTS = (AutopayEnabled, AutopayDisabled, AutopayCardChanged,
+                       AutopayAttemptStarted, AutopayAttemptTakenOver, AutopayChargeSettled)
 
 
 def apply(event: Any, tx: Transaction | Any) -> None:

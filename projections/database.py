@@ -16,6 +16,7 @@ from typing import Any
 
 from eventsourcing.application import Application
 from eventsourcing.postgres import PostgresDatastore
+from psycopg.rows import tuple_row
 
 from cardledger.store import BoundedDatastore, progressed
 
@@ -35,9 +36,15 @@ class Transaction:
         progressed()
         return self
 
-    def raw(self, sql: str, params: Any = ()) -> list[Any]:
-        """Rows (mappings) of a statement already in the store's own dialect
-        (``%s`` or ``?``), unconverted: for the audit tools' hot loops."""
+    def raw(self, sql: str, params: Any = (), *, tuples: bool = False) -> list[Any]:
+        """Rows of a statement already in the store's own dialect (``%s`` or
+        ``?``), unconverted: for the audit tools' hot loops. With ``tuples``,
+        rows read by position only (on PostgreSQL, no dict built per row)."""
+        if tuples and self._postgres:
+            with self._cursor.connection.cursor(row_factory=tuple_row) as cursor:
+                cursor.execute(sql, params)
+                progressed()
+                return cursor.fetchall()
         self._cursor.execute(sql, params)
         progressed()
         return self._cursor.fetchall()

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from itertools import groupby
+from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
@@ -33,6 +34,8 @@ from eventsourcing.utils import resolve_topic
 
 from projections.database import Transaction
 
+# Columns of a row from EventLog.aggregates, by position.
+ID, VERSION, TOPIC, STATE, POSITION = range(5)
 _TYPED = b'"_type_"'
 _TIMESTAMP_TYPE = "datetime_iso"
 
@@ -84,8 +87,8 @@ class EventLog:
             self._position = "rowid"
         self.decode = Decoder(app)
 
-    def _rows(self, sql: str, params: Sequence[Any]) -> list[Any]:
-        return self._tx.raw(sql, params)
+    def _rows(self, sql: str, params: Sequence[Any], *, tuples: bool = False) -> list[Any]:
+        return self._tx.raw(sql, params, tuples=tuples)
 
     def _id(self, value: Any) -> UUID:
         return value if isinstance(value, UUID) else UUID(value)
@@ -129,10 +132,11 @@ class EventLog:
             if len(rows) < page:
                 return
 
-    def aggregates(self, stop: int, page: int = 5000) -> Iterator[list[tuple[UUID, list[tuple[Any, int]]]]]:
-        """Every aggregate's events up to ``stop``, as (id, [(event, position)]),
-        a page of about ``page`` events at a time; an aggregate is never split
-        across pages (its tail waits for the next page)."""
+    def aggregates(self, stop: int, page: int = 5000) -> Iterator[list[tuple[UUID, list[Any]]]]:
+        """Every aggregate's stored events up to ``stop``, undecoded, as (id,
+        [row of ID, VERSION, TOPIC, STATE, POSITION]), a page of about
+        ``page`` events at a time; an aggregate is never split across pages (its
+        tail waits for the next page). ``decode`` turns a row into its event."""
         m = self._mark()
         after: tuple[Any, int] | None = None
         carried: list[Any] = []
@@ -145,32 +149,26 @@ class EventLog:
             rows = self._rows(
                 f"SELECT originator_id, originator_version, topic, state, "  # noqa: S608
                 f"{self._position} AS position FROM {self._table} WHERE {where} "
-                f"ORDER BY originator_id, originator_version LIMIT {m}", [*params, page])
+                f"ORDER BY originator_id, originator_version LIMIT {m}", [*params, page],
+                tuples=True)
             last_page = len(rows) < page
             if rows:
-                after = (rows[-1]["originator_id"], rows[-1]["originator_version"])
+                after = (rows[-1][ID], rows[-1][VERSION])
             rows = carried + rows
             carried = []
             if not last_page:
                 # The last aggregate may go on in the next page: hold it back
                 # (all of the page, if the page is one aggregate's).
-                tail_id = rows[-1]["originator_id"]
+                tail_id = rows[-1][ID]
                 cut = len(rows)
-                while cut > 0 and rows[cut - 1]["originator_id"] == tail_id:
+                while cut > 0 and rows[cut - 1][ID] == tail_id:
                     cut -= 1
                 rows, carried = rows[:cut], rows[cut:]
             if rows:
-                yield list(self._grouped(rows))
+                yield [(self._id(raw_id), list(group))
+                       for raw_id, group in groupby(rows, key=itemgetter(ID))]
             if last_page:
                 return
-
-    def _grouped(self, rows: list[Any]) -> Iterator[tuple[UUID, list[tuple[Any, int]]]]:
-        decode = self.decode
-        for raw_id, group in groupby(rows, key=lambda r: r["originator_id"]):
-            aggregate_id = self._id(raw_id)
-            yield aggregate_id, [
-                (decode(aggregate_id, r["originator_version"], r["topic"], r["state"]),
-                 r["position"]) for r in group]
 
     def existing(self, ids: Sequence[UUID], stop: int) -> set[UUID]:
         """Which of ``ids`` are aggregates created by ``stop``."""
@@ -192,7 +190,11 @@ class EventLog:
             f"{self._position} AS position FROM {self._table} WHERE {self._in(len(ids))} "
             f"AND {self._position} <= {self._mark()} ORDER BY originator_id, originator_version",
             [*self._in_params(ids), stop])
-        yield from self._grouped(rows)
+        for raw_id, group in groupby(rows, key=lambda r: r["originator_id"]):
+            aggregate_id = self._id(raw_id)
+            yield aggregate_id, [
+                (self.decode(aggregate_id, r["originator_version"], r["topic"], r["state"]),
+                 r["position"]) for r in group]
 
     def _in(self, n: int) -> str:
         if self._postgres:

@@ -18,17 +18,24 @@ commit, then finds the position moved and carries on from it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
 
+import orjson
 from eventsourcing.application import Application
+from eventsourcing.utils import resolve_topic
 
+from cardledger.store import progressed
 from domain.company import Company
 from domain.customer import Customer
 from projections import autopay_views
+from projections.autopay_views import AUTOPAY_VIEW_EVENTS, AutopaySettingsChanged
 from projections.database import Transaction
-from projections.event_log import EventLog
-from projections.history import history_entry
+from projections.event_log import POSITION, STATE, TOPIC, VERSION, EventLog
+from projections.history import ACTIONS, history_entry
 from projections.read_model import NAME, ReadModel
 from projections.views import iso
 
@@ -48,8 +55,6 @@ KEYS = {"cl_customers": "aggregate_id", "cl_payment_methods": "card_id",
         "cl_autopay": "customer_id", "cl_autopay_due": "charge_id"}
 COLUMNS = {"cl_customers": CUSTOMER_COLUMNS, "cl_payment_methods": CARD_COLUMNS,
            "cl_history": HISTORY_COLUMNS, "cl_companies": COMPANY_COLUMNS}
-_CARD = {name: i for i, name in enumerate(CARD_COLUMNS)}
-
 Progress = Callable[[int], None]
 
 
@@ -83,17 +88,58 @@ def rebuild(app: Application[Any], read_model: ReadModel, *,
         for table in (*COLUMNS, *autopay_views.VIEW_TABLES):
             _empty(tx, table)
         rows = _Rows(tx)
-        for page in log.aggregates(stop, PAGE):
+        folder = _Folder(log)
+        pages = _read_ahead(app, read_model, stop) if tx.postgres else log.aggregates(stop, PAGE)
+        for page in pages:
             events = 0
-            for _aggregate_id, history in page:
-                _fold(history, rows)
-                events += len(history)
+            for aggregate_id, stored in page:
+                folder.fold(aggregate_id, stored, rows)
+                events += len(stored)
             count += events
             if progress:
                 progress(events)
         rows.flush()
         tx.execute("UPDATE cl_tracking SET position = :p WHERE name = :n", {"p": stop, "n": NAME})
     return count
+
+
+def _read_ahead(app: Application[Any], read_model: ReadModel,
+                stop: int) -> Iterator[list[tuple[Any, list[Any]]]]:
+    """The pages, read by a thread on a second connection while this one is
+    busy copying: the server inserts one page's rows while the next is read.
+    (Events up to ``stop`` are committed and never change, so the second
+    connection sees exactly what the first would.) PostgreSQL only: the
+    library's SQLite pool serialises a reader behind a writer."""
+    pages: queue.Queue[Any] = queue.Queue(maxsize=2)
+    done = threading.Event()
+
+    def read() -> None:
+        try:
+            with read_model.db.transaction(commit=False) as tx:
+                for page in EventLog(app, tx).aggregates(stop, PAGE):
+                    while not done.is_set():
+                        try:
+                            pages.put(page, timeout=0.1)
+                            break
+                        except queue.Full:
+                            progressed()  # idle by choice, not stalled: keep the watchdog off
+                            continue
+                    if done.is_set():
+                        return
+            pages.put(None)
+        except BaseException as e:  # noqa: BLE001 (handed to the caller, raised there)
+            pages.put(e)
+
+    reader = threading.Thread(target=read, name="rebuild-reader", daemon=True)
+    reader.start()
+    try:
+        while (page := pages.get()) is not None:
+            if isinstance(page, BaseException):
+                raise page
+            yield page
+    finally:
+        done.set()
+        reader.join(timeout=10)
 
 
 def _empty(tx: Transaction, table: str) -> None:
@@ -106,86 +152,173 @@ def _empty(tx: Transaction, table: str) -> None:
         pass
 
 
-def _fold(events: list[tuple[Any, int]], rows: _Rows) -> None:
-    """One aggregate's rows, exactly as ReadModel's statements leave them."""
-    first = events[0][0]
-    if isinstance(first, Company.Registered):
-        _fold_company(events, rows)
-    elif isinstance(first, Customer.Registered):
-        _fold_customer(events, rows)
+class _Folder:
+    """Folds one aggregate's stored events into its view rows, exactly as
+    ReadModel's statements would leave them (a test holds the two equal).
 
+    Speed comes from touching only what the views need: an event that only
+    moves the version (a payment starting, a processor link) is not decoded at
+    all; the others are parsed with orjson and read as dicts, and their ISO
+    timestamps are kept as text. An event whose class was upcast, or whose
+    history detail is computed (a payment's summary), is decoded into its event
+    object and described by the shared history_entry, the slow, sure way."""
 
-def _fold_company(events: list[tuple[Any, int]], rows: _Rows) -> None:
-    online, version = False, 0
-    history = []
-    for event, position in events:
-        if isinstance(event, Company.Registered):
-            version = event.originator_version
-        elif isinstance(event, Company.OnlinePaymentsEnabled | Company.OnlinePaymentsDisabled
-                        | autopay_views.AutopaySettingsChanged):
-            if not isinstance(event, autopay_views.AutopaySettingsChanged):
-                online = isinstance(event, Company.OnlinePaymentsEnabled)
-            version = event.originator_version
-            entry = history_entry(event, position, _no_card)
+    def __init__(self, log: EventLog) -> None:
+        self._decode = log.decode
+        self._plans: dict[str, tuple[str, Any]] = {}
+
+    def plan(self, topic: str) -> tuple[str, Any]:
+        """(what the event does to the views, how its history row is made)."""
+        found = self._plans.get(topic)
+        if found is None:
+            found = self._plans[topic] = _plan(topic)
+        return found
+
+    def fold(self, aggregate_id: Any, stored: list[Any], rows: _Rows) -> None:
+        kind, _ = self.plan(stored[0][TOPIC])
+        if kind == "company registered":
+            self._company(aggregate_id, stored, rows)
+        elif kind == "customer registered":
+            self._customer(aggregate_id, stored, rows)
+
+    def _values(self, aggregate_id: Any, row: Any, slow: bool) -> dict[str, Any]:
+        if slow:
+            event = self._decode(aggregate_id, row[VERSION], row[TOPIC],
+                                 row[STATE])
+            values = dict(vars(event))
+            values["timestamp"] = iso(event.timestamp)
+            values["_event"] = event
+            return values
+        values = orjson.loads(row[STATE])  # bytes, or a memoryview from psycopg
+        stamp = values["timestamp"]["_data_"]
+        values["timestamp"] = stamp if len(stamp) == ISO_LENGTH else iso(
+            datetime.fromisoformat(stamp))
+        return values
+
+    def _history(self, values: dict[str, Any], position: int, how: Any,
+                 display: Callable[[str], tuple[str, str] | None]) -> tuple[Any, ...] | None:
+        if how is None:
+            return None
+        if how == "slow":
+            entry = history_entry(values["_event"], position, display)
+            return None if entry is None else tuple(getattr(entry, c) for c in HISTORY_COLUMNS)
+        action, card_attr, detail_attr = how
+        card_id = values[card_attr] if card_attr else None
+        shown = display(card_id) if card_id else None
+        return (position, values["company_id"], values.get("customer_id", ""),
+                values["timestamp"], action, card_id, shown[0] if shown else None,
+                shown[1] if shown else None, values["actor"], values["source"],
+                str(values[detail_attr] or "") if detail_attr else "")
+
+    def _company(self, aggregate_id: Any, stored: list[Any], rows: _Rows) -> None:
+        company_id, online, version = None, False, 0
+        history = []
+        for row in stored:
+            kind, how = self.plan(row[TOPIC])
+            if kind not in ("company registered", "switch on", "switch off", "company setting"):
+                continue
+            values = self._values(aggregate_id, row, how == "slow")
+            company_id = values["company_id"]
+            version = row[VERSION]
+            if kind != "company registered":
+                if kind != "company setting":
+                    online = kind == "switch on"
+                entry = self._history(values, row[POSITION], how, _no_card)
+                if entry is not None:
+                    history.append(entry)
+        rows.add("cl_companies", [(company_id, online, version)])
+        rows.add("cl_history", history)
+
+    def _customer(self, aggregate_id: Any, stored: list[Any], rows: _Rows) -> None:
+        first = self._values(aggregate_id, stored[0], self.plan(stored[0][TOPIC])[1] == "slow")
+        cards: dict[str, list[Any]] = {}  # card id -> row (a list: columns change)
+        history = []
+        version = stored[0][VERSION]
+
+        def display(card_id: str) -> tuple[str, str] | None:
+            card = cards.get(card_id)
+            return (card[BRAND], card[LAST4]) if card else None
+
+        for row in stored[1:]:
+            kind, how = self.plan(row[TOPIC])
+            if kind == "other":
+                continue
+            version = row[VERSION]
+            if kind == "version only":
+                continue
+            values = self._values(aggregate_id, row, how == "slow" or kind == "autopay")
+            if kind == "autopay":
+                # Autopay's two small tables take the projector's own statements:
+                # their events are few, and one set of rules for them is kept.
+                autopay_views.apply(values["_event"], rows.tx)
+            _change_cards(cards, kind, values, row[POSITION])
+            entry = self._history(values, row[POSITION], how, display)
             if entry is not None:
-                history.append(_history_row(entry))
-    rows.add("cl_companies", [(events[0][0].company_id, online, version)])
-    rows.add("cl_history", history)
+                history.append(entry)
+        rows.add("cl_customers", [(aggregate_id.hex, first["company_id"], first["customer_id"],
+                                   version, first["timestamp"])])
+        rows.add("cl_payment_methods", [tuple(card) for card in cards.values()])
+        rows.add("cl_history", history)
+
+
+ISO_LENGTH = len("2026-11-25T12:00:00.000000+00:00")  # iso()'s fixed width
+_CARD = {name: i for i, name in enumerate(CARD_COLUMNS)}
+BRAND, LAST4, PRIMARY = _CARD["brand"], _CARD["last4"], _CARD["is_primary"]
+CARD_KINDS = {Customer.CardAdded: "card added", Customer.PrimaryChanged: "primary changed",
+              Customer.CardDeleted: "card deleted", Customer.CardUpdated: "card updated"}
+
+
+def _plan(topic: str) -> tuple[str, Any]:
+    cls = resolve_topic(topic)
+    action = ACTIONS.get(cls)
+    # Plain fields can be read from the stored dict; an upcast class or a
+    # computed detail needs the event object.
+    plain = getattr(cls, "class_version", 1) == 1 and (
+        action is None or action[2] is None or any(action[2] in getattr(c, "__annotations__", {}) for c in cls.__mro__))
+    how: Any = (action if plain else "slow") if action else None
+    if issubclass(cls, Company.Registered):
+        return "company registered", None if plain else "slow"
+    if issubclass(cls, Company.OnlinePaymentsEnabled):
+        return "switch on", how
+    if issubclass(cls, Company.OnlinePaymentsDisabled):
+        return "switch off", how
+    if issubclass(cls, AutopaySettingsChanged):
+        return "company setting", "slow" if action else None
+    if issubclass(cls, Customer.Registered):
+        return "customer registered", None if plain else "slow"
+    if issubclass(cls, AUTOPAY_VIEW_EVENTS):
+        return "autopay", "slow" if action else None
+    if not issubclass(cls, Customer.Event):
+        return "other", None
+    kind = next((k for c, k in CARD_KINDS.items() if issubclass(cls, c)), None)
+    if kind is None and action is None:
+        return "version only", None
+    if kind is not None and not plain:
+        how = "slow"
+    return kind or "history only", how
 
 
 def _no_card(card_id: str) -> None:
     return None
 
 
-def _fold_customer(events: list[tuple[Any, int]], rows: _Rows) -> None:
-    registered = events[0][0]
-    cards: dict[str, list[Any]] = {}  # card id -> row (a list: columns change)
-    history = []
-    version = registered.originator_version
-
-    def display(card_id: str) -> tuple[str, str] | None:
-        card = cards.get(card_id)
-        return (card[_CARD["brand"]], card[_CARD["last4"]]) if card else None
-
-    for event, position in events[1:]:
-        if not isinstance(event, Customer.Event):
-            continue
-        # Autopay's two small tables take the projector's own statements: their
-        # events are few, and one set of rules for them is kept, not two.
-        autopay_views.apply(event, rows.tx)
-        _change_cards(cards, event, position)
-        version = event.originator_version
-        entry = history_entry(event, position, display)
-        if entry is not None:
-            history.append(_history_row(entry))
-    rows.add("cl_customers", [(registered.originator_id.hex, registered.company_id,
-                               registered.customer_id, version, iso(registered.timestamp))])
-    rows.add("cl_payment_methods", [tuple(card) for card in cards.values()])
-    rows.add("cl_history", history)
-
-
-def _change_cards(cards: dict[str, list[Any]], event: Any, position: int) -> None:
-    if isinstance(event, Customer.CardAdded):
-        cards[event.card_id] = [
-            event.card_id, event.company_id, event.customer_id, event.brand, event.last4,
-            event.exp_month, event.exp_year, event.funding, False, iso(event.timestamp),
-            event.actor, event.source, position, None]
-    elif isinstance(event, Customer.PrimaryChanged):
-        primary = _CARD["is_primary"]
+def _change_cards(cards: dict[str, list[Any]], kind: str, e: dict[str, Any],
+                  position: int) -> None:
+    if kind == "card added":
+        cards[e["card_id"]] = [
+            e["card_id"], e["company_id"], e["customer_id"], e["brand"], e["last4"],
+            e["exp_month"], e["exp_year"], e["funding"], False, e["timestamp"], e["actor"],
+            e["source"], position, None]
+    elif kind == "primary changed":
+        to = e["to_card_id"]
         for card_id, card in cards.items():
-            if card[primary] or card_id == event.to_card_id:
-                card[primary] = card_id == event.to_card_id
-    elif isinstance(event, Customer.CardDeleted):
-        if (card := cards.get(event.card_id)) is not None:
-            card[_CARD["deleted_at"]] = iso(event.timestamp)
-            card[_CARD["is_primary"]] = False
-    elif isinstance(event, Customer.CardUpdated):
-        if (card := cards.get(event.card_id)) is not None:
-            card[_CARD["last4"]] = event.last4
-            card[_CARD["exp_month"]] = event.exp_month
-            card[_CARD["exp_year"]] = event.exp_year
-
-
-def _history_row(entry: Any) -> tuple[Any, ...]:
-    return (entry.position, entry.company_id, entry.customer_id, entry.at, entry.action,
-            entry.card_id, entry.brand, entry.last4, entry.actor, entry.source, entry.detail)
+            if card[PRIMARY] or card_id == to:
+                card[PRIMARY] = card_id == to
+    elif kind == "card deleted":
+        if (card := cards.get(e["card_id"])) is not None:
+            card[_CARD["deleted_at"]] = e["timestamp"]
+            card[PRIMARY] = False
+    elif kind == "card updated" and (card := cards.get(e["card_id"])) is not None:
+        card[LAST4] = e["last4"]
+        card[_CARD["exp_month"]] = e["exp_month"]
+        card[_CARD["exp_year"]] = e["exp_year"]

@@ -23,6 +23,7 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 
+from cardledger.store import progressed
 from domain.company import Company
 from domain.autopay import autopay_of
 from domain.customer import Customer
@@ -224,16 +225,13 @@ def _compare_autopay(tx: Transaction, customers: list[Expected]) -> Iterator[Dif
 
 def _compare_rows(table: str, key: str, wanted: dict[Any, Expected], actual: dict[Any, dict[str, Any]],
                   rows_of: Callable[[Expected], dict[Any, dict[str, Any]]]) -> Iterator[Difference]:
-    for key_value in sorted(wanted.keys() | actual.keys(), key=str):
+    for key_value in sorted(wanted.keys() | actual.keys()):  # one type per table
         owner = wanted.get(key_value)
         want = rows_of(owner)[key_value] if owner else None
         got = actual.get(key_value)
         if owner is None:
             assert got is not None
-            customer = got.get("customer_id")
-            yield Difference(table, got["company_id"],
-                             None if table == "cl_companies" or customer == "" else customer,
-                             key, key_value, key, key_value, None, "extra")
+            yield _extra(table, key, got)
         elif got is None:
             yield Difference(table, owner.company_id, owner.customer_id, key, key_value, key,
                              None, key_value, "missing")
@@ -281,12 +279,13 @@ def _replay(events: list[tuple[Any, int]]) -> Expected | None:
         card = cards.get(card_id)
         return (card["brand"], card["last4"]) if card else None
 
+    progressed()  # a long replay between two statements is work, not a stalled server
     for event, position in events:
         aggregate = event.mutate(aggregate)
         _track_card(cards, event, position)
         entry = history_entry(event, position, display)
         if entry is not None:
-            history[position] = asdict(entry)
+            history[position] = dict(vars(entry))
     if isinstance(aggregate, Customer):
         for view in cards_of(aggregate):  # the live cards as the domain holds them
             cards[view.id].update(brand=view.brand, last4=view.last4, exp_month=view.exp_month,

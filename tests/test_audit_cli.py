@@ -14,16 +14,19 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from bench.common import settings_env
 from bench.workload import company_events, history_batches, store_events
 from cardledger.processors.sandbox import SandboxProcessor
 from cardledger.settings import Settings
 from cardledger.wiring import open_runtime
 from domain.provenance import Provenance
 from projections.rebuild import rebuild
+from tests.conftest import settings_for
 
 ME = Provenance("customer:1001", "portal")
 ADMIN = Provenance("user:admin", "admin")
@@ -39,59 +42,62 @@ def env_for(data_dir: Path) -> dict[str, str]:
     return {**os.environ, "CARDLEDGER_DATA_DIR": str(data_dir), "CARDLEDGER_STORE": "sqlite"}
 
 
-def tamper(data_dir: Path, sql: str) -> None:
-    with sqlite3.connect(data_dir / "cardledger.sqlite3") as db:
-        db.execute(sql)
+@dataclass
+class Story:
+    env: dict[str, str]
+    settings: Settings
+    visa: str
+
+    def tamper(self, sql: str) -> None:
+        with open_runtime(self.settings, processor=SandboxProcessor(),
+                          run_projector=False) as rt, rt.read_model.db.transaction() as tx:
+            tx.execute(sql)
 
 
-@pytest.fixture
-def two_customers(tmp_path: Path) -> dict[str, str]:
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def two_customers(request: pytest.FixtureRequest, tmp_path: Path) -> Story:
     """Given acme's customers 1001 (visa) and 2002 (amex), views current."""
-    data_dir = tmp_path / "data"
-    settings = Settings(_env_file=None, data_dir=data_dir, store="sqlite")
+    settings = settings_for(request.param, tmp_path, request)
     with open_runtime(settings, processor=SandboxProcessor(), run_projector=False) as rt:
         rt.ledger.set_online_payments("acme", True, ADMIN)
         visa = rt.ledger.add_card("acme", "1001", "pm_card_visa", by=ME).card_id
         rt.ledger.add_card("acme", "2002", "pm_card_amex", by=Provenance("customer:2002", "portal"))
         rt.projector.catch_up()
-    return {"data_dir": str(data_dir), "visa": visa}
+    return Story(settings_env(settings), settings, visa)
 
 
-def test_verify_names_the_field_and_both_values(two_customers: dict[str, str]) -> None:
-    data_dir = Path(two_customers["data_dir"])
-    tamper(data_dir, "UPDATE cl_payment_methods SET last4 = '1111' WHERE brand = 'visa'")
-    result = cardledger(env_for(data_dir), "verify")
+def test_verify_names_the_field_and_both_values(two_customers: Story) -> None:
+    two_customers.tamper("UPDATE cl_payment_methods SET last4 = '1111' WHERE brand = 'visa'")
+    result = cardledger(two_customers.env, "verify")
     assert result.returncode == 1
-    assert (f"customer acme/1001 card {two_customers['visa']}: last4 view='1111' replay='4242'"
+    assert (f"customer acme/1001 card {two_customers.visa}: last4 view='1111' replay='4242'"
             in result.stdout.splitlines())
     assert result.stderr == ""  # not a terminal: no progress bar
 
 
 def test_verify_of_another_customer_or_company_does_not_see_the_difference(
-        two_customers: dict[str, str]) -> None:
-    env = env_for(Path(two_customers["data_dir"]))
-    tamper(Path(two_customers["data_dir"]), "UPDATE cl_payment_methods SET last4 = '1111' "
-                                            "WHERE brand = 'visa'")
+        two_customers: Story) -> None:
+    two_customers.tamper("UPDATE cl_payment_methods SET last4 = '1111' WHERE brand = 'visa'")
+    env = two_customers.env
     assert cardledger(env, "verify", "--company", "acme", "--customer", "2002").returncode == 0
     assert cardledger(env, "verify", "--company", "acme", "--customer", "1001").returncode == 1
     assert cardledger(env, "verify", "--company", "acme").returncode == 1
 
 
-def test_verify_json_is_one_document_with_every_difference(two_customers: dict[str, str]) -> None:
-    data_dir = Path(two_customers["data_dir"])
-    tamper(data_dir, "UPDATE cl_payment_methods SET exp_year = 2001 WHERE brand = 'visa'")
-    result = cardledger(env_for(data_dir), "verify", "--json")
+def test_verify_json_is_one_document_with_every_difference(two_customers: Story) -> None:
+    two_customers.tamper("UPDATE cl_payment_methods SET exp_year = 2001 WHERE brand = 'visa'")
+    result = cardledger(two_customers.env, "verify", "--json")
     assert result.returncode == 1
     document = json.loads(result.stdout)
     assert document["ok"] is False and document["count"] == 1
     assert document["differences"] == [{
         "table": "cl_payment_methods", "company": "acme", "customer": "1001",
-        "key": "card_id", "key_value": two_customers["visa"], "field": "exp_year",
+        "key": "card_id", "key_value": two_customers.visa, "field": "exp_year",
         "view": 2001, "replay": 2034, "kind": "differs"}]
 
 
-def test_verify_json_of_equal_views_says_ok(two_customers: dict[str, str]) -> None:
-    result = cardledger(env_for(Path(two_customers["data_dir"])), "verify", "--json")
+def test_verify_json_of_equal_views_says_ok(two_customers: Story) -> None:
+    result = cardledger(two_customers.env, "verify", "--json")
     assert result.returncode == 0
     document = json.loads(result.stdout)
     assert (document["ok"], document["differences"], document["aggregates"]) == (True, [], 3)
@@ -102,9 +108,9 @@ def test_verify_json_of_equal_views_says_ok(two_customers: dict[str, str]) -> No
     (["--company", "acme", "--customer", "nobody"], "nothing to verify"),
     (["--company", "acme corp"], "company id must be"),
 ])
-def test_bad_scopes_are_one_line_and_exit_2(two_customers: dict[str, str], args: list[str],
+def test_bad_scopes_are_one_line_and_exit_2(two_customers: Story, args: list[str],
                                             message: str) -> None:
-    result = cardledger(env_for(Path(two_customers["data_dir"])), "verify", *args)
+    result = cardledger(two_customers.env, "verify", *args)
     assert result.returncode == 2, result
     assert message in result.stderr and result.stderr.strip().count("\n") == 0
 

@@ -22,10 +22,12 @@ from bench import (
     profile_api,
     projection_lag,
     rebuild,
+    verify_memory,
 )
 
 TINY: dict[str, tuple[Any, list[str]]] = {
     "rebuild": (rebuild, ["--events", "300", "--customers", "30", "--rounds", "1"]),
+    "verify_memory": (verify_memory, ["--sizes", "300,600"]),
     "history_cost": (history_cost, ["--sizes", "10,100", "--commands", "5",
                                     "--events-budget", "300"]),
     "chain_cost": (chain_cost, ["--commands", "20", "--customers", "5", "--seconds", "5"]),
