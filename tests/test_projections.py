@@ -256,7 +256,7 @@ def test_the_bulk_rebuild_writes_exactly_the_rows_the_projector_writes(runtime: 
     declining = runtime.ledger.add_card("acme", "2002", "pm_card_chargeDeclinedInsufficientFunds",
                                         make_primary=True, by=other)
     charged = autopay.charge("acme", "2002", invoice_id="inv-1", amount=1500, currency="usd",
-                             by=ADMIN, idempotency_key=None)
+                             by=ADMIN, idempotency_key="autopay-charge-1")
     assert declining.card_id and charged is not None
     runtime.projector.catch_up()
     projected = dump_views(runtime.read_model)
