@@ -12,8 +12,9 @@ from datetime import UTC, datetime
 from eventsourcing.persistence import PersistenceError
 
 from cardledger import log_safety
+from cardledger.schema import SchemaBehind
 from cardledger.settings import get_settings
-from cardledger.wiring import open_runtime
+from cardledger.wiring import migrate_store, open_runtime
 from domain.errors import DomainError
 from projections.rebuild import rebuild
 from projections.replay import replay_customer
@@ -81,9 +82,19 @@ def cmd_project(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    applied, version = migrate_store(get_settings())
+    for migration in applied:
+        print(f"applied migration {migration.version}: {migration.name}")
+    print(f"the database schema is at version {version}"
+          + ("" if applied else " (nothing to do)"))
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from api.server import serve  # noqa: PLC0415
 
+    migrate_store(get_settings(), migrate=None)  # before uvicorn: one line if behind
     serve(get_settings(), host=args.host, port=args.port, workers=args.workers)
     return 0
 
@@ -116,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     add("demo", cmd_demo, "tell the seed's story on the embedded default")
+    add("migrate", cmd_migrate, "create or upgrade every table (a deployment step on PostgreSQL)")
     serve = add("serve", cmd_serve, "run the HTTP API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -147,6 +159,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.handler(args)
     except DomainError as e:
         print(f"cardledger: {e.detail}", file=sys.stderr)
+    except SchemaBehind as e:
+        print(f"cardledger: {e}", file=sys.stderr)
     except PersistenceError as e:
         print(f"cardledger: the event store failed: {str(e).splitlines()[0]}", file=sys.stderr)
     except OSError as e:

@@ -112,6 +112,9 @@ class Settings(BaseSettings):
             "POSTGRES_LOCK_TIMEOUT": str(self.postgres_lock_timeout),
             "POSTGRES_CONNECT_TIMEOUT": str(self.postgres_connect_timeout),
             "POSTGRES_PRE_PING": "y" if self.postgres_pre_ping else "n",
+            # Tables are made by `cardledger migrate` alone, under its lock: six
+            # processes creating them at once race (cardledger/schema/).
+            "CREATE_TABLE": "n",
         }
 
 

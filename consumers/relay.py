@@ -30,9 +30,6 @@ from projections.database import Database
 log = logging.getLogger("cardledger.relay")
 
 NAME = "kafka-relay"
-TRACKING_TABLE = """CREATE TABLE IF NOT EXISTS cl_relay_tracking (
-    name TEXT PRIMARY KEY,
-    position BIGINT NOT NULL)"""
 
 
 class RelayTracking:
@@ -41,8 +38,7 @@ class RelayTracking:
     def __init__(self, db: Database, name: str = NAME) -> None:
         self.db = db
         self.name = name
-        with db.transaction() as tx:
-            tx.execute(TRACKING_TABLE)
+        with db.transaction() as tx:  # the table: cardledger/schema (migration 2)
             tx.execute("INSERT INTO cl_relay_tracking (name, position) VALUES (:n, 0) "
                        "ON CONFLICT (name) DO NOTHING", {"n": name})
 
