@@ -5,15 +5,20 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
+from importlib.metadata import version as installed_version
+
 from eventsourcing.persistence import PersistenceError
+from pydantic import ValidationError
 
 from cardledger import log_safety
 from cardledger.schema import SchemaBehind
-from cardledger.settings import get_settings
+from cardledger.settings import Settings, get_settings
+from cardledger.signals import StopRequested, interrupt_on_stop_signals
 from cardledger.wiring import migrate_store, open_runtime
 from domain.errors import DomainError
 from projections.rebuild import rebuild
@@ -72,6 +77,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
 
 def cmd_project(args: argparse.Namespace) -> int:
+    interrupt_on_stop_signals()
     with open_runtime(run_projector=False) as runtime:
         print(f"projecting into the views from position {runtime.read_model.position()}",
               flush=True)
@@ -119,6 +125,8 @@ def cmd_office_consumer(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cardledger", description=__doc__)
+    parser.add_argument("--version", action="version",
+                        version=f"cardledger {installed_version('cardledger')}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def add(name: str, handler: Callable[[argparse.Namespace], int], help_: str) -> argparse.ArgumentParser:
@@ -151,12 +159,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def settings_problem(error: ValidationError) -> str:
+    """A settings error as one line naming the variables, e.g.
+    CARDLEDGER_STORE='postgre': Input should be 'sqlite' or 'postgres'."""
+    prefix = Settings.model_config.get("env_prefix", "")
+    return "bad setting: " + "; ".join(
+        f"{prefix}{'_'.join(map(str, e['loc'])).upper()}={str(e['input'])[:40]!r}: {e['msg']}"
+        if e["loc"] else e["msg"] for e in error.errors())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     log_safety.install()
     args = build_parser().parse_args(argv)
     try:
-        return args.handler(args)
+        get_settings()  # every command: a bad setting is one line, before anything starts
+        code = args.handler(args)
+        sys.stdout.flush()  # a closed stdout shows here, not in the exit's own flush
+        return code
+    except ValidationError as e:
+        print(f"cardledger: {settings_problem(e)}", file=sys.stderr)
+    except StopRequested:
+        return 0  # SIGTERM between a worker's own handling points: still a clean stop
+    except KeyboardInterrupt:
+        print("cardledger: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # Whoever read our output stopped (`cardledger demo | head -1`): not an
+        # error. Point stdout at /dev/null so the exit's final flush is quiet too.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except DomainError as e:
         print(f"cardledger: {e.detail}", file=sys.stderr)
     except SchemaBehind as e:

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import json
 import logging
-import signal
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 from cardledger.settings import Settings
+from cardledger.signals import interrupt_on_stop_signals
 from cardledger.wiring import open_runtime
 from consumers.base import OfficeConsumer
 from consumers.notifier import Notifier, address_template
@@ -29,14 +28,6 @@ CONSUMERS = ("read-model", "notifier")
 def _fail(message: str) -> int:
     print(f"cardledger: {message}", file=sys.stderr)
     return 2
-
-
-def _stop_on_sigterm() -> None:
-    # `docker stop` sends SIGTERM: leave the loop the way Ctrl-C does.
-    def interrupt(*_: Any) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, interrupt)
 
 
 def _topics_ready(settings: Settings) -> None:
@@ -59,7 +50,7 @@ def _topics_ready(settings: Settings) -> None:
 def relay(settings: Settings) -> int:
     if not settings.kafka_bootstrap:
         return _fail("the relay is off: set CARDLEDGER_KAFKA_BOOTSTRAP to a Kafka broker")
-    _stop_on_sigterm()
+    interrupt_on_stop_signals()
     with open_runtime(settings, run_projector=False) as runtime:
         worker = Relay(runtime.ledger, lambda: kafka_producer(settings.kafka_bootstrap),
                        settings.kafka_topic)
@@ -103,7 +94,7 @@ def office_consumer(settings: Settings, which: str) -> int:
                            address_for=address_template(settings.notify_address_template))
     else:
         handler = OfficeReadModel(office_dir(settings) / "read_model.sqlite3")
-    _stop_on_sigterm()
+    interrupt_on_stop_signals()
     try:
         _topics_ready(settings)
         consumer = OfficeConsumer(handler, bootstrap=settings.kafka_bootstrap,
