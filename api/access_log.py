@@ -22,6 +22,7 @@ from typing import Any
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from cardledger import logs
 from cardledger.card_data import looks_like_card_number
 from domain.ids import random_id
 
@@ -50,6 +51,7 @@ class AccessLog:
             return
         request_id = _request_id(scope)
         scope.setdefault("state", {})["request_id"] = request_id
+        token = logs.request_id.set(request_id)  # every line logged in the request has it
         started = time.perf_counter()
         status = 500  # what the client gets if the app raises before answering
 
@@ -74,7 +76,9 @@ class AccessLog:
             caller = scope["state"].get("caller")
             if caller:
                 line["caller"] = caller
-            log.info(json.dumps(line, separators=(",", ":")))
+            # JSON text for in-process handlers; the JSON log line merges the fields.
+            log.info(json.dumps(line, separators=(",", ":")), extra={"fields": line})
+            logs.request_id.reset(token)
 
 
 def _route_template(scope: Scope) -> str:

@@ -15,7 +15,7 @@ from importlib.metadata import version as installed_version
 from eventsourcing.persistence import PersistenceError
 from pydantic import ValidationError
 
-from cardledger import log_safety
+from cardledger import logs
 from cardledger.schema import SchemaBehind
 from cardledger.settings import Settings, get_settings
 from cardledger.signals import StopRequested, interrupt_on_stop_signals
@@ -25,6 +25,8 @@ from projections.rebuild import rebuild
 from projections.replay import replay_customer
 from projections.verify import verify
 from projections.views import cards_of
+
+log = logging.getLogger("cardledger.cli")
 
 
 def _as_of(text: str) -> datetime:
@@ -79,8 +81,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 def cmd_project(args: argparse.Namespace) -> int:
     interrupt_on_stop_signals()
     with open_runtime(run_projector=False) as runtime:
-        print(f"projecting into the views from position {runtime.read_model.position()}",
-              flush=True)
+        log.info("projecting into the views from position %d", runtime.read_model.position())
         try:
             runtime.projector.run_forever()
         except KeyboardInterrupt:
@@ -169,8 +170,7 @@ def settings_problem(error: ValidationError) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    log_safety.install()
+    logs.configure()  # JSON lines on stderr, card-data filter on the handler
     args = build_parser().parse_args(argv)
     try:
         get_settings()  # every command: a bad setting is one line, before anything starts

@@ -56,8 +56,8 @@ def relay(settings: Settings) -> int:
                        settings.kafka_topic)
         try:
             _topics_ready(settings)
-            print(f"relaying events to {settings.kafka_topic} at {settings.kafka_bootstrap}, "
-                  f"{worker.lag().behind} behind", flush=True)
+            log.info("relaying events to %s at %s, %d behind", settings.kafka_topic,
+                     settings.kafka_bootstrap, worker.lag().behind)
             worker.run_forever()
         except KeyboardInterrupt:
             pass
@@ -101,8 +101,8 @@ def office_consumer(settings: Settings, which: str) -> int:
                                   topic=settings.kafka_topic,
                                   group=f"{settings.kafka_consumer_group}.{handler.name}",
                                   dead_letter_topic=settings.kafka_dead_letter_topic)
-        print(f"{handler.name} consuming {settings.kafka_topic} as group {consumer.group}",
-              flush=True)
+        log.info("%s consuming %s as group %s", handler.name, settings.kafka_topic,
+                 consumer.group)
         try:
             consumer.run_forever()
         finally:

@@ -23,6 +23,7 @@ from kafka import KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
+from cardledger import logs
 from consumers.envelope import envelope_of
 from consumers.loop import Loop
 from projections.database import Database
@@ -150,6 +151,7 @@ class Relay:
     def run_once(self) -> int:
         """Publish the next batch; the number of events published (0 when current)."""
         position = self.tracking.position()
+        logs.position.set(position)  # this thread's log lines say where the relay is
         notifications = self.app.recorder.select_notifications(
             start=position, limit=self.batch_size, inclusive_of_start=False)
         if not notifications:

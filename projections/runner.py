@@ -14,6 +14,7 @@ from typing import Any
 
 from eventsourcing.application import Application
 
+from cardledger import logs
 from projections.read_model import ReadModel, StalePosition
 
 log = logging.getLogger("cardledger.projections")
@@ -35,6 +36,7 @@ class Projector:
         """Apply the next batch; the number of events applied (0 when current)."""
         with self._lock:
             position = self.read_model.position()
+            logs.position.set(position)  # this thread's log lines say where the views are
             notifications = self.app.recorder.select_notifications(
                 start=position, limit=self.batch_size, inclusive_of_start=False)
             if not notifications:

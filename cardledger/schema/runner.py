@@ -98,7 +98,7 @@ def migrate(app: Application[Any], db: Database) -> list[Migration]:
                 for statement in migration.statements:
                     tx.execute(statement)
         if claimed:
-            log.info("applied migration %d: %s", migration.version, migration.name)
+            log.debug("applied migration %d: %s", migration.version, migration.name)
             applied.append(migration)
     return applied
 
