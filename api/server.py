@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -40,9 +41,24 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers
     options: dict[str, Any] = {"host": host, "port": port, "access_log": False,
                                "log_config": LOG_CONFIG, "timeout_graceful_shutdown": 1}
     if workers > 1:
+        share_metrics_between_workers(settings)
         uvicorn.run("api.app:create_app_from_env", factory=True, workers=workers, **options)
     else:
         uvicorn.run(create_app(settings), **options)
+
+
+def share_metrics_between_workers(settings: Settings) -> None:
+    """prometheus-client's multiprocess mode: each worker writes its counters to
+    files in one directory, and any worker's /metrics adds them all up. Emptied
+    at start: the files of a previous run would be counted again."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        directory = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    else:
+        directory = settings.data_dir / "prometheus"
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)  # the workers inherit it
+    directory.mkdir(parents=True, exist_ok=True)
+    for old in directory.glob("*.db"):
+        old.unlink()
 
 
 def with_keys(settings: Settings) -> Settings:

@@ -16,6 +16,7 @@ from eventsourcing.persistence import PersistenceError
 from pydantic import ValidationError
 
 from cardledger import logs
+from cardledger.metrics import LagCollector, serve_worker_metrics
 from cardledger.schema import SchemaBehind
 from cardledger.settings import Settings, get_settings
 from cardledger.signals import StopRequested, interrupt_on_stop_signals
@@ -81,6 +82,8 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 def cmd_project(args: argparse.Namespace) -> int:
     interrupt_on_stop_signals()
     with open_runtime(run_projector=False) as runtime:
+        serve_worker_metrics(runtime.settings.metrics_port,
+                             LagCollector(runtime.ledger, runtime.read_model))
         log.info("projecting into the views from position %d", runtime.read_model.position())
         try:
             runtime.projector.run_forever()

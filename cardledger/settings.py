@@ -77,6 +77,18 @@ class Settings(BaseSettings):
     kafka_replication_factor: int = Field(1, ge=1)
     kafka_consumer_group: str = "cardledger-office"
     kafka_dead_letter_topic: str = "cardledger.payment-methods.v1.dead-letter"
+    # The relay's position row (cl_relay_tracking). Pointing the relay at a new
+    # topic with a new name publishes the whole history there; the old name would
+    # carry on from where it was and skip it all.
+    kafka_relay_name: str = Field("kafka-relay", min_length=1)
+
+    # Prometheus: a worker's (project, relay, office-consumer) /metrics port;
+    # unset, no metrics server. The API serves /metrics on its own port.
+    metrics_port: int | None = Field(None, ge=1, le=65535)
+    # /readyz answers 503 when the views are this many events behind, or when
+    # an event has waited this many seconds for them (a stopped projector).
+    ready_max_views_lag_events: int = Field(10_000, ge=1)
+    ready_max_views_lag_seconds: float = Field(10.0, gt=0)
     # Office consumers' own SQLite files (never cardledger's tables); default data_dir/office.
     office_data_dir: Path | None = None
     # The notifier's mail server and the customer's address ({company_id}, {customer_id}).

@@ -10,6 +10,7 @@ from datetime import datetime
 import psycopg
 
 from cardledger import schema
+from cardledger.processors.metered import metered
 from cardledger.settings import Settings, get_settings
 from domain.processor import Processor
 from domain.service import CardLedger, utcnow
@@ -19,13 +20,14 @@ from projections.runner import Projector
 
 
 def build_processor(settings: Settings) -> Processor:
+    """The configured processor, its calls timed and counted (cardledger/metrics.py)."""
     if settings.processor == "stripe":
         from cardledger.processors.stripe import StripeProcessor  # noqa: PLC0415 (optional)
 
-        return StripeProcessor.from_settings(settings)
+        return metered(StripeProcessor.from_settings(settings), "stripe")
     from cardledger.processors.sandbox import SandboxProcessor  # noqa: PLC0415
 
-    return SandboxProcessor()
+    return metered(SandboxProcessor(), "sandbox")
 
 
 # pg_advisory_lock key of `cardledger migrate` ("cardledg" in ASCII).

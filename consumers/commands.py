@@ -12,13 +12,15 @@ import sys
 import time
 from pathlib import Path
 
+from cardledger.metrics import ConsumerCollector, LagCollector, serve_worker_metrics
 from cardledger.settings import Settings
 from cardledger.signals import interrupt_on_stop_signals
 from cardledger.wiring import open_runtime
 from consumers.base import OfficeConsumer
 from consumers.notifier import Notifier, address_template
 from consumers.office_read_model import OfficeReadModel
-from consumers.relay import Relay, ensure_topics, kafka_producer, relay_lag
+from consumers.relay import Relay, kafka_producer, relay_lag
+from consumers.topics import TopicMismatch, TopicMissing, await_topics, ensure_topics, topic_partitions
 
 log = logging.getLogger("cardledger.consumers")
 
@@ -30,16 +32,23 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _topics_ready(settings: Settings) -> None:
-    """Creates the topics, waiting out a broker that is not up yet."""
+def _topics_ready(settings: Settings, *, create: bool) -> None:
+    """The relay creates the topics, consumers wait for them; both wait out a
+    broker that is not up yet. TopicMismatch is not waited out: it needs a person."""
     failures = 0
     while True:
         try:
-            ensure_topics(settings.kafka_bootstrap, {
-                settings.kafka_topic: settings.kafka_topic_partitions,
-                settings.kafka_dead_letter_topic: 1,
-            }, settings.kafka_replication_factor)
+            if create:
+                ensure_topics(settings.kafka_bootstrap, topic_partitions(settings),
+                              settings.kafka_replication_factor)
+            else:
+                await_topics(settings.kafka_bootstrap, topic_partitions(settings))
             return
+        except TopicMismatch:
+            raise
+        except TopicMissing as e:
+            log.info("%s", e)
+            time.sleep(1.0)
         except Exception as e:  # noqa: BLE001 (any broker trouble: wait and retry)
             failures += 1
             log.warning("Kafka at %s not ready (attempt %d): %s",
@@ -53,14 +62,18 @@ def relay(settings: Settings) -> int:
     interrupt_on_stop_signals()
     with open_runtime(settings, run_projector=False) as runtime:
         worker = Relay(runtime.ledger, lambda: kafka_producer(settings.kafka_bootstrap),
-                       settings.kafka_topic)
+                       settings.kafka_topic, name=settings.kafka_relay_name)
+        serve_worker_metrics(settings.metrics_port, LagCollector(
+            runtime.ledger, runtime.read_model, relay_name=settings.kafka_relay_name))
         try:
-            _topics_ready(settings)
+            _topics_ready(settings, create=True)
             log.info("relaying events to %s at %s, %d behind", settings.kafka_topic,
                      settings.kafka_bootstrap, worker.lag().behind)
             worker.run_forever()
         except KeyboardInterrupt:
             pass
+        except TopicMismatch as e:
+            return _fail(str(e))
         finally:
             worker.close()
     return 0
@@ -68,7 +81,7 @@ def relay(settings: Settings) -> int:
 
 def show_lag(settings: Settings, *, as_json: bool) -> int:
     with open_runtime(settings, run_projector=False) as runtime:
-        lag = relay_lag(runtime.ledger)
+        lag = relay_lag(runtime.ledger, settings.kafka_relay_name)
     if as_json:
         print(json.dumps(lag.as_dict()))
     else:
@@ -96,11 +109,12 @@ def office_consumer(settings: Settings, which: str) -> int:
         handler = OfficeReadModel(office_dir(settings) / "read_model.sqlite3")
     interrupt_on_stop_signals()
     try:
-        _topics_ready(settings)
+        _topics_ready(settings, create=False)
         consumer = OfficeConsumer(handler, bootstrap=settings.kafka_bootstrap,
                                   topic=settings.kafka_topic,
                                   group=f"{settings.kafka_consumer_group}.{handler.name}",
                                   dead_letter_topic=settings.kafka_dead_letter_topic)
+        serve_worker_metrics(settings.metrics_port, ConsumerCollector(handler.name, consumer.stats))
         log.info("%s consuming %s as group %s", handler.name, settings.kafka_topic,
                  consumer.group)
         try:
@@ -109,6 +123,8 @@ def office_consumer(settings: Settings, which: str) -> int:
             consumer.close()
     except KeyboardInterrupt:
         pass
+    except TopicMismatch as e:
+        return _fail(str(e))
     finally:
         handler.close()
     return 0

@@ -20,12 +20,11 @@ from typing import Any
 
 from eventsourcing.application import Application
 from kafka import KafkaProducer
-from kafka.admin import KafkaAdminClient, NewTopic
-from kafka.errors import TopicAlreadyExistsError
 
 from cardledger import logs
 from consumers.envelope import envelope_of
 from consumers.loop import Loop
+from consumers.topics import ensure_topics  # noqa: F401 (where callers found it)
 from projections.database import Database
 
 log = logging.getLogger("cardledger.relay")
@@ -94,27 +93,6 @@ def kafka_producer(bootstrap: str, *, ack_timeout: float = 10.0,
         max_block_ms=timeout_ms,
         reconnect_backoff_max_ms=1000,
     )
-
-
-def ensure_topics(bootstrap: str, partitions: dict[str, int], replication_factor: int = 1) -> None:
-    """Creates missing topics; existing ones are left exactly as they are.
-
-    Retention is forever: the topic is the office systems' replayable history,
-    from which a new office system builds its state from the first event.
-    """
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap.split(","), client_id="cardledger-admin")
-    try:
-        existing = set(admin.list_topics())
-        wanted = [NewTopic(name, num_partitions=count, replication_factor=replication_factor,
-                           topic_configs={"retention.ms": "-1"})
-                  for name, count in partitions.items() if name not in existing]
-        if wanted:
-            try:
-                admin.create_topics(wanted)
-            except TopicAlreadyExistsError:
-                pass  # another process created it between list and create
-    finally:
-        admin.close()
 
 
 class Relay:

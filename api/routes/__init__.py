@@ -7,6 +7,7 @@ from api.routes import (
     events,
     health,
     history,
+    metrics,
     payment_methods,
     payments,
     settings,
@@ -22,4 +23,5 @@ ROUTERS = (
     events.router,
     payments.router,
     webhooks.router,
+    metrics.router,
 )
