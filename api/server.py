@@ -28,18 +28,17 @@ from cardledger.settings import Settings
 
 log = logging.getLogger("cardledger.api")
 
-# uvicorn's own access log is off: it prints paths and query strings. Ours
-# (cardledger.access) is one JSON line per request on stdout; everything else,
-# uvicorn's lines included, goes to stderr in the same JSON format
-# (cardledger/logs.py). Every handler carries the card-data filter.
-LOG_CONFIG = UVICORN_LOG_CONFIG
+# Logging: cardledger/logs.py's UVICORN_LOG_CONFIG. uvicorn's own access log is
+# off (it prints paths and query strings); ours (cardledger.access) is one JSON
+# line per request on stdout; everything else, uvicorn's lines included, goes to
+# stderr in the same JSON format. Every handler carries the card-data filter.
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     settings = with_keys(settings)
     # In-flight requests get 1 s after SIGTERM: stopped within 2 s (docs/operations.md).
     options: dict[str, Any] = {"host": host, "port": port, "access_log": False,
-                               "log_config": LOG_CONFIG, "timeout_graceful_shutdown": 1}
+                               "log_config": UVICORN_LOG_CONFIG, "timeout_graceful_shutdown": 1}
     if workers > 1:
         share_metrics_between_workers(settings)
         uvicorn.run("api.app:create_app_from_env", factory=True, workers=workers, **options)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -82,6 +83,19 @@ def configure(level: int = logging.INFO) -> None:
     root.addHandler(json_handler())
     root.setLevel(logging.WARNING)
     logging.getLogger("cardledger").setLevel(level)
+    # What Python itself would print as plain text goes through the same handler:
+    # warnings, and a thread that dies of an exception.
+    logging.captureWarnings(True)
+    threading.excepthook = _log_thread_crash
+
+
+def _log_thread_crash(args: threading.ExceptHookArgs) -> None:
+    if args.exc_type is SystemExit:
+        return
+    thread = args.thread.name if args.thread else "?"
+    logging.getLogger("cardledger.crash").error(
+        "thread %s died", thread,
+        exc_info=(args.exc_type, args.exc_value, args.exc_traceback))  # type: ignore[arg-type]
 
 
 # uvicorn's logging, in the same format (api/server.py passes it as log_config).

@@ -66,7 +66,7 @@ class LagCollector(Collector):
         self.relay_name = relay_name
 
     def collect(self) -> Iterator[Metric]:
-        from consumers.relay import RelayTracking  # noqa: PLC0415 (kafka-free import path)
+        from consumers.relay import relay_position  # noqa: PLC0415 (kafka only if used)
         from projections.database import Database  # noqa: PLC0415
 
         head = self.app.recorder.max_notification_id() or 0
@@ -80,7 +80,7 @@ class LagCollector(Collector):
                      "Age of the oldest event not yet in the views (0 when current)",
                      oldest_waiting_age(self.app, position))
         if self.relay_name is not None:
-            relayed = RelayTracking(Database(self.app), self.relay_name).position()
+            relayed = relay_position(Database(self.app), self.relay_name)
             yield _gauge("cardledger_relay_lag_events", "Events stored but not yet on Kafka",
                          max(0, head - relayed))
             yield _gauge("cardledger_relay_lag_seconds",

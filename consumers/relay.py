@@ -43,9 +43,7 @@ class RelayTracking:
                        "ON CONFLICT (name) DO NOTHING", {"n": name})
 
     def position(self) -> int:
-        rows = self.db.read("SELECT position FROM cl_relay_tracking WHERE name = :n",
-                            {"n": self.name})
-        return int(rows[0]["position"]) if rows else 0
+        return relay_position(self.db, self.name)
 
     def advance(self, expected: int, new: int) -> bool:
         """Compare-and-set, so two relays by mistake cannot move it backwards."""
@@ -66,15 +64,21 @@ class Lag:
         return {"position": self.position, "head": self.head, "behind": self.behind}
 
 
-def _lag(app: Application[Any], tracking: RelayTracking) -> Lag:
-    position = tracking.position()
+def relay_position(db: Database, name: str = NAME) -> int:
+    """The relay's position, read only (0 for a name that never relayed)."""
+    rows = db.read("SELECT position FROM cl_relay_tracking WHERE name = :n", {"n": name})
+    return int(rows[0]["position"]) if rows else 0
+
+
+def _lag(app: Application[Any], position: int) -> Lag:
     head = app.recorder.max_notification_id() or 0
     return Lag(position, head, max(0, head - position))
 
 
 def relay_lag(app: Application[Any], name: str = NAME) -> Lag:
-    """How far the relay is behind the store; cheap enough for a health endpoint."""
-    return _lag(app, RelayTracking(Database(app), name))
+    """How far the relay is behind the store; read only, cheap enough for a
+    health endpoint or a metrics scrape."""
+    return _lag(app, relay_position(Database(app), name))
 
 
 def kafka_producer(bootstrap: str, *, ack_timeout: float = 10.0,
@@ -176,7 +180,7 @@ class Relay:
         return total
 
     def lag(self) -> Lag:
-        return _lag(self.app, self.tracking)
+        return _lag(self.app, self.tracking.position())
 
     # --- the loop ------------------------------------------------------------------------
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -15,6 +18,7 @@ from cardledger import logs
 from tests.api.test_serve import cardledger_serve, dev_keys
 
 REQUIRED = {"ts", "level", "logger", "message"}
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def json_lines(text: str) -> list[dict[str, object]]:
@@ -94,3 +98,16 @@ def test_card_data_never_reaches_a_json_line() -> None:
     text = stream.getvalue()
     assert "4242 4242 4242 4242" not in text and "4000056655665556" not in text
     assert len(json_lines(text)) == 2
+
+
+def test_a_thread_that_dies_and_a_warning_are_json_lines_too(tmp_path: Path) -> None:
+    script = ("import threading, warnings; from cardledger import logs; logs.configure(); "
+              "warnings.warn('old api'); "
+              "t = threading.Thread(target=lambda: 1 / 0, name='worker'); t.start(); t.join()")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=60, check=True, cwd=tmp_path,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    lines = json_lines(result.stderr)
+    assert [(line["logger"], line["level"]) for line in lines] == [
+        ("py.warnings", "WARNING"), ("cardledger.crash", "ERROR")]
+    assert "ZeroDivisionError" in str(lines[1]["exc"])
