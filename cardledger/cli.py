@@ -9,7 +9,6 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-
 from importlib.metadata import version as installed_version
 
 from eventsourcing.persistence import PersistenceError
