@@ -66,8 +66,8 @@ class LagCollector(Collector):
         self.relay_name = relay_name
 
     def collect(self) -> Iterator[Metric]:
-        from consumers.relay import relay_position  # noqa: PLC0415 (kafka only if used)
-        from projections.database import Database  # noqa: PLC0415
+        from consumers.relay import relay_position  # kafka only if used
+        from projections.database import Database
 
         head = self.app.recorder.max_notification_id() or 0
         yield _gauge("cardledger_events_head", "Newest notification id in the event store", head)

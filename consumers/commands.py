@@ -20,7 +20,13 @@ from consumers.base import OfficeConsumer
 from consumers.notifier import Notifier, address_template
 from consumers.office_read_model import OfficeReadModel
 from consumers.relay import Relay, kafka_producer, relay_lag
-from consumers.topics import TopicMismatch, TopicMissing, await_topics, ensure_topics, topic_partitions
+from consumers.topics import (
+    TopicMismatch,
+    TopicMissing,
+    await_topics,
+    ensure_topics,
+    topic_partitions,
+)
 
 log = logging.getLogger("cardledger.consumers")
 

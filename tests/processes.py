@@ -42,7 +42,7 @@ class Pid1:
         self.process = subprocess.Popen(
             [*UNSHARE, *command] if CAN_UNSHARE else command, env=env,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            preexec_fn=None if CAN_UNSHARE else _ignore_stop_signals)
+            preexec_fn=None if CAN_UNSHARE else _ignore_stop_signals)  # noqa: PLW1509 (before threads)
         self.lines: queue.Queue[str] = queue.Queue()
         self.output: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()

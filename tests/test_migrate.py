@@ -8,8 +8,8 @@ import sqlite3
 import subprocess
 import sys
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
@@ -74,9 +74,9 @@ def test_the_workers_started_with_the_one_shot_migrate_all_come_up(
     # each worker that finds the schema behind is restarted (as compose does)
     env = env_for(tmp_path, empty_database)
     migrate = start(env, "migrate")
-    workers = {n: start(env, "relay-lag", "--json") for n in range(5)}
+    workers = [start(env, "relay-lag", "--json") for _ in range(5)]
     assert migrate.wait(timeout=120) == 0, migrate.communicate()[1]
-    for n, worker in workers.items():
+    for worker in workers:
         code, (_, err) = worker.wait(timeout=120), worker.communicate()
         if code != 0:  # it started before migrate finished: told what to run, no traceback
             assert code == 2 and "run `cardledger migrate`" in err and "Traceback" not in err, err
@@ -91,11 +91,11 @@ def test_the_workers_started_with_the_one_shot_migrate_all_come_up(
 def test_a_process_on_an_unmigrated_database_says_what_to_run(
         tmp_path: Path, empty_database: str, command: list[str]) -> None:
     process = start(env_for(tmp_path, empty_database), *command)
-    code, (out, err) = process.wait(timeout=60), process.communicate()
+    code, (_, err) = process.wait(timeout=60), process.communicate()
     assert code == 2
-    assert err.strip().splitlines() == [
+    assert err.strip().splitlines() == [(
         f"cardledger: the database schema is at version 0, this cardledger needs {LATEST}: "
-        "run `cardledger migrate` first"]
+        "run `cardledger migrate` first")]
 
 
 @pytest.mark.postgres

@@ -18,7 +18,7 @@ ARGS = {"replay": ["replay", "acme", "c-1"]}
 
 
 def commands() -> list[str]:
-    sub = next(a for a in build_parser()._actions if a.dest == "command")  # noqa: SLF001
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
     return sorted(sub.choices)
 
 
@@ -38,9 +38,9 @@ def test_a_mistyped_setting_is_one_line_and_exit_2_for_every_command(
         env: dict[str, str], command: str) -> None:
     result = cardledger({**env, "CARDLEDGER_STORE": "postgre"}, *ARGS.get(command, [command]))
     assert result.returncode == 2
-    assert result.stderr.splitlines() == [
+    assert result.stderr.splitlines() == [(
         "cardledger: bad setting: CARDLEDGER_STORE='postgre': "
-        "Input should be 'sqlite' or 'postgres'"]
+        "Input should be 'sqlite' or 'postgres'")]
     assert result.stdout == ""
 
 

@@ -54,8 +54,8 @@ STATEMENTS = (
         company_id TEXT PRIMARY KEY,
         online_payments BOOLEAN NOT NULL,
         version BIGINT NOT NULL)""",
-    "INSERT INTO cl_tracking (name, position) VALUES ('cardledger-views', 0) "
-    "ON CONFLICT (name) DO NOTHING",
+    ("INSERT INTO cl_tracking (name, position) VALUES ('cardledger-views', 0) "
+     "ON CONFLICT (name) DO NOTHING"),
     """CREATE TABLE IF NOT EXISTS cl_relay_tracking (
         name TEXT PRIMARY KEY,
         position BIGINT NOT NULL)""",
