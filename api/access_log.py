@@ -22,13 +22,15 @@ from typing import Any
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from cardledger import logs, metrics
 from cardledger.card_data import looks_like_card_number
 from domain.ids import random_id
 
 log = logging.getLogger("cardledger.access")
 REQUEST_ID_HEADER = "x-request-id"
 _PLAIN_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-UNMATCHED = "-"  # no route: refused by the guard, or no such path
+UNMATCHED = "-"
+READS = frozenset({"GET", "HEAD", "OPTIONS"})  # no route: refused by the guard, or no such path
 
 
 def _request_id(scope: Scope) -> str:
@@ -50,6 +52,7 @@ class AccessLog:
             return
         request_id = _request_id(scope)
         scope.setdefault("state", {})["request_id"] = request_id
+        token = logs.request_id.set(request_id)  # every line logged in the request has it
         started = time.perf_counter()
         status = 500  # what the client gets if the app raises before answering
 
@@ -74,9 +77,22 @@ class AccessLog:
             caller = scope["state"].get("caller")
             if caller:
                 line["caller"] = caller
-            log.info(json.dumps(line, separators=(",", ":")))
+            # JSON text for in-process handlers; the JSON log line merges the fields.
+            log.info(json.dumps(line, separators=(",", ":")), extra={"fields": line})
+            logs.request_id.reset(token)
+            _measure(scope, line)
 
 
 def _route_template(scope: Scope) -> str:
     route = scope.get("route")
     return getattr(route, "path", None) or UNMATCHED
+
+
+def _measure(scope: Scope, line: dict[str, Any]) -> None:
+    method, route, status = line["method"], line["route"], line["status"]
+    metrics.HTTP_REQUESTS.labels(method, route, str(status)).inc()
+    metrics.HTTP_LATENCY.labels(method, route).observe(line["duration_ms"] / 1000)
+    if method not in READS and route.startswith("/v1/"):
+        # The problem handlers note the code they answered with (api/problems.py).
+        outcome = "ok" if status < 400 else scope["state"].get("problem_code", str(status))
+        metrics.COMMANDS.labels(getattr(scope.get("route"), "name", route), outcome).inc()

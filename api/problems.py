@@ -7,8 +7,9 @@ roles, the card-number guard, rate limits, bad headers) raise ``Problem``.
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from eventsourcing.persistence import PersistenceError
@@ -177,11 +178,23 @@ def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
                             request_id=request_id_of(request))
 
 
+def _noting_code(handler: Callable[[Request, Exception], JSONResponse],
+                 ) -> Callable[[Request, Exception], JSONResponse]:
+    """The handler, also leaving the problem's code in the request's state for
+    the command metrics (api/access_log.py)."""
+    def handle(request: Request, exc: Exception) -> JSONResponse:
+        response = handler(request, exc)
+        request.state.problem_code = json.loads(response.body)["code"]
+        return response
+
+    return handle
+
+
 def install_problem_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(Problem, _on_problem)
-    app.add_exception_handler(DomainError, _on_domain_error)
-    app.add_exception_handler(RequestValidationError, _on_validation_error)
-    app.add_exception_handler(StarletteHTTPException, _on_http_error)
-    app.add_exception_handler(PersistenceError, _on_store_error)
-    app.add_exception_handler(Exception, _on_unexpected)
+    app.add_exception_handler(Problem, _noting_code(_on_problem))
+    app.add_exception_handler(DomainError, _noting_code(_on_domain_error))
+    app.add_exception_handler(RequestValidationError, _noting_code(_on_validation_error))
+    app.add_exception_handler(StarletteHTTPException, _noting_code(_on_http_error))
+    app.add_exception_handler(PersistenceError, _noting_code(_on_store_error))
+    app.add_exception_handler(Exception, _noting_code(_on_unexpected))
 

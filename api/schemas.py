@@ -118,6 +118,7 @@ class Health(BaseModel):
     status: Literal["ok", "ready"]
     views_position: int | None = None
     views_lag: int | None = None
+    views_lag_seconds: float | None = None
 
 
 class ProblemDetails(BaseModel):

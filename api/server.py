@@ -13,53 +13,53 @@ CARDLEDGER_PROJECTIONS=external and one `cardledger project` process.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import uvicorn
 
 from api.app import create_app
 from api.auth import KeyConfigError, KeyRing, ensure_dev_keys, keys_configured
+from cardledger.logs import UVICORN_LOG_CONFIG
 from cardledger.settings import Settings
 
-# uvicorn's own access log is off: it prints paths and query strings. Ours
-# (cardledger.access) is one JSON line per request on stdout; everything else goes
-# to stderr. Every handler carries the card-data filter (cardledger/log_safety.py).
-LOG_CONFIG: dict[str, Any] = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"card_data": {"()": "cardledger.log_safety.CardDataFilter"}},
-    "formatters": {
-        "json_lines": {"format": "%(message)s"},
-        "default": {"()": "uvicorn.logging.DefaultFormatter",
-                    "fmt": "%(levelprefix)s %(name)s: %(message)s", "use_colors": None},
-    },
-    "handlers": {
-        "access": {"class": "logging.StreamHandler", "formatter": "json_lines",
-                   "stream": "ext://sys.stdout", "filters": ["card_data"]},
-        "default": {"class": "logging.StreamHandler", "formatter": "default",
-                    "stream": "ext://sys.stderr", "filters": ["card_data"]},
-    },
-    "loggers": {
-        "uvicorn": {"handlers": ["default"], "level": "INFO", "propagate": False},
-        "uvicorn.access": {"handlers": [], "propagate": False},
-        "cardledger": {"handlers": ["default"], "level": "INFO", "propagate": False},
-        "cardledger.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
-    },
-}
+log = logging.getLogger("cardledger.api")
+
+# Logging: cardledger/logs.py's UVICORN_LOG_CONFIG. uvicorn's own access log is
+# off (it prints paths and query strings); ours (cardledger.access) is one JSON
+# line per request on stdout; everything else, uvicorn's lines included, goes to
+# stderr in the same JSON format. Every handler carries the card-data filter.
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     settings = with_keys(settings)
     if settings.ui_enabled:
         print(f"cardledger: reference pages at http://{host}:{port}/ui/ (docs/ui.md)", flush=True)
+    # In-flight requests get 1 s after SIGTERM: stopped within 2 s (docs/operations.md).
     options: dict[str, Any] = {"host": host, "port": port, "access_log": False,
-                               "log_config": LOG_CONFIG}
+                               "log_config": UVICORN_LOG_CONFIG, "timeout_graceful_shutdown": 1}
     if workers > 1:
+        share_metrics_between_workers(settings)
         uvicorn.run("api.app:create_app_from_env", factory=True, workers=workers, **options)
     else:
         uvicorn.run(create_app(settings), **options)
+
+
+def share_metrics_between_workers(settings: Settings) -> None:
+    """prometheus-client's multiprocess mode: each worker writes its counters to
+    files in one directory, and any worker's /metrics adds them all up. Emptied
+    at start: the files of a previous run would be counted again."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        directory = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    else:
+        directory = settings.data_dir / "prometheus"
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)  # the workers inherit it
+    directory.mkdir(parents=True, exist_ok=True)
+    for old in directory.glob("*.db"):
+        old.unlink()
 
 
 def with_keys(settings: Settings) -> Settings:
@@ -67,7 +67,7 @@ def with_keys(settings: Settings) -> Settings:
     A bad entry stops the start with one readable line (exit 2), like the CLI."""
     if not keys_configured(settings):
         path = ensure_dev_keys(settings).resolve()
-        print(f"cardledger: no API keys configured; development keys are in {path}", flush=True)
+        log.warning("no API keys configured; development keys are in %s", path)
         # Worker processes read their settings from the environment.
         os.environ["CARDLEDGER_API_KEYS_FILE"] = str(path)
         settings = settings.model_copy(update={"api_keys_file": path})

@@ -30,6 +30,7 @@ import psycopg
 from pydantic import SecretStr
 
 from cardledger.settings import Settings
+from cardledger.wiring import migrate_store
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 PG_HOST = os.environ.get("BENCH_POSTGRES_HOST", "127.0.0.1")
@@ -67,9 +68,11 @@ def store_settings(store: str, **overrides: Any) -> Iterator[Settings]:
             yield Settings(_env_file=None, data_dir=data_dir, store="sqlite", **overrides)
             return
         with throwaway_postgres() as dbname:
-            yield Settings(_env_file=None, data_dir=data_dir, store="postgres",
-                           postgres_host=PG_HOST, postgres_port=PG_PORT,
-                           postgres_user=PG_USER, postgres_dbname=dbname, **overrides)
+            settings = Settings(_env_file=None, data_dir=data_dir, store="postgres",
+                                postgres_host=PG_HOST, postgres_port=PG_PORT,
+                                postgres_user=PG_USER, postgres_dbname=dbname, **overrides)
+            migrate_store(settings)  # the deployment step `cardledger migrate`
+            yield settings
 
 
 def settings_env(settings: Settings) -> dict[str, str]:

@@ -5,14 +5,17 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from importlib.metadata import version as installed_version
 from pathlib import Path
 
 from eventsourcing.persistence import PersistenceError
+from pydantic import ValidationError
 
-from cardledger import log_safety
+from cardledger import logs
 from cardledger.audit_commands import add_verify_arguments, rebuild_command, verify_command
 from cardledger.checkpoints import (
     NoCheckpointKey,
@@ -20,12 +23,17 @@ from cardledger.checkpoints import (
     signing_key,
     verifying_keys,
 )
-from cardledger.settings import get_settings
-from cardledger.wiring import open_runtime
+from cardledger.metrics import LagCollector, serve_worker_metrics
+from cardledger.schema import SchemaBehind
+from cardledger.settings import Settings, get_settings
+from cardledger.signals import StopRequested, interrupt_on_stop_signals
+from cardledger.wiring import migrate_store, open_runtime
 from domain.errors import DomainError
 from domain.ids import EXTERNAL_ID
 from projections.replay import replay_customer
 from projections.views import cards_of
+
+log = logging.getLogger("cardledger.cli")
 
 
 def _as_of(text: str) -> datetime:
@@ -128,9 +136,11 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
 
 def cmd_project(args: argparse.Namespace) -> int:
+    interrupt_on_stop_signals()
     with open_runtime(run_projector=False) as runtime:
-        print(f"projecting into the views from position {runtime.read_model.position()}",
-              flush=True)
+        serve_worker_metrics(runtime.settings.metrics_port,
+                             LagCollector(runtime.ledger, runtime.read_model))
+        log.info("projecting into the views from position %d", runtime.read_model.position())
         try:
             runtime.projector.run_forever()
         except KeyboardInterrupt:
@@ -138,9 +148,19 @@ def cmd_project(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    applied, version = migrate_store(get_settings())
+    for migration in applied:
+        print(f"applied migration {migration.version}: {migration.name}")
+    print(f"the database schema is at version {version}"
+          + ("" if applied else " (nothing to do)"))
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from api.server import serve  # noqa: PLC0415
 
+    migrate_store(get_settings(), migrate=None)  # before uvicorn: one line if behind
     serve(get_settings(), host=args.host, port=args.port, workers=args.workers)
     return 0
 
@@ -224,6 +244,8 @@ def cmd_office_verify(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cardledger", description=__doc__)
+    parser.add_argument("--version", action="version",
+                        version=f"cardledger {installed_version('cardledger')}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def add(name: str, handler: Callable[[argparse.Namespace], int], help_: str) -> argparse.ArgumentParser:
@@ -232,6 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     add("demo", cmd_demo, "tell the seed's story on the embedded default")
+    add("migrate", cmd_migrate, "create or upgrade every table (a deployment step on PostgreSQL)")
     serve = add("serve", cmd_serve, "run the HTTP API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -273,14 +296,39 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def settings_problem(error: ValidationError) -> str:
+    """A settings error as one line naming the variables, e.g.
+    CARDLEDGER_STORE='postgre': Input should be 'sqlite' or 'postgres'."""
+    prefix = Settings.model_config.get("env_prefix", "")
+    return "bad setting: " + "; ".join(
+        f"{prefix}{'_'.join(map(str, e['loc'])).upper()}={str(e['input'])[:40]!r}: {e['msg']}"
+        if e["loc"] else e["msg"] for e in error.errors())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    log_safety.install()
+    logs.configure()  # JSON lines on stderr, card-data filter on the handler
     args = build_parser().parse_args(argv)
     try:
-        return args.handler(args)
+        get_settings()  # every command: a bad setting is one line, before anything starts
+        code = args.handler(args)
+        sys.stdout.flush()  # a closed stdout shows here, not in the exit's own flush
+        return code
+    except ValidationError as e:
+        print(f"cardledger: {settings_problem(e)}", file=sys.stderr)
+    except StopRequested:
+        return 0  # SIGTERM between a worker's own handling points: still a clean stop
+    except KeyboardInterrupt:
+        print("cardledger: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # Whoever read our output stopped (`cardledger demo | head -1`): not an
+        # error. Point stdout at /dev/null so the exit's final flush is quiet too.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except DomainError as e:
         print(f"cardledger: {e.detail}", file=sys.stderr)
+    except SchemaBehind as e:
+        print(f"cardledger: {e}", file=sys.stderr)
     except PersistenceError as e:
         print(f"cardledger: the event store failed: {str(e).splitlines()[0]}", file=sys.stderr)
     except NoCheckpointKey as e:

@@ -104,6 +104,17 @@ class Settings(BaseSettings):
         "Office consumers' group prefix (`<prefix>.<consumer>`)."))
     kafka_dead_letter_topic: str = Field("cardledger.payment-methods.v1.dead-letter",
                                          description="Where consumers park poison messages.")
+    kafka_relay_name: str = Field("kafka-relay", min_length=1, description=(
+        "The relay's position row. Pointing the relay at a new topic under a new name "
+        "publishes the whole history there; the old name would carry on where it was."))
+    metrics_port: int | None = Field(None, ge=1, le=65535, description=(
+        "A worker's (project, relay, office-consumer) Prometheus `/metrics` port; unset: no "
+        "metrics server. The API serves `/metrics` on its own port."))
+    ready_max_views_lag_events: int = Field(10_000, ge=1, description=(
+        "`/readyz` answers 503 when the views are this many events behind."))
+    ready_max_views_lag_seconds: float = Field(10.0, gt=0, description=(
+        "`/readyz` answers 503 when an event has waited this many seconds for the views "
+        "(a stopped projector)."))
     office_data_dir: Path | None = Field(None, description=(
         "Office consumers' own SQLite files, never cardledger's tables (empty: "
         "`<data dir>/office`)."))
@@ -158,6 +169,9 @@ class Settings(BaseSettings):
             "POSTGRES_LOCK_TIMEOUT": str(self.postgres_lock_timeout),
             "POSTGRES_CONNECT_TIMEOUT": str(self.postgres_connect_timeout),
             "POSTGRES_PRE_PING": "y" if self.postgres_pre_ping else "n",
+            # Tables are made by `cardledger migrate` alone, under its lock: six
+            # processes creating them at once race (cardledger/schema/).
+            "CREATE_TABLE": "n",
         }
 
 

@@ -8,18 +8,25 @@ from __future__ import annotations
 
 import json
 import logging
-import signal
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
+from cardledger.metrics import ConsumerCollector, LagCollector, serve_worker_metrics
 from cardledger.settings import Settings
+from cardledger.signals import interrupt_on_stop_signals
 from cardledger.wiring import open_runtime
 from consumers.base import OfficeConsumer
 from consumers.notifier import Notifier, address_template
 from consumers.office_read_model import OfficeReadModel
-from consumers.relay import Relay, ensure_topics, kafka_producer, relay_lag
+from consumers.relay import Relay, kafka_producer, relay_lag
+from consumers.topics import (
+    TopicMismatch,
+    TopicMissing,
+    await_topics,
+    ensure_topics,
+    topic_partitions,
+)
 
 log = logging.getLogger("cardledger.consumers")
 
@@ -31,24 +38,23 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _stop_on_sigterm() -> None:
-    # `docker stop` sends SIGTERM: leave the loop the way Ctrl-C does.
-    def interrupt(*_: Any) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, interrupt)
-
-
-def _topics_ready(settings: Settings) -> None:
-    """Creates the topics, waiting out a broker that is not up yet."""
+def _topics_ready(settings: Settings, *, create: bool) -> None:
+    """The relay creates the topics, consumers wait for them; both wait out a
+    broker that is not up yet. TopicMismatch is not waited out: it needs a person."""
     failures = 0
     while True:
         try:
-            ensure_topics(settings.kafka_bootstrap, {
-                settings.kafka_topic: settings.kafka_topic_partitions,
-                settings.kafka_dead_letter_topic: 1,
-            }, settings.kafka_replication_factor)
+            if create:
+                ensure_topics(settings.kafka_bootstrap, topic_partitions(settings),
+                              settings.kafka_replication_factor)
+            else:
+                await_topics(settings.kafka_bootstrap, topic_partitions(settings))
             return
+        except TopicMismatch:
+            raise
+        except TopicMissing as e:
+            log.info("%s", e)
+            time.sleep(1.0)
         except Exception as e:  # noqa: BLE001 (any broker trouble: wait and retry)
             failures += 1
             log.warning("Kafka at %s not ready (attempt %d): %s",
@@ -59,17 +65,21 @@ def _topics_ready(settings: Settings) -> None:
 def relay(settings: Settings) -> int:
     if not settings.kafka_bootstrap:
         return _fail("the relay is off: set CARDLEDGER_KAFKA_BOOTSTRAP to a Kafka broker")
-    _stop_on_sigterm()
+    interrupt_on_stop_signals()
     with open_runtime(settings, run_projector=False) as runtime:
         worker = Relay(runtime.ledger, lambda: kafka_producer(settings.kafka_bootstrap),
-                       settings.kafka_topic)
+                       settings.kafka_topic, name=settings.kafka_relay_name)
+        serve_worker_metrics(settings.metrics_port, LagCollector(
+            runtime.ledger, runtime.read_model, relay_name=settings.kafka_relay_name))
         try:
-            _topics_ready(settings)
-            print(f"relaying events to {settings.kafka_topic} at {settings.kafka_bootstrap}, "
-                  f"{worker.lag().behind} behind", flush=True)
+            _topics_ready(settings, create=True)
+            log.info("relaying events to %s at %s, %d behind", settings.kafka_topic,
+                     settings.kafka_bootstrap, worker.lag().behind)
             worker.run_forever()
         except KeyboardInterrupt:
             pass
+        except TopicMismatch as e:
+            return _fail(str(e))
         finally:
             worker.close()
     return 0
@@ -77,7 +87,7 @@ def relay(settings: Settings) -> int:
 
 def show_lag(settings: Settings, *, as_json: bool) -> int:
     with open_runtime(settings, run_projector=False) as runtime:
-        lag = relay_lag(runtime.ledger)
+        lag = relay_lag(runtime.ledger, settings.kafka_relay_name)
     if as_json:
         print(json.dumps(lag.as_dict()))
     else:
@@ -103,21 +113,24 @@ def office_consumer(settings: Settings, which: str) -> int:
                            address_for=address_template(settings.notify_address_template))
     else:
         handler = OfficeReadModel(office_dir(settings) / "read_model.sqlite3")
-    _stop_on_sigterm()
+    interrupt_on_stop_signals()
     try:
-        _topics_ready(settings)
+        _topics_ready(settings, create=False)
         consumer = OfficeConsumer(handler, bootstrap=settings.kafka_bootstrap,
                                   topic=settings.kafka_topic,
                                   group=f"{settings.kafka_consumer_group}.{handler.name}",
                                   dead_letter_topic=settings.kafka_dead_letter_topic)
-        print(f"{handler.name} consuming {settings.kafka_topic} as group {consumer.group}",
-              flush=True)
+        serve_worker_metrics(settings.metrics_port, ConsumerCollector(handler.name, consumer.stats))
+        log.info("%s consuming %s as group %s", handler.name, settings.kafka_topic,
+                 consumer.group)
         try:
             consumer.run_forever()
         finally:
             consumer.close()
     except KeyboardInterrupt:
         pass
+    except TopicMismatch as e:
+        return _fail(str(e))
     finally:
         handler.close()
     return 0

@@ -45,7 +45,7 @@ class Notifier:
 
     def __init__(self, path: Path, *, smtp_host: str, smtp_port: int, sender: str,
                  address_for: AddressLookup, timeout: float = 10.0) -> None:
-        self.store = LocalStore(path, TABLES)
+        self.store = LocalStore(path, (TABLES,))  # migration 1; append, never edit
         self.smtp_host = smtp_host
         self.smtp_port = smtp_port
         self.sender = sender

@@ -136,7 +136,7 @@ class OfficeReadModel:
     name = "office-read-model"
 
     def __init__(self, path: Path) -> None:
-        self.store = LocalStore(path, TABLES)
+        self.store = LocalStore(path, (TABLES,))  # migration 1; append, never edit
 
     # --- the consumer's handler --------------------------------------------------------
 

@@ -20,19 +20,16 @@ from typing import Any
 
 from eventsourcing.application import Application
 from kafka import KafkaProducer
-from kafka.admin import KafkaAdminClient, NewTopic
-from kafka.errors import TopicAlreadyExistsError
 
+from cardledger import logs
 from consumers.envelope import envelope_of
 from consumers.loop import Loop
+from consumers.topics import ensure_topics  # noqa: F401 (where callers found it)
 from projections.database import Database
 
 log = logging.getLogger("cardledger.relay")
 
 NAME = "kafka-relay"
-TRACKING_TABLE = """CREATE TABLE IF NOT EXISTS cl_relay_tracking (
-    name TEXT PRIMARY KEY,
-    position BIGINT NOT NULL)"""
 
 
 class RelayTracking:
@@ -41,15 +38,12 @@ class RelayTracking:
     def __init__(self, db: Database, name: str = NAME) -> None:
         self.db = db
         self.name = name
-        with db.transaction() as tx:
-            tx.execute(TRACKING_TABLE)
+        with db.transaction() as tx:  # the table: cardledger/schema (migration 2)
             tx.execute("INSERT INTO cl_relay_tracking (name, position) VALUES (:n, 0) "
                        "ON CONFLICT (name) DO NOTHING", {"n": name})
 
     def position(self) -> int:
-        rows = self.db.read("SELECT position FROM cl_relay_tracking WHERE name = :n",
-                            {"n": self.name})
-        return int(rows[0]["position"]) if rows else 0
+        return relay_position(self.db, self.name)
 
     def advance(self, expected: int, new: int) -> bool:
         """Compare-and-set, so two relays by mistake cannot move it backwards."""
@@ -70,15 +64,21 @@ class Lag:
         return {"position": self.position, "head": self.head, "behind": self.behind}
 
 
-def _lag(app: Application[Any], tracking: RelayTracking) -> Lag:
-    position = tracking.position()
+def relay_position(db: Database, name: str = NAME) -> int:
+    """The relay's position, read only (0 for a name that never relayed)."""
+    rows = db.read("SELECT position FROM cl_relay_tracking WHERE name = :n", {"n": name})
+    return int(rows[0]["position"]) if rows else 0
+
+
+def _lag(app: Application[Any], position: int) -> Lag:
     head = app.recorder.max_notification_id() or 0
     return Lag(position, head, max(0, head - position))
 
 
 def relay_lag(app: Application[Any], name: str = NAME) -> Lag:
-    """How far the relay is behind the store; cheap enough for a health endpoint."""
-    return _lag(app, RelayTracking(Database(app), name))
+    """How far the relay is behind the store; read only, cheap enough for a
+    health endpoint or a metrics scrape."""
+    return _lag(app, relay_position(Database(app), name))
 
 
 def kafka_producer(bootstrap: str, *, ack_timeout: float = 10.0,
@@ -97,27 +97,6 @@ def kafka_producer(bootstrap: str, *, ack_timeout: float = 10.0,
         max_block_ms=timeout_ms,
         reconnect_backoff_max_ms=1000,
     )
-
-
-def ensure_topics(bootstrap: str, partitions: dict[str, int], replication_factor: int = 1) -> None:
-    """Creates missing topics; existing ones are left exactly as they are.
-
-    Retention is forever: the topic is the office systems' replayable history,
-    from which a new office system builds its state from the first event.
-    """
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap.split(","), client_id="cardledger-admin")
-    try:
-        existing = set(admin.list_topics())
-        wanted = [NewTopic(name, num_partitions=count, replication_factor=replication_factor,
-                           topic_configs={"retention.ms": "-1"})
-                  for name, count in partitions.items() if name not in existing]
-        if wanted:
-            try:
-                admin.create_topics(wanted)
-            except TopicAlreadyExistsError:
-                pass  # another process created it between list and create
-    finally:
-        admin.close()
 
 
 class Relay:
@@ -154,6 +133,7 @@ class Relay:
     def run_once(self) -> int:
         """Publish the next batch; the number of events published (0 when current)."""
         position = self.tracking.position()
+        logs.position.set(position)  # this thread's log lines say where the relay is
         notifications = self.app.recorder.select_notifications(
             start=position, limit=self.batch_size, inclusive_of_start=False)
         if not notifications:
@@ -200,7 +180,7 @@ class Relay:
         return total
 
     def lag(self) -> Lag:
-        return _lag(self.app, self.tracking)
+        return _lag(self.app, self.tracking.position())
 
     # --- the loop ------------------------------------------------------------------------
 

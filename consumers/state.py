@@ -9,14 +9,21 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 
 class LocalStore:
-    def __init__(self, path: Path, tables: Iterable[str]) -> None:
+    """``migrations[n]`` is the list of statements that brings the file to
+    version n + 1: numbered like cardledger's own (cardledger/schema), the
+    version kept in SQLite's own ``PRAGMA user_version``. Applied at open, each
+    with its version in one IMMEDIATE transaction, so two processes opening the
+    file at once take turns. A released migration is never edited: a change is
+    a new one appended."""
+
+    def __init__(self, path: Path, migrations: Sequence[Iterable[str]]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         # One connection per store, shared by the consumer thread and readers.
         self._conn = sqlite3.connect(path, timeout=10, isolation_level=None,
@@ -26,9 +33,18 @@ class LocalStore:
         # WAL with the default synchronous=FULL: a commit is on disk before the
         # consumer commits its Kafka offset, so a power cut cannot lose an event.
         self._conn.execute("PRAGMA journal_mode=WAL")
+        self._migrate(migrations)
+
+    def _migrate(self, migrations: Sequence[Iterable[str]]) -> None:
         with self.transaction() as tx:
-            for statement in tables:
-                tx.execute(statement)
+            version = int(tx.execute("PRAGMA user_version").fetchone()[0])
+            for number, statements in enumerate(migrations[version:], start=version + 1):
+                for statement in statements:
+                    tx.execute(statement)
+                tx.execute(f"PRAGMA user_version = {int(number)}")
+
+    def version(self) -> int:
+        return int(self.read("PRAGMA user_version")[0]["user_version"])
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

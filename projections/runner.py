@@ -21,6 +21,7 @@ from typing import Any
 
 from eventsourcing.application import Application
 
+from cardledger import logs
 from projections.read_model import ReadModel, StalePosition
 
 log = logging.getLogger("cardledger.projections")
@@ -60,6 +61,7 @@ class Projector:
                 position = self.read_model.position()
                 self._read_at = time.monotonic()
                 self.advanced(position)
+            logs.position.set(position)  # this thread's log lines say where the views are
             notifications = self.app.recorder.select_notifications(
                 start=position, limit=self.batch_size, inclusive_of_start=False)
             if not notifications:

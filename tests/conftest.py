@@ -19,7 +19,7 @@ import pytest
 
 from cardledger.processors.sandbox import SandboxProcessor
 from cardledger.settings import Settings
-from cardledger.wiring import Runtime, open_runtime
+from cardledger.wiring import Runtime, migrate_store, open_runtime
 
 PG_HOST = os.environ.get("CARDLEDGER_TEST_POSTGRES_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("CARDLEDGER_TEST_POSTGRES_PORT", "5432"))
@@ -77,13 +77,23 @@ def _admin_connection() -> psycopg.Connection:
                            autocommit=True)
 
 
+def postgres_settings(database: str, data_dir: Path, **overrides: object) -> Settings:
+    return Settings(_env_file=None, data_dir=data_dir, store="postgres",
+                    postgres_host=PG_HOST, postgres_port=PG_PORT, postgres_user=PG_USER,
+                    postgres_dbname=database, **overrides)
+
+
 @contextmanager
-def throwaway_database(prefix: str = "cardledger_test_") -> Iterator[str]:
-    """A fresh database on the real server, dropped afterwards even on failure."""
+def throwaway_database(prefix: str = "cardledger_test_", *,
+                       migrated: bool = True) -> Iterator[str]:
+    """A fresh database on the real server, dropped afterwards even on failure;
+    migrated (as `cardledger migrate` does in a deployment) unless asked not to."""
     name = f"{prefix}{uuid.uuid4().hex[:12]}"
     with _admin_connection() as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
+        if migrated:
+            migrate_store(postgres_settings(name, Path(".cardledger")))
         yield name
     finally:
         with _admin_connection() as conn:

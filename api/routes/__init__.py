@@ -11,6 +11,7 @@ from api.routes import (
     health,
     history,
     me,
+    metrics,
     payment_methods,
     payments,
     settings,
@@ -30,4 +31,5 @@ ROUTERS = (
     me.router,
     card_setup.router,
     autopay.router,
+    metrics.router,
 )

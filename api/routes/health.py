@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from api.problems import Problem, documented
 from api.routing import InspectedRoute
-from api.problems import documented
 from api.runtime import RuntimeDep
 from api.schemas import Health
+from cardledger.metrics import oldest_waiting_age
 
 router = APIRouter(tags=["health"], route_class=InspectedRoute)
 
@@ -20,10 +21,24 @@ def healthz() -> Health:
     return Health(status="ok")
 
 
-@router.get("/readyz", response_model=Health, responses=documented(422, 503))
+@router.get("/readyz", response_model=Health, response_model_exclude_none=True,
+            responses=documented(422, 503))
 def readyz(runtime: RuntimeDep) -> Health:
-    """Ready when the store answers a cheap query (503 when it does not); also
-    says how far the views lag behind the events."""
+    """Ready when the store answers a cheap query and the views keep up: 503
+    when they are more than CARDLEDGER_READY_MAX_VIEWS_LAG_EVENTS behind, or an
+    event has waited more than CARDLEDGER_READY_MAX_VIEWS_LAG_SECONDS for them
+    (the projector stopped: commands would wait and reads miss their writes)."""
     position = runtime.read_model.position()
     newest = runtime.ledger.recorder.max_notification_id() or 0
-    return Health(status="ready", views_position=position, views_lag=max(0, newest - position))
+    lag = max(0, newest - position)
+    waited = round(oldest_waiting_age(runtime.ledger, position), 3) if lag else 0.0
+    health = Health(status="ready", views_position=position, views_lag=lag,
+                    views_lag_seconds=waited)
+    settings = runtime.settings
+    if lag > settings.ready_max_views_lag_events or waited > settings.ready_max_views_lag_seconds:
+        raise Problem(503, "views-behind", "The views are behind the events",
+                      f"{lag} event(s) not yet in the views, the oldest waiting {waited:g} s; "
+                      "is the projection worker (`cardledger project`) running?",
+                      headers={"Retry-After": "5"},
+                      extra=health.model_dump(exclude={"status"}))
+    return health

@@ -18,6 +18,7 @@ from cardledger.settings import Settings
 from cardledger.wiring import open_runtime
 from consumers.office_read_model import OfficeReadModel
 from consumers.relay import relay_lag
+from tests.kafka.conftest import PARTITIONS
 from tests.kafka.support import office_differences, seed_story, wait_until
 
 pytestmark = [pytest.mark.kafka, pytest.mark.timeout(120)]
@@ -49,7 +50,8 @@ def env(data_dir: Path, kafka_bootstrap: str, topic: str) -> dict[str, str]:
     return {**os.environ, "CARDLEDGER_DATA_DIR": str(data_dir), "CARDLEDGER_STORE": "sqlite",
             "CARDLEDGER_KAFKA_BOOTSTRAP": kafka_bootstrap, "CARDLEDGER_KAFKA_TOPIC": topic,
             "CARDLEDGER_KAFKA_DEAD_LETTER_TOPIC": topic + ".dead-letter",
-            "CARDLEDGER_KAFKA_CONSUMER_GROUP": "cli-test"}
+            "CARDLEDGER_KAFKA_CONSUMER_GROUP": "cli-test",
+            "CARDLEDGER_KAFKA_TOPIC_PARTITIONS": str(PARTITIONS)}
 
 
 def test_the_relay_and_office_consumer_processes_bring_the_office_up_to_date(
