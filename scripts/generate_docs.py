@@ -4,7 +4,9 @@
     python -m scripts.generate_docs --check  # exit 1 naming the stale ones (the tests do this)
 
 docs/settings.md comes from the settings model's field descriptions
-(cardledger/settings.py).
+(cardledger/settings.py); docs/problems.md from the problem registry
+(api/problem_catalog.py), the same one the API's /problems/{code} pages and
+its OpenAPI document are rendered from.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from api.problem_catalog import REGISTRY
+from api.problems import problem_type
 from cardledger.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,8 +50,29 @@ def _default(value: Any) -> str:
     return f"`{value}`"
 
 
+def problems_page() -> str:
+    problems = sorted(REGISTRY.values(), key=lambda p: (p.status, p.code))
+    lines = [
+        "# Problem types", "", GENERATED, "",
+        "Every error answer is RFC 9457 `application/problem+json`: `type` (below), `title`, "
+        "`status`, `detail`, `code` (the last segment of `type`: match on it), `instance` "
+        "(`urn:cardledger:request:<request id>`, the same id as the `X-Request-ID` header) "
+        "and, for `invalid-request`, `errors`. A running server explains each one at "
+        "`/problems/<code>`; `/openapi.json` lists, per operation, the codes it can answer "
+        "(`x-problem-codes`) with an example each.", "",
+        "| code | status | title |", "|---|---|---|"]
+    lines += [f"| [`{p.code}`](#{p.code}) | {p.status} | {p.title} |" for p in problems]
+    for p in problems:
+        retry = " The answer carries `Retry-After` (seconds)." if p.retry_after else ""
+        lines += ["", f"## {p.code}", "",
+                  f"**{p.status}** — {p.title}. `type`: `{problem_type(p.code)}`", "",
+                  f"What it means: {p.means}", "", f"What to do: {p.do}{retry}"]
+    return "\n".join(lines) + "\n"
+
+
 PAGES: dict[str, Callable[[], str]] = {
     "docs/settings.md": settings_page,
+    "docs/problems.md": problems_page,
 }
 
 

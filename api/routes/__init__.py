@@ -9,6 +9,7 @@ from api.routes import (
     history,
     payment_methods,
     payments,
+    problems,
     settings,
     webhooks,
 )
@@ -22,4 +23,5 @@ ROUTERS = (
     events.router,
     payments.router,
     webhooks.router,
+    problems.router,
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.routing import InspectedRoute
-from api.problems import documented
+from api.openapi import raises
 from api.runtime import RuntimeDep
 from api.schemas import Health
 
@@ -13,14 +13,15 @@ router = APIRouter(tags=["health"], route_class=InspectedRoute)
 
 
 @router.get("/healthz", response_model=Health, response_model_exclude_none=True,
-            responses=documented(422))
+            operation_id="checkLiveness", openapi_extra=raises(store=False))
 def healthz() -> Health:
     """The process answers. Touches nothing else, so a store outage does not
     get healthy processes restarted."""
     return Health(status="ok")
 
 
-@router.get("/readyz", response_model=Health, responses=documented(422, 503))
+@router.get("/readyz", response_model=Health, operation_id="checkReadiness",
+            openapi_extra=raises())
 def readyz(runtime: RuntimeDep) -> Health:
     """Ready when the store answers a cheap query (503 when it does not); also
     says how far the views lag behind the events."""

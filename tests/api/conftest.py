@@ -29,6 +29,7 @@ from cardledger.settings import Settings
 from cardledger.wiring import Runtime, open_runtime
 from domain.processor import Processor
 from tests.api.client import Api, keys_setting, new_keys
+from tests.api.documented_problems import UNDOCUMENTED, DocumentedProblems
 from tests.api.live_server import LiveServer
 from tests.conftest import PG_HOST, PG_PORT, PG_USER, throwaway_database
 
@@ -59,8 +60,16 @@ def serving(settings: Settings, processor: Processor | None = None,
     with open_runtime(settings, processor=processor or SandboxProcessor(),
                       run_projector=projector_thread) as runtime:
         app = create_app(runtime, keys=keys)
-        with LiveServer(app) as server:
+        with LiveServer(DocumentedProblems(app)) as server:
             yield Live(server.url, app, runtime)
+
+
+@pytest.fixture(autouse=True)
+def every_problem_answered_is_documented() -> Iterator[None]:
+    """See tests/api/documented_problems.py."""
+    UNDOCUMENTED.clear()
+    yield
+    assert UNDOCUMENTED == [], "problems answered but not in the OpenAPI document"
 
 
 def api_for(live: Live, like: Api | None = None) -> Api:

@@ -38,7 +38,7 @@ def test_the_curl_story_runs_as_written_and_answers_as_its_comments_say(tmp_path
         answers = run(the_story(), url, tmp_path / "data")
         again = run(the_story(), url, tmp_path / "data")  # pasted twice: a new customer each time
 
-    registered, switched, primary, deleted, paid, history, refused = answers
+    registered, switched, primary, deleted, paid, history, refused, payments = answers
     assert json.loads(registered)["created"] is True
     assert json.loads(switched) == {"enabled": True}
     assert json.loads(primary)["brand"] == "mastercard" and json.loads(primary)["is_primary"]
@@ -49,5 +49,7 @@ def test_the_curl_story_runs_as_written_and_answers_as_its_comments_say(tmp_path
         "payment_succeeded", "deleted", "set_primary", "added", "set_primary", "added",
         "online_payments_enabled"]
     assert json.loads(refused)["code"] == "card-data-refused"
+    assert json.loads(payments)["payments"] == [json.loads(paid)]
+    assert json.loads(payments)["has_more"] is False
     assert json.loads(again[0])["customer_id"] != json.loads(registered)["customer_id"]
     assert json.loads(again[0])["created"] is True
