@@ -12,6 +12,7 @@ carry.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from typing import Any
 
@@ -87,10 +88,21 @@ def complete(schema: dict[str, Any]) -> dict[str, Any]:
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():
             _complete_operation(operation)
+    _drop_unused(components["schemas"], schema)
     schema["x-problem-types"] = {
         code: {"status": p.status, "title": p.title, "type": problem_type(code)}
         for code, p in sorted(REGISTRY.items())}
     return schema
+
+
+def _drop_unused(schemas: dict[str, Any], document: dict[str, Any]) -> None:
+    """FastAPI's own 422 shapes are left over once every 422 is a problem."""
+    for name in ("HTTPValidationError", "ValidationError"):
+        if f'"#/components/schemas/{name}"' not in json.dumps(
+                {k: v for k, v in document.items() if k != "components"}) + json.dumps(
+                {k: v for k, v in schemas.items() if k not in ("HTTPValidationError",
+                                                               "ValidationError")}):
+            schemas.pop(name, None)
 
 
 def _complete_operation(operation: dict[str, Any]) -> None:
