@@ -1,7 +1,12 @@
-"""Regenerates the Python client (clients/python) from the current OpenAPI document.
+"""Regenerates the clients from the current OpenAPI document.
 
-    python -m scripts.generate_client            # rewrite clients/python
-    python -m scripts.generate_client --check    # exit 1 when it differs (the tests do this)
+    python -m scripts.generate_client            # rewrite clients/openapi.json, clients/python
+                                                 # and clients/typescript/schema.d.ts
+    python -m scripts.generate_client --check    # exit 1 when one differs (the tests do this)
+
+clients/openapi.json is the document itself, checked in so a change of the
+contract shows in review. The TypeScript types come from npm openapi-typescript
+(pinned with a lockfile in clients/typescript/, installed by npm ci on first use).
 
 The document comes from the app itself (api/app.py), not a running server;
 the generator is openapi-python-client (pinned in pyproject's dev extra), with
@@ -24,6 +29,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 CLIENT = ROOT / "clients" / "python"
 CONFIG = ROOT / "clients" / "python-config.yaml"
+DOCUMENT = ROOT / "clients" / "openapi.json"
+TYPESCRIPT = ROOT / "clients" / "typescript"
 
 
 def openapi_document() -> dict[str, Any]:
@@ -32,6 +39,20 @@ def openapi_document() -> dict[str, Any]:
 
     settings = Settings(_env_file=None, data_dir=Path(tempfile.gettempdir()))  # type: ignore[call-arg]
     return create_app(settings).openapi()
+
+
+def document_text() -> str:
+    return json.dumps(openapi_document(), indent=2) + "\n"
+
+
+def typescript_types(document: Path, into: Path) -> None:
+    """schema.d.ts for ``document``, by the pinned openapi-typescript."""
+    if not (TYPESCRIPT / "node_modules" / ".bin" / "openapi-typescript").exists():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+                       cwd=TYPESCRIPT, check=True, timeout=300)
+    subprocess.run([str(TYPESCRIPT / "node_modules" / ".bin" / "openapi-typescript"),
+                    str(document), "--output", str(into)],
+                   cwd=TYPESCRIPT, check=True, capture_output=True, timeout=120)
 
 
 def generate(into: Path) -> None:
@@ -56,18 +77,30 @@ def differences(left: Path, right: Path) -> list[str]:
     return found
 
 
+def stale() -> list[str]:
+    found = [] if DOCUMENT.exists() and DOCUMENT.read_text() == document_text() else [
+        "clients/openapi.json"]
+    with tempfile.TemporaryDirectory() as work:
+        fresh = Path(work) / "python"
+        generate(fresh)
+        found += [f"clients/python: {line}" for line in differences(CLIENT, fresh)]
+        types = Path(work) / "schema.d.ts"
+        typescript_types(DOCUMENT, types)
+        if types.read_text() != (TYPESCRIPT / "schema.d.ts").read_text():
+            found.append("clients/typescript/schema.d.ts")
+    return found
+
+
 def main(argv: list[str]) -> int:
     if "--check" in argv:
-        with tempfile.TemporaryDirectory() as work:
-            fresh = Path(work) / "python"
-            generate(fresh)
-            found = differences(CLIENT, fresh)
+        found = stale()
         for line in found:
-            print(f"clients/python is stale ({line}): run python -m scripts.generate_client",
-                  file=sys.stderr)
+            print(f"stale: {line}; run python -m scripts.generate_client", file=sys.stderr)
         return 1 if found else 0
+    DOCUMENT.write_text(document_text())
     shutil.rmtree(CLIENT, ignore_errors=True)
     generate(CLIENT)
+    typescript_types(DOCUMENT, TYPESCRIPT / "schema.d.ts")
     return 0
 
 
