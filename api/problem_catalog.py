@@ -39,74 +39,78 @@ def _domain_errors() -> list[type[DomainError]]:
     return sorted(found, key=lambda e: e.code)
 
 
+def _advice(means: str, do: str) -> tuple[str, str]:
+    return means, do
+
+
 # What each domain error means to a caller and what to do about it.
 _DOMAIN_ADVICE: dict[str, tuple[str, str]] = {
-    "invalid-command": (
+    "invalid-command": _advice(
         "A value the domain checks itself is malformed (an id, a currency code, an actor).",
         "Fix the value named in `detail`; sending the same request again fails the same way."),
-    "online-payments-disabled": (
+    "online-payments-disabled": _advice(
         "The company has Online Payments switched off: no card can be added and no invoice "
         "paid (deleting cards still works).",
         "Ask the company's admin to switch it on (Settings > Invoicing > Online Payments, "
         "`PUT .../settings/online-payments`); do not retry until then."),
-    "customer-not-found": (
+    "customer-not-found": _advice(
         "No customer with this id exists in this company (never registered, no card ever "
         "added, or it did not exist yet at `as_of`).",
         "Check the company and customer ids; register the customer (`PUT .../customers/{id}`) "
         "or add its first card."),
-    "no-such-card": (
+    "no-such-card": _advice(
         "The customer has no saved card with this id.",
         "List the customer's payment methods and use one of their ids."),
-    "card-already-deleted": (
+    "card-already-deleted": _advice(
         "The card existed but was deleted: another request won a race (two deletes, or a "
         "set-primary after a delete).",
         "Read the payment methods again and decide with the current list."),
-    "card-already-saved": (
+    "card-already-saved": _advice(
         "The same card (by the processor's fingerprint) is already saved for this customer.",
         "Use the saved card; nothing was added."),
-    "already-primary": (
+    "already-primary": _advice(
         "The card is already the customer's primary card.",
         "Nothing to do; the state is what you asked for."),
-    "too-many-cards": (
+    "too-many-cards": _advice(
         "The customer has the most saved cards allowed (10 by default).",
         "Delete a card before adding another."),
-    "card-expired": (
+    "card-expired": _advice(
         "The card's expiry month has passed, so it cannot be added, made primary or charged.",
         "Ask the customer for another card."),
-    "version-conflict": (
+    "version-conflict": _advice(
         "The customer changed since the version you sent as If-Match, or too many changes "
         "raced at once. Nothing was changed.",
         "Read again (the ETag is the new version) and send the command with it."),
-    "idempotency-key-reused": (
+    "idempotency-key-reused": _advice(
         "This Idempotency-Key was already used for a different request to this customer.",
         "Use a new key for a new request; reuse a key only to retry exactly the same request."),
-    "unknown-token": (
+    "unknown-token": _advice(
         "The processor does not know this payment-method token, or it is not a card.",
         "Tokenise the card again with the processor (Stripe.js) and send the new token."),
-    "processor-unavailable": (
+    "processor-unavailable": _advice(
         "The payment processor did not answer in time or failed. Nothing was recorded.",
         "Retry after Retry-After seconds with the same Idempotency-Key."),
-    "card-declined": (
+    "card-declined": _advice(
         "The processor refused to keep this card.",
         "Ask the customer for another card."),
-    "no-primary-card": (
+    "no-primary-card": _advice(
         "The payment names no card and the customer has no primary card.",
         "Send `payment_method_id`, or make a card primary first."),
-    "invoice-already-paid": (
+    "invoice-already-paid": _advice(
         "The invoice already has a payment that succeeded or is in flight.",
         "Do nothing if it was a retry by mistake; to pay it again on purpose (a partial or "
         "extra payment) send `\"additional\": true`."),
-    "payment-in-progress": (
+    "payment-in-progress": _advice(
         "A payment under this Idempotency-Key is still being charged by another request.",
         "Retry after Retry-After seconds with the same key; it answers the payment's outcome."),
-    "unsupported-currency": (
+    "unsupported-currency": _advice(
         "The processor does not charge in this currency.",
         "Charge in a currency from docs/payments-rules.md (ISO 4217, lower case)."),
-    "invalid-amount": (
+    "invalid-amount": _advice(
         "The amount is not whole minor units of the currency within the processor's minimum "
         "and maximum.",
         "Send an integer in the currency's minor units within the limits in `detail`."),
-    "idempotency-key-required": (
+    "idempotency-key-required": _advice(
         "Paying an invoice needs an Idempotency-Key, so a retry never charges twice.",
         "Send `Idempotency-Key: <a new unique key>` and keep it for retries."),
 }

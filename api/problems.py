@@ -63,12 +63,26 @@ def problem_type(code: str) -> str:
 def problem_body(status: int, code: str, title: str, detail: str, *,
                  request_id: str | None = None,
                  extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    title, detail = _registered_title(code, title, detail)
     body: dict[str, Any] = {"type": problem_type(code), "title": title, "status": status,
                             "detail": detail, "code": code}
     if request_id:
         body["instance"] = f"urn:cardledger:request:{request_id}"
     body.update(extra or {})
     return body
+
+
+def _registered_title(code: str, title: str, detail: str) -> tuple[str, str]:
+    """RFC 9457: a type's title does not change from one occurrence to the next.
+    A raise site's own wording leads the detail instead."""
+    from api.problem_catalog import REGISTRY  # the registry builds on this module
+
+    registered = REGISTRY.get(code)
+    if registered is None or registered.title == title:
+        return title, detail
+    if detail == title or not detail:
+        return registered.title, title
+    return registered.title, f"{title.rstrip('.')}. {detail}"
 
 
 def problem_response(status: int, code: str, title: str, detail: str = "", *,

@@ -15,10 +15,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from projections.views import CardView, HistoryEntry
 
 
+# An example card, for the OpenAPI document.
 _CARD = {"id": "card_qhzkvtrnwoyeblsmxadpucfgij", "brand": "visa", "last4": "4242",
-              "exp_month": 12, "exp_year": 2034, "funding": "credit", "is_primary": True,
-              "added_at": "2026-11-25T11:28:36.329212Z", "added_by": "customer:1001",
-              "added_from": "portal"}
+         "exp_month": 12, "exp_year": 2034, "funding": "credit", "is_primary": True,
+         "added_at": "2026-11-25T11:28:36.329212Z", "added_by": "customer:1001",
+         "added_from": "portal"}
 
 
 class _Request(BaseModel):

@@ -72,7 +72,7 @@ def differences(left: Path, right: Path) -> list[str]:
     found = [f"only in {left.name}: {n}" for n in compared.left_only]
     found += [f"only in the new one: {n}" for n in compared.right_only]
     found += [f"differs: {n}" for n in compared.diff_files]
-    for name, sub in compared.subdirs.items():
+    for name in compared.subdirs:
         found += [f"{name}/{d}" for d in differences(left / name, right / name)]
     return found
 

@@ -7,11 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
-from api.routing import InspectedRoute
 from api.auth import ActorHeader, Principal, provenance_of, require
 from api.commands import outcome_headers, settle
-from api.params import CompanyPath, CustomerPath
 from api.openapi import raises
+from api.params import CompanyPath, CustomerPath
+from api.routing import InspectedRoute
 from api.runtime import RuntimeDep
 from api.schemas import CustomerRecord
 from domain.errors import VersionConflict

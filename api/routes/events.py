@@ -9,11 +9,11 @@ from uuid import UUID
 from eventsourcing.utils import get_topic
 from fastapi import APIRouter, Depends
 
-from api.routing import InspectedRoute
 from api.auth import Principal, require
-from api.params import CompanyPath, CustomerPath
 from api.openapi import raises
 from api.paging import IntCursor, limit_query, page
+from api.params import CompanyPath, CustomerPath
+from api.routing import InspectedRoute
 from api.runtime import RuntimeDep
 from api.schemas import Events, StoredEvent
 from domain.errors import CustomerNotFound

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routing import InspectedRoute
 from api.openapi import raises
+from api.routing import InspectedRoute
 from api.runtime import RuntimeDep
 from api.schemas import Health
 

@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from api.routing import InspectedRoute
 from api.auth import Principal, require
 from api.commands import MinPositionHeader, wait_for_views
-from api.params import CompanyPath, CustomerPath
 from api.openapi import raises
 from api.paging import IntCursor, limit_query, page
+from api.params import CompanyPath, CustomerPath
+from api.routing import InspectedRoute
 from api.runtime import RuntimeDep
 from api.schemas import History, HistoryItem
 from domain.errors import CustomerNotFound

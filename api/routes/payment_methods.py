@@ -8,7 +8,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from api.routing import InspectedRoute
 from api.auth import ActorHeader, Principal, provenance_of, require
 from api.commands import (
     IdempotencyKeyHeader,
@@ -19,9 +18,10 @@ from api.commands import (
     settle,
     wait_for_views,
 )
-from api.params import CardPath, CompanyPath, CustomerPath
 from api.openapi import raises
+from api.params import CardPath, CompanyPath, CustomerPath
 from api.problems import Problem
+from api.routing import InspectedRoute
 from api.runtime import RuntimeDep
 from api.schemas import AddCard, Card, PaymentMethods
 from cardledger.wiring import Runtime

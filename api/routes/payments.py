@@ -14,9 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import ActorHeader, Principal, provenance_of, require
 from api.commands import IdempotencyKeyHeader, outcome_headers, settle
-from api.params import CompanyPath, CustomerPath
 from api.openapi import raises
 from api.paging import STARTING_AFTER, limit_query, page
+from api.params import CompanyPath, CustomerPath
 from api.problems import Problem
 from api.routing import InspectedRoute
 from api.runtime import RuntimeDep

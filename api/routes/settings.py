@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Response
 
 from api.auth import ROLES, ActorHeader, Principal, provenance_of, require
 from api.commands import outcome_headers, settle
-from api.params import CompanyPath
 from api.openapi import raises
+from api.params import CompanyPath
 from api.routing import InspectedRoute
 from api.runtime import RuntimeDep
 from api.schemas import OnlinePayments, OnlinePaymentsChange

@@ -15,10 +15,10 @@ from fastapi import APIRouter, Header, Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from api.routing import InspectedRoute
 from api.commands import settle
 from api.openapi import raises
 from api.problems import Problem
+from api.routing import InspectedRoute
 from api.runtime import get_runtime
 from cardledger.processors.stripe_webhooks import BadSignature, read_card_update
 from domain.errors import InvalidCommand, ProcessorUnavailable, VersionConflict

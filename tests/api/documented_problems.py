@@ -4,7 +4,7 @@
 problem+json answer it checks that the operation's OpenAPI entry lists the
 code (``x-problem-codes``) under the status answered, and that the guard's
 refusals before routing are codes the contract gives every operation. Any
-mismatch is kept in ``UNDOCUMENTED``, which an autouse fixture in conftest.py
+mismatch (or a title other than the registry's) is kept in ``UNDOCUMENTED``, which an autouse fixture in conftest.py
 asserts empty after every test: the whole tests/api suite is the check that
 every code the domain and the edge raise is documented where it is raised.
 """
@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from starlette.types import Message, Receive, Scope, Send
 
 from api.openapi import GUARD_CODES
+from api.problem_catalog import REGISTRY
 from api.problems import PROBLEM_JSON
 
 UNDOCUMENTED: list[str] = []
@@ -45,7 +46,12 @@ class DocumentedProblems:
 
         await self.app(scope, receive, recording_send)
         if answer.get("type", b"").decode().startswith(PROBLEM_JSON):
-            self._check(scope, answer["status"], json.loads(answer["body"])["code"])
+            problem = json.loads(answer["body"])
+            self._check(scope, answer["status"], problem["code"])
+            registered = REGISTRY.get(problem["code"])
+            if registered is None or registered.title != problem["title"]:
+                UNDOCUMENTED.append(f"{scope['path']}: {problem['code']} answered with title "
+                                    f"{problem['title']!r}, not the registry's")
 
     def _check(self, scope: Scope, status: int, code: str) -> None:
         route = scope.get("route")

@@ -15,7 +15,7 @@ import pytest
 from tests.api.test_serve import cardledger_serve
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "http-api.md"
-BLOCK = re.compile(r"<!-- story:begin -->\s*```sh\n(.*?)```\s*<!-- story:end -->", re.S)
+BLOCK = re.compile(r"<!-- story:begin -->\s*```sh\n(.*?)```\s*<!-- story:end -->", re.DOTALL)
 
 
 def the_story() -> str:
@@ -26,7 +26,7 @@ def the_story() -> str:
 
 def run(story: str, url: str, data_dir: Path) -> list[str]:
     env = {**os.environ, "CARDLEDGER_URL": url, "CARDLEDGER_DATA_DIR": str(data_dir)}
-    done = subprocess.run(["bash", "-euo", "pipefail", "-c", story], env=env,  # noqa: S603,S607
+    done = subprocess.run(["bash", "-euo", "pipefail", "-c", story], env=env,
                           capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     return done.stdout.splitlines()

@@ -15,17 +15,17 @@ from tests.api.test_serve import cardledger_serve, dev_keys
 
 sys.path.insert(0, str(generate_client.CLIENT))
 
-from cardledger_client import AuthenticatedClient  # noqa: E402
-from cardledger_client.api.history import list_history  # noqa: E402
-from cardledger_client.api.payment_methods import (  # noqa: E402
+from cardledger_client import AuthenticatedClient
+from cardledger_client.api.history import list_history
+from cardledger_client.api.payment_methods import (
     add_payment_method,
     delete_payment_method,
     list_payment_methods,
     set_primary_payment_method,
 )
-from cardledger_client.api.payments import list_payments, pay_invoice  # noqa: E402
-from cardledger_client.api.settings import set_online_payments  # noqa: E402
-from cardledger_client.models import (  # noqa: E402
+from cardledger_client.api.payments import list_payments, pay_invoice
+from cardledger_client.api.settings import set_online_payments
+from cardledger_client.models import (
     AddCard,
     Card,
     History,

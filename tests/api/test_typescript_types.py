@@ -21,7 +21,7 @@ def npm_packages() -> None:
     if shutil.which("node") is None or shutil.which("npm") is None:
         pytest.skip("needs Node.js and npm (the TypeScript tools are npm packages)")
     if not TSC.exists():
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],  # noqa: S607
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
                        cwd=TYPESCRIPT, check=True, timeout=300)
 
 

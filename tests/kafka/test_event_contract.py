@@ -7,7 +7,6 @@ from __future__ import annotations
 import copy
 import json
 import shutil
-import subprocess
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
