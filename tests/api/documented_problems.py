@@ -22,6 +22,10 @@ from api.problem_catalog import REGISTRY
 from api.problems import PROBLEM_JSON
 
 UNDOCUMENTED: list[str] = []
+# (operationId, code) of every problem answered by an operation in this session,
+# and every such pair the document promises: how much of the contract was seen.
+SEEN: set[tuple[str, str]] = set()
+PROMISED: set[tuple[str, str]] = set()
 # Answered where no operation matched: an unknown path or method.
 OUTSIDE_OPERATIONS = {"not-found", "method-not-allowed"}
 
@@ -60,7 +64,12 @@ class DocumentedProblems:
             if code not in (*GUARD_CODES, *OUTSIDE_OPERATIONS, "rate-limited"):
                 UNDOCUMENTED.append(f"{where}: {code} answered outside any operation")
             return
-        operation = self.app.openapi()["paths"][route.path][scope["method"].lower()]
+        document = self.app.openapi()
+        operation = document["paths"][route.path][scope["method"].lower()]
+        if not PROMISED:
+            PROMISED.update((op["operationId"], code) for ops in document["paths"].values()
+                            for op in ops.values() for code in op["x-problem-codes"])
+        SEEN.add((operation["operationId"], code))
         if code not in operation["x-problem-codes"]:
             UNDOCUMENTED.append(f"{where}: {code} ({status}) not in {operation['operationId']}")
         elif str(status) not in operation["responses"]:
