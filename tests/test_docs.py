@@ -41,3 +41,13 @@ def test_every_relative_link_in_the_docs_leads_to_a_file() -> None:
             if not resolved.exists() and str(resolved.relative_to(ROOT)) not in ARRIVING:
                 broken.append(f"{page.relative_to(ROOT)} -> {target}")
     assert broken == []
+
+
+def test_api_keys_written_in_the_docs_are_keys_the_server_accepts() -> None:
+    from api.auth import KeyRing
+
+    written = [value for page in PAGES
+               for value in re.findall(r"CARDLEDGER_API_KEYS='([^'<]+)'", page.read_text())]
+    assert written
+    for value in written:
+        KeyRing.parse(value)  # raises on a key the server would refuse
