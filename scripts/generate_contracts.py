@@ -14,7 +14,9 @@ topic, with those schemas inline.
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
 import shutil
 import sys
 import types
@@ -22,10 +24,10 @@ import typing
 from pathlib import Path
 from typing import Any
 
+from eventsourcing.domain import Aggregate
+
 from cardledger.settings import Settings
 from consumers.envelope import ENVELOPE_VERSION, PUBLISHED, TOPIC_PREFIX
-from domain.company import Company
-from domain.customer import Customer
 from domain.provenance import ACTOR, SOURCES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,14 +75,32 @@ MESSAGE_NOTES = {
 }
 
 
+def aggregates() -> list[type]:
+    """Every aggregate in domain/ (each module imported, so a new one is found)."""
+    import domain
+
+    for module in pkgutil.iter_modules(domain.__path__):
+        importlib.import_module(f"domain.{module.name}")
+    found, pending = [], list(Aggregate.__subclasses__())
+    while pending:
+        aggregate = pending.pop()
+        pending.extend(aggregate.__subclasses__())
+        if aggregate.__module__.startswith("domain."):
+            found.append(aggregate)
+    return sorted(found, key=lambda a: a.__name__)
+
+
 def event_classes() -> dict[str, type]:
     """Message type (``Customer.CardAdded``) -> the stored event class."""
     found = {}
-    for aggregate in (Customer, Company):
+    for aggregate in aggregates():
         for value in vars(aggregate).values():
             topic = getattr(value, "TOPIC", "")
+            # Never stored themselves: a base class (each aggregate's Event,
+            # PaymentFinished) and the library's default Created, which takes
+            # Event's topic.
             if isinstance(value, type) and topic.startswith(TOPIC_PREFIX) and \
-                    not topic.endswith((".Event", ".PaymentFinished")):
+                    value.__name__ not in ("Event", "Created") and not value.__subclasses__():
                 found[topic.removeprefix(TOPIC_PREFIX)] = value
     return found
 
