@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from api.auth import KeyRing
 from scripts import generate_docs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,8 +45,6 @@ def test_every_relative_link_in_the_docs_leads_to_a_file() -> None:
 
 
 def test_api_keys_written_in_the_docs_are_keys_the_server_accepts() -> None:
-    from api.auth import KeyRing
-
     written = [value for page in PAGES
                for value in re.findall(r"CARDLEDGER_API_KEYS='([^'<]+)'", page.read_text())]
     assert written
