@@ -13,14 +13,15 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from api.access_log import AccessLog
 from api.auth import KeyRing
 from api.guard import CardNumberGuard
-from api.problems import GUARD_STATUSES, documented, install_problem_handlers
+from api.openapi import complete
+from api.problems import install_problem_handlers
 from api.ratelimit import RateLimiter
 from api.routes import ROUTERS
-from api.schemas import ProblemDetails
 from cardledger import card_data
 from cardledger.settings import Settings, get_settings
 from cardledger.wiring import Runtime, open_runtime
@@ -32,7 +33,21 @@ DESCRIPTION = """Saved payment methods for the Customer Portal, the office app a
 
 Every call needs `Authorization: Bearer <key>`; commands need `X-Actor`. Errors are
 RFC 9457 `application/problem+json` with a stable `type` per error. Nothing in a
-request may look like a card number or CVC: cards arrive as processor tokens."""
+request may look like a card number or CVC: cards arrive as processor tokens.
+Each error `type` is documented at `/problems/{code}`; every operation lists the
+codes it can answer (also as `x-problem-codes`). Guide: docs/http-api.md."""
+
+TAGS = [
+    {"name": "payment methods", "description": "A customer's saved cards"},
+    {"name": "payments", "description": "Paying invoices with a saved card"},
+    {"name": "history", "description": "View History: every change, who and from where"},
+    {"name": "customers", "description": "Registering customers"},
+    {"name": "settings", "description": "The company's Online Payments switch"},
+    {"name": "audit", "description": "The raw event stream, for auditors"},
+    {"name": "webhooks", "description": "Stripe's signed card updates"},
+    {"name": "problems", "description": "What each problem type means and what to do"},
+    {"name": "health", "description": "Liveness and readiness, without a key"},
+]
 
 
 def create_app(source: RuntimeSource | None = None, *, keys: KeyRing | None = None) -> FastAPI:
@@ -51,7 +66,9 @@ def create_app(source: RuntimeSource | None = None, *, keys: KeyRing | None = No
             runtime.close()
 
     card_data.warm_up()
-    app = FastAPI(title="cardledger", version="1", description=DESCRIPTION, lifespan=lifespan)
+    # Swagger UI (/docs) and ReDoc (/redoc) from assets shipped in the wheel: no CDN.
+    app = FastAPIOffline(title="cardledger", version="1", description=DESCRIPTION,
+                         lifespan=lifespan, openapi_tags=TAGS)
     install_problem_handlers(app)
     # Added last = outermost: the access log sees (and times) the guard's refusals.
     app.add_middleware(CardNumberGuard)
@@ -78,23 +95,13 @@ def _serve(app: FastAPI, runtime: Runtime, keys: KeyRing | None) -> None:
 
 
 def _add_problem_schema(app: FastAPI) -> None:
-    """Error responses refer to ProblemDetails by $ref (see problems.documented);
-    no route returns it as a model, so put it in the components ourselves. The
-    guard answers before any route, so its statuses go on every operation."""
+    """The document FastAPI generates, completed into the whole contract:
+    problem codes, headers and examples (api/openapi.py)."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema:
-            return app.openapi_schema
-        schema = generate()
-        components = schema.setdefault("components", {}).setdefault("schemas", {})
-        components["ProblemDetails"] = ProblemDetails.model_json_schema(
-            ref_template="#/components/schemas/{model}")
-        for operations in schema.get("paths", {}).values():
-            for operation in operations.values():
-                responses = operation.setdefault("responses", {})
-                for status, answer in documented(*GUARD_STATUSES).items():
-                    responses.setdefault(str(status), answer)
-        return schema
+        if not app.openapi_schema:
+            app.openapi_schema = complete(generate())
+        return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

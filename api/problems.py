@@ -3,6 +3,7 @@
 Domain errors carry a stable ``code`` and a ``kind``; this module is the only
 place that turns them into HTTP statuses. Adapter-level refusals (credentials,
 roles, the card-number guard, rate limits, bad headers) raise ``Problem``.
+Every code, with what it means and what to do, is in api/problem_catalog.py.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from domain.errors import DomainError, ProcessorUnavailable
+from domain.errors import DomainError
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://cardledger.dev/problems/"
@@ -56,39 +57,6 @@ class Problem(Exception):
         self.extra = dict(extra or {})
 
 
-_STATUS_MEANING = {
-    401: "No or unknown API key",
-    403: "Wrong role, another company's path, wrong X-Actor, or online payments off",
-    404: "Unknown customer or card",
-    409: "Conflict with the current state: duplicate card, already primary, card already "
-         "deleted, too many cards, stale If-Match, invoice already paid, card in use by "
-         "autopay, autopay not enabled",
-    408: "The body did not arrive within 10 seconds",
-    413: "The body is over 64 KiB",
-    414: "The path and query are over 8 KiB",
-    415: "The body is not UTF-8 JSON (application/json without a BOM), or has a "
-         "Content-Encoding",
-    422: "Malformed request (invalid-request, invalid-json), a rule of the card (expired, "
-         "unknown token) or the payment (unsupported currency, invalid amount), a reused "
-         "Idempotency-Key, or something that looks like a card number or CVC "
-         "(card-data-refused)",
-    431: "The headers are over 16 KiB",
-    429: "Too many requests for this key; see Retry-After",
-    503: "The event store or the processor is unavailable; see Retry-After",
-}
-
-
-# What the card-number guard (api/guard.py) may answer to any request, before routing.
-GUARD_STATUSES = (408, 413, 414, 415, 422, 431)
-
-
-def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` entries: these statuses answer problem+json."""
-    return {status: {"description": _STATUS_MEANING[status], "content": {
-        PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}}}
-        for status in statuses}
-
-
 def problem_type(code: str) -> str:
     return TYPE_BASE + code
 
@@ -96,12 +64,26 @@ def problem_type(code: str) -> str:
 def problem_body(status: int, code: str, title: str, detail: str, *,
                  request_id: str | None = None,
                  extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    title, detail = _registered_title(code, title, detail)
     body: dict[str, Any] = {"type": problem_type(code), "title": title, "status": status,
                             "detail": detail, "code": code}
     if request_id:
         body["instance"] = f"urn:cardledger:request:{request_id}"
     body.update(extra or {})
     return body
+
+
+def _registered_title(code: str, title: str, detail: str) -> tuple[str, str]:
+    """RFC 9457: a type's title does not change from one occurrence to the next.
+    A raise site's own wording leads the detail instead."""
+    from api.problem_catalog import REGISTRY  # the registry builds on this module
+
+    registered = REGISTRY.get(code)
+    if registered is None or registered.title == title:
+        return title, detail
+    if detail == title or not detail:
+        return registered.title, title
+    return registered.title, f"{title.rstrip('.')}. {detail}"
 
 
 def problem_response(status: int, code: str, title: str, detail: str = "", *,
@@ -113,7 +95,7 @@ def problem_response(status: int, code: str, title: str, detail: str = "", *,
         status_code=status, headers=dict(headers or {}), media_type=PROBLEM_JSON)
 
 
-def status_for(error: DomainError) -> int:
+def status_for(error: DomainError | type[DomainError]) -> int:
     return STATUS_BY_CODE.get(error.code, STATUS_BY_KIND.get(error.kind, 422))
 
 
@@ -132,9 +114,10 @@ def _on_problem(request: Request, exc: Exception) -> JSONResponse:
 
 def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    headers = {}
-    if isinstance(exc, ProcessorUnavailable):
-        headers["Retry-After"] = str(exc.retry_after)
+    # An error that says when to come back (processor-unavailable,
+    # payment-in-progress) carries it; the route adds nothing.
+    retry_after = getattr(exc, "retry_after", None)
+    headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
     return problem_response(status_for(exc), exc.code, exc.title, exc.detail,
                             request_id=request_id_of(request), headers=headers)
 

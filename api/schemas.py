@@ -15,11 +15,20 @@ from pydantic import BaseModel, ConfigDict, Field
 from projections.views import CardView, HistoryEntry
 
 
+# An example card, for the OpenAPI document.
+_CARD = {"id": "card_qhzkvtrnwoyeblsmxadpucfgij", "brand": "visa", "last4": "4242",
+         "exp_month": 12, "exp_year": 2034, "funding": "credit", "is_primary": True,
+         "added_at": "2026-11-25T11:28:36.329212Z", "added_by": "customer:1001",
+         "added_from": "portal"}
+
+
 class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
 class OnlinePaymentsChange(_Request):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"enabled": True}]})
+
     enabled: bool
 
 
@@ -27,14 +36,21 @@ class AddCard(_Request):
     token: str = Field(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9_]+$",
                        description="The processor's payment-method token (e.g. pm_...)",
                        examples=["pm_card_visa"])
-    make_primary: bool = False
+    make_primary: bool = Field(False, description="Make the new card the primary one")
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"token": "pm_card_visa"}, {"token": "pm_card_mastercard", "make_primary": True}]})
 
 
 class OnlinePayments(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"enabled": True}]})
+
     enabled: bool
 
 
 class Card(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_CARD]})
+
     id: str
     brand: str
     last4: str = Field(pattern=r"^\d{4}$")
@@ -55,6 +71,9 @@ class Card(BaseModel):
 
 
 class PaymentMethods(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"payment_methods": [_CARD], "version": 3, "as_of": None}]})
+
     payment_methods: list[Card] = Field(description="Primary first, then newest first")
     version: int = Field(description="The customer's version; send it as If-Match")
     as_of: datetime | None = Field(None, description="Set when answered from replay")
@@ -89,10 +108,24 @@ class HistoryItem(BaseModel):
                    company_wide=entry.customer_id == "", position=entry.position)
 
 
-class History(BaseModel):
+class _Page(BaseModel):
+    has_more: bool = Field(False, description="More items follow this page")
+
+
+class History(_Page):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"history": [
+        {"at": "2026-11-25T11:28:36.329212Z", "action": "added",
+         "payment_method": {"id": "card_qhzkvtrnwoyeblsmxadpucfgij", "brand": "visa",
+                            "last4": "4242"},
+         "actor": "customer:1001", "source": "portal", "detail": "", "company_wide": False,
+         "position": 4}], "has_more": False, "next_starting_after": None,
+         "next_before": None}]})
+
     history: list[HistoryItem] = Field(description="Newest first")
-    next_before: int | None = Field(description="Pass as `before` for the next page; "
-                                                "null on the last page")
+    next_starting_after: int | None = Field(
+        None, description="Send as `starting_after` for the next page; null on the last page")
+    next_before: int | None = Field(description="The same cursor under its first name: "
+                                                "pass as `before`")
 
 
 class StoredEvent(BaseModel):
@@ -103,11 +136,18 @@ class StoredEvent(BaseModel):
     data: dict[str, Any]
 
 
-class Events(BaseModel):
+class Events(_Page):
     events: list[StoredEvent] = Field(description="In order, oldest first")
+    next_starting_after: int | None = Field(
+        None, description="The last event's version: send as `starting_after` for the next "
+                          "page; null on the last page")
 
 
 class CustomerRecord(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"company_id": "acme-plumbing", "customer_id": "1001", "version": 1,
+         "created": True}]})
+
     company_id: str
     customer_id: str
     version: int

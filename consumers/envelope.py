@@ -22,17 +22,32 @@ EVENT_ID_NAMESPACE = UUID("0c1f7f4e-2b7d-4d59-8f43-6a4b3c2d1e90")
 TOPIC_PREFIX = "cardledger/"
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
-# The library's fields, which the envelope carries under its own names.
-_LIBRARY_FIELDS = frozenset({"originator_id", "originator_version", "originator_topic",
-                             "timestamp"})
-# Fields every event has, lifted out of ``data`` into the envelope.
-_LIFTED_FIELDS = frozenset({"company_id", "customer_id", "actor", "source"})
-# Never published. processor_token, fingerprint and processor_customer_id
-# identify a card or customer at the processor (not card numbers, but office
-# systems have no use for them and a leaked token is one more thing to rotate);
-# idempotency_key and request_hash are command plumbing, not facts.
-PRIVATE_FIELDS = frozenset({"processor_token", "fingerprint", "processor_customer_id",
-                            "idempotency_key", "request_hash"})
+_CARD = ("card_id", "brand", "last4", "exp_month", "exp_year", "funding", "country",
+         "cardholder_name")
+_PAYMENT = ("payment_id", "invoice_id", "amount", "currency", "card_id")
+# What each event type publishes in ``data``: an allow-list, so a field added to
+# an event stays inside cardledger until someone decides to publish it (and
+# adds it to the event's JSON Schema under contracts/). Never listed:
+# processor_token, fingerprint and processor_customer_id identify a card or
+# customer at the processor (not card numbers, but office systems have no use
+# for them and a leaked token is one more thing to rotate); idempotency_key and
+# request_hash are command plumbing, not facts. An event type missing here is
+# published with an empty ``data`` (tests/kafka/test_envelope.py keeps every
+# event class listed).
+PUBLISHED: dict[str, tuple[str, ...]] = {
+    "Customer.Registered": (),
+    "Customer.CardAdded": _CARD,
+    "Customer.PrimaryChanged": ("from_card_id", "to_card_id", "reason"),
+    "Customer.CardDeleted": ("card_id", "reason"),
+    "Customer.CardUpdated": ("card_id", "last4", "exp_month", "exp_year", "reason"),
+    "Customer.ProcessorCustomerLinked": (),
+    "Customer.PaymentStarted": (*_PAYMENT, "in_flight_until", "additional"),
+    "Customer.PaymentSucceeded": (*_PAYMENT, "processor_payment_id", "decline_code"),
+    "Customer.PaymentFailed": (*_PAYMENT, "processor_payment_id", "decline_code"),
+    "Company.Registered": (),
+    "Company.OnlinePaymentsEnabled": (),
+    "Company.OnlinePaymentsDisabled": (),
+}
 
 _REQUIRED = ("envelope_version", "event_id", "type", "topic", "schema_version", "company_id",
              "customer_id", "aggregate_id", "aggregate_version", "position", "occurred_at",
@@ -117,12 +132,12 @@ class Envelope:
 def envelope_of(event: Any, topic: str, position: int) -> Envelope:
     """The public envelope of a stored domain event at ``position``."""
     fields = vars(event)
-    data = {name: value for name, value in fields.items()
-            if name not in _LIBRARY_FIELDS | _LIFTED_FIELDS | PRIVATE_FIELDS}
+    message_type = topic.removeprefix(TOPIC_PREFIX)
+    data = {name: fields[name] for name in PUBLISHED.get(message_type, ()) if name in fields}
     return Envelope(
         envelope_version=ENVELOPE_VERSION,
         event_id=event_id(event.originator_id, event.originator_version),
-        type=topic.removeprefix(TOPIC_PREFIX),
+        type=message_type,
         topic=topic,
         schema_version=int(getattr(type(event), "class_version", 1)),
         company_id=fields["company_id"],

@@ -14,6 +14,7 @@ from api.routes import (
     metrics,
     payment_methods,
     payments,
+    problems,
     settings,
     webhooks,
 )
@@ -32,4 +33,5 @@ ROUTERS = (
     card_setup.router,
     autopay.router,
     metrics.router,
+    problems.router,
 )

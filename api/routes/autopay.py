@@ -26,7 +26,8 @@ from api.commands import (
     wait_for_views,
 )
 from api.params import CompanyPath, CustomerPath
-from api.problems import Problem, documented
+from api.openapi import raises
+from api.problems import Problem
 from api.routing import InspectedRoute
 from api.runtime import RuntimeDep
 from domain.autopay import autopay_of
@@ -49,7 +50,7 @@ ChargePath = Annotated[str, Path(description="An autopay charge's id (`apc_...`)
 
 
 @router.get("/settings/autopay", response_model=AutopaySettingsBody,
-            responses=documented(401, 403, 422, 429, 503))
+            openapi_extra=raises())
 def get_autopay_settings(company: CompanyPath, runtime: RuntimeDep,
                          _: Anyone) -> AutopaySettingsBody:
     """Whether declines fall back to other cards, and the retry schedule."""
@@ -59,7 +60,7 @@ def get_autopay_settings(company: CompanyPath, runtime: RuntimeDep,
 
 
 @router.put("/settings/autopay", response_model=AutopaySettingsBody,
-            responses=documented(401, 403, 422, 429, 503))
+            openapi_extra=raises())
 def put_autopay_settings(company: CompanyPath, change: AutopaySettingsBody,
                          actor: ActorHeader, runtime: RuntimeDep, response: Response,
                          principal: Admin) -> AutopaySettingsBody:
@@ -72,7 +73,7 @@ def put_autopay_settings(company: CompanyPath, change: AutopaySettingsBody,
 
 
 @router.put(AUTOPAY, response_model=AutopayState,
-            responses=documented(401, 403, 404, 409, 422, 429, 503))
+            openapi_extra=raises())
 def put_autopay(company: CompanyPath, customer: CustomerPath, change: AutopayChange,
                 actor: ActorHeader, runtime: RuntimeDep, principal: Enroller,
                 response: Response, idempotency_key: IdempotencyKeyHeader = None,
@@ -102,7 +103,7 @@ def put_autopay(company: CompanyPath, customer: CustomerPath, change: AutopayCha
 
 
 @router.get(AUTOPAY, response_model=AutopayState,
-            responses=documented(401, 403, 404, 422, 429, 503))
+            openapi_extra=raises())
 def get_autopay(company: CompanyPath, customer: CustomerPath, runtime: RuntimeDep,
                 _: Reader, response: Response) -> AutopayState:
     """The customer's autopay and the consent it charges under."""
@@ -112,7 +113,7 @@ def get_autopay(company: CompanyPath, customer: CustomerPath, runtime: RuntimeDe
 
 
 @router.post(AUTOPAY + "/charges", status_code=201, response_model=AutopayChargeOut,
-             responses=documented(401, 403, 404, 409, 422, 429, 503))
+             openapi_extra=raises())
 def charge(company: CompanyPath, customer: CustomerPath, request: AutopayChargeIn,
            actor: ActorHeader, runtime: RuntimeDep, principal: Office, response: Response,
            idempotency_key: IdempotencyKeyHeader = None) -> Any:
@@ -136,7 +137,7 @@ def charge(company: CompanyPath, customer: CustomerPath, request: AutopayChargeI
 
 
 @router.get(AUTOPAY + "/charges/{charge_id}", response_model=AutopayChargeOut,
-            responses=documented(401, 403, 404, 422, 429, 503))
+            openapi_extra=raises())
 def get_charge(company: CompanyPath, customer: CustomerPath, charge_id: ChargePath,
                runtime: RuntimeDep, _: Reader) -> Any:
     """One autopay charge, its attempts and (if scheduled) its next retry."""
@@ -144,7 +145,7 @@ def get_charge(company: CompanyPath, customer: CustomerPath, charge_id: ChargePa
 
 
 @router.get("/reports/expiring-cards", response_model=ExpiringCards,
-            responses=documented(401, 403, 422, 429, 503))
+            openapi_extra=raises())
 def expiring_cards_report(
         company: CompanyPath, runtime: RuntimeDep, _: Reporter,
         within_days: Annotated[int, Query(ge=1, le=3650)] = 30,

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends
 
 from api.auth import Principal, require
 from api.params import CompanyPath, CustomerPath
-from api.problems import Problem, documented
+from api.openapi import raises
+from api.problems import Problem
 from api.routing import InspectedRoute
 from api.runtime import RuntimeDep
 from api.schemas import CardSetup, TestCardChoice
@@ -20,7 +21,7 @@ router = APIRouter(prefix="/v1/companies/{company}/customers/{customer}/payment-
 
 
 @router.post("/setup", response_model=CardSetup,
-             responses=documented(401, 403, 422, 429, 503))
+             openapi_extra=raises())
 def setup_card_entry(company: CompanyPath, customer: CustomerPath, runtime: RuntimeDep,
                            _: Annotated[Principal, Depends(require("portal", "office"))],
                            ) -> CardSetup:

@@ -7,21 +7,22 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
-from api.routing import InspectedRoute
 from api.auth import ActorHeader, Principal, provenance_of, require
 from api.commands import outcome_headers, settle
+from api.openapi import raises
 from api.params import CompanyPath, CustomerPath
-from api.problems import documented
+from api.routing import InspectedRoute
 from api.runtime import RuntimeDep
 from api.schemas import CustomerRecord
+from domain.errors import VersionConflict
 
 router = APIRouter(prefix="/v1/companies/{company}/customers", tags=["customers"],
                    route_class=InspectedRoute)
 
 
-@router.put("/{customer}", response_model=CustomerRecord,
-            responses={201: {"model": CustomerRecord, "description": "Registered now"},
-                       **documented(401, 403, 422, 429, 503)})
+@router.put("/{customer}", response_model=CustomerRecord, operation_id="registerCustomer",
+            responses={201: {"model": CustomerRecord, "description": "Registered now"}},
+            openapi_extra=raises(VersionConflict))
 def put_customer(company: CompanyPath, customer: CustomerPath, actor: ActorHeader,
                  runtime: RuntimeDep, response: Response,
                  principal: Annotated[Principal, Depends(require("office", "admin"))],

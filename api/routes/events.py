@@ -9,13 +9,15 @@ from uuid import UUID
 from eventsourcing.utils import get_topic
 from fastapi import APIRouter, Depends
 
-from api.routing import InspectedRoute
 from api.auth import Principal, require
+from api.openapi import raises
+from api.paging import IntCursor, limit_query, page
 from api.params import CompanyPath, CustomerPath
-from api.problems import documented
+from api.routing import InspectedRoute
 from api.runtime import RuntimeDep
 from api.commands import wait_for_views
 from api.schemas import Events, StoredEvent, Verification
+from domain.errors import CustomerNotFound
 from projections.verify import verify_customer
 
 router = APIRouter(prefix="/v1/companies/{company}/customers/{customer}", tags=["audit"],
@@ -25,17 +27,25 @@ router = APIRouter(prefix="/v1/companies/{company}/customers/{customer}", tags=[
 _ENVELOPE = ("originator_id", "originator_version", "timestamp")
 
 
-@router.get("/events", response_model=Events,
-            responses=documented(401, 403, 404, 422, 429, 503))
+@router.get("/events", response_model=Events, operation_id="listCustomerEvents",
+            openapi_extra=raises(CustomerNotFound))
 def customer_events(company: CompanyPath, customer: CustomerPath, runtime: RuntimeDep,
-                    _: Annotated[Principal, Depends(require("auditor"))]) -> Events:
-    """Every stored event of the customer, in order, exactly as recorded
-    (processor tokens included: auditors see the whole record)."""
+                    _: Annotated[Principal, Depends(require("auditor"))],
+                    limit: Annotated[int, limit_query(1000, 1000)] = 1000,
+                    starting_after: IntCursor = None) -> Events:
+    """The customer's stored events, in order, exactly as recorded (processor
+    tokens included: auditors see the whole record). Paged by version; the
+    default page of 1,000 holds the whole stream of nearly every customer."""
+    after = starting_after or 0
+    stored = [e for e in runtime.ledger.customer_events(company, customer)
+              if e.originator_version > after]
+    events, has_more = page(stored, limit)
     return Events(events=[
         StoredEvent(version=e.originator_version, type=type(e).__name__,
                     topic=get_topic(type(e)), timestamp=e.timestamp,
                     data={k: _plain(v) for k, v in vars(e).items() if k not in _ENVELOPE})
-        for e in runtime.ledger.customer_events(company, customer)])
+        for e in events], has_more=has_more,
+        next_starting_after=events[-1].originator_version if has_more else None)
 
 
 def _plain(value: Any) -> Any:
@@ -47,7 +57,7 @@ def _plain(value: Any) -> Any:
 
 
 @router.get("/verification", response_model=Verification,
-            responses=documented(401, 403, 404, 422, 429, 503))
+            openapi_extra=raises())
 def verify_one_customer(company: CompanyPath, customer: CustomerPath, runtime: RuntimeDep,
                         _: Annotated[Principal, Depends(require("auditor"))]) -> Verification:
     """Replay the customer's events from scratch and compare the result with

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from api.auth import Principal, require
 from api.evidence_page import render
 from api.params import CompanyPath, CustomerPath
-from api.problems import documented
+from api.openapi import raises
 from api.routing import InspectedRoute
 from api.runtime import RuntimeDep
 from cardledger.checkpoints import verifying_keys
@@ -25,8 +25,7 @@ router = APIRouter(prefix="/v1/companies/{company}/customers/{customer}/payments
 
 
 @router.get("/{payment_id}/evidence",
-            responses={**documented(401, 403, 404, 422, 429, 503),
-                       200: {"content": {"application/json": {}, "text/html": {}},
+            openapi_extra=raises(), responses={200: {"content": {"application/json": {}, "text/html": {}},
                              "description": "The evidence pack"}})
 def payment_evidence(company: CompanyPath, customer: CustomerPath,
                      payment_id: PaymentPath,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.problems import Problem, documented
+from api.openapi import raises
+from api.problems import Problem
 from api.routing import InspectedRoute
 from api.runtime import RuntimeDep
 from api.schemas import Health
@@ -14,15 +15,15 @@ router = APIRouter(tags=["health"], route_class=InspectedRoute)
 
 
 @router.get("/healthz", response_model=Health, response_model_exclude_none=True,
-            responses=documented(422))
+            operation_id="checkLiveness", openapi_extra=raises(store=False))
 def healthz() -> Health:
     """The process answers. Touches nothing else, so a store outage does not
     get healthy processes restarted."""
     return Health(status="ok")
 
 
-@router.get("/readyz", response_model=Health, response_model_exclude_none=True,
-            responses=documented(422, 503))
+@router.get("/readyz", response_model=Health, operation_id="checkReadiness",
+            openapi_extra=raises("views-behind"))
 def readyz(runtime: RuntimeDep) -> Health:
     """Ready when the store answers a cheap query and the views keep up: 503
     when they are more than CARDLEDGER_READY_MAX_VIEWS_LAG_EVENTS behind, or an

@@ -6,11 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from api.routing import InspectedRoute
 from api.auth import Principal, require
 from api.commands import MinPositionHeader, wait_for_views
+from api.openapi import raises
+from api.paging import IntCursor, limit_query, page
 from api.params import CompanyPath, CustomerPath
-from api.problems import documented
+from api.routing import InspectedRoute
 from api.runtime import RuntimeDep
 from api.schemas import History, HistoryItem
 from domain.errors import CustomerNotFound
@@ -20,19 +21,23 @@ router = APIRouter(prefix="/v1/companies/{company}/customers/{customer}/payment-
                    route_class=InspectedRoute)
 
 
-@router.get("/history", response_model=History,
-            responses=documented(401, 403, 404, 422, 429, 503))
+@router.get("/history", response_model=History, operation_id="listHistory",
+            openapi_extra=raises(CustomerNotFound))
 def history(company: CompanyPath, customer: CustomerPath, runtime: RuntimeDep,
             _: Annotated[Principal, Depends(require("office", "auditor"))],
-            limit: Annotated[int, Query(ge=1, le=500)] = 100,
-            before: Annotated[int | None, Query(ge=1, le=2**62,
-                                                description="Entries older than this position")]
+            limit: Annotated[int, limit_query(100, 500)] = 100,
+            starting_after: IntCursor = None,
+            before: Annotated[int | None, Query(ge=1, le=2**62, description=(
+                "`starting_after` under its first name: entries older than this position"))]
             = None, min_position: MinPositionHeader = None) -> History:
     """When, what, which card, who and from where; company-wide switches of
     online payments are included (company_wide: true)."""
     wait_for_views(runtime, min_position)
     if runtime.read_model.card_list(company, customer) is None:
         raise CustomerNotFound(f"No customer {customer} in company {company}")
-    entries = runtime.read_model.history(company, customer, limit=limit, before=before)
-    return History(history=[HistoryItem.of(e) for e in entries],
-                   next_before=entries[-1].position if len(entries) == limit else None)
+    cursor = starting_after if starting_after is not None else before
+    entries, has_more = page(runtime.read_model.history(company, customer, limit=limit + 1,
+                                                        before=cursor), limit)
+    following = entries[-1].position if has_more else None
+    return History(history=[HistoryItem.of(e) for e in entries], has_more=has_more,
+                   next_starting_after=following, next_before=following)

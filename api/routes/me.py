@@ -5,14 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.auth import Authenticated
-from api.problems import documented
+from api.openapi import raises
 from api.routing import InspectedRoute
 from api.schemas import KeyInfo
 
 router = APIRouter(tags=["keys"], route_class=InspectedRoute)
 
 
-@router.get("/v1/me", response_model=KeyInfo, responses=documented(401, 429))
+@router.get("/v1/me", response_model=KeyInfo, openapi_extra=raises())
 def me(principal: Authenticated) -> KeyInfo:
     """The company and role of the key sent."""
     return KeyInfo(company=principal.company, role=principal.role,  # type: ignore[arg-type]

@@ -8,7 +8,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from api.routing import InspectedRoute
 from api.auth import ActorHeader, Principal, provenance_of, require
 from api.commands import (
     IdempotencyKeyHeader,
@@ -19,12 +18,27 @@ from api.commands import (
     settle,
     wait_for_views,
 )
+from api.openapi import raises
 from api.params import CardPath, CompanyPath, CustomerPath
-from api.problems import Problem, documented
+from api.problems import Problem
+from api.routing import InspectedRoute
 from api.runtime import RuntimeDep
 from api.schemas import AddCard, Card, PaymentMethods
 from cardledger.wiring import Runtime
-from domain.errors import CustomerNotFound
+from domain.errors import (
+    AlreadyPrimary,
+    CardAlreadyDeleted,
+    CardAlreadySaved,
+    CardDeclined,
+    CardExpired,
+    CustomerNotFound,
+    NoSuchCard,
+    OnlinePaymentsDisabled,
+    ProcessorUnavailable,
+    TooManyCards,
+    UnknownToken,
+    VersionConflict,
+)
 from domain.service import Outcome
 from projections.replay import replay_customer
 from projections.views import cards_of
@@ -45,8 +59,9 @@ AsOf = Annotated[datetime | None, Query(
                 "from the events (auditor and office keys)")]
 
 
-@router.get("", response_model=PaymentMethods,
-            responses=documented(401, 403, 404, 422, 429, 503))
+@router.get("", response_model=PaymentMethods, operation_id="listPaymentMethods",
+            responses={200: {"headers": {"ETag": {"$ref": "#/components/headers/ETag"}}}},
+            openapi_extra=raises(CustomerNotFound))
 def list_payment_methods(company: CompanyPath, customer: CustomerPath, runtime: RuntimeDep,
                          principal: Reader, response: Response, as_of: AsOf = None,
                          min_position: MinPositionHeader = None) -> PaymentMethods:
@@ -70,8 +85,10 @@ def list_payment_methods(company: CompanyPath, customer: CustomerPath, runtime: 
                           as_of=as_of)
 
 
-@router.post("", status_code=201, response_model=Card,
-             responses=documented(401, 403, 409, 422, 429, 503))
+@router.post("", status_code=201, response_model=Card, operation_id="addPaymentMethod",
+             openapi_extra=raises(OnlinePaymentsDisabled, CardAlreadySaved, TooManyCards,
+                                  CardExpired, UnknownToken, CardDeclined,
+                                  ProcessorUnavailable, VersionConflict))
 def add_payment_method(company: CompanyPath, customer: CustomerPath, card: AddCard,
                        actor: ActorHeader, runtime: RuntimeDep, principal: Writer,
                        response: Response, idempotency_key: IdempotencyKeyHeader = None,
@@ -85,8 +102,9 @@ def add_payment_method(company: CompanyPath, customer: CustomerPath, card: AddCa
     return _answer(runtime, company, customer, outcome, response)
 
 
-@router.post("/{id}/primary", response_model=Card,
-             responses=documented(401, 403, 404, 409, 422, 429, 503))
+@router.post("/{id}/primary", response_model=Card, operation_id="setPrimaryPaymentMethod",
+             openapi_extra=raises(CustomerNotFound, NoSuchCard, CardAlreadyDeleted,
+                                  AlreadyPrimary, CardExpired, VersionConflict))
 def set_primary(company: CompanyPath, customer: CustomerPath, card_id: CardPath,
                 actor: ActorHeader, runtime: RuntimeDep, principal: Writer, response: Response,
                 idempotency_key: IdempotencyKeyHeader = None,
@@ -99,7 +117,9 @@ def set_primary(company: CompanyPath, customer: CustomerPath, card_id: CardPath,
 
 
 @router.delete("/{id}", status_code=204, response_class=Response,
-               responses=documented(401, 403, 404, 409, 422, 429, 503))
+               operation_id="deletePaymentMethod",
+               openapi_extra=raises(CustomerNotFound, NoSuchCard, CardAlreadyDeleted,
+                                    VersionConflict))
 def delete_payment_method(company: CompanyPath, customer: CustomerPath, card_id: CardPath,
                           actor: ActorHeader, runtime: RuntimeDep, principal: Writer,
                           idempotency_key: IdempotencyKeyHeader = None,

@@ -9,16 +9,33 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import ActorHeader, Principal, provenance_of, require
 from api.commands import IdempotencyKeyHeader, outcome_headers, settle
+from api.openapi import raises
+from api.paging import STARTING_AFTER, limit_query, page
 from api.params import CompanyPath, CustomerPath
-from api.problems import Problem, documented
+from api.problems import Problem
 from api.routing import InspectedRoute
 from api.runtime import RuntimeDep
-from domain.errors import PaymentInProgress
+from domain.errors import (
+    CardAlreadyDeleted,
+    CardExpired,
+    CustomerNotFound,
+    IdempotencyKeyRequired,
+    InvalidAmount,
+    InvoiceAlreadyPaid,
+    NoPrimaryCard,
+    NoSuchCard,
+    OnlinePaymentsDisabled,
+    PaymentInProgress,
+    ProcessorUnavailable,
+    UnknownToken,
+    UnsupportedCurrency,
+    VersionConflict,
+)
 from domain.paying import PaymentOutcome
 from domain.payments import MAX_AMOUNT, Payment
 from domain.service import Outcome
@@ -32,7 +49,10 @@ Reader = Annotated[Principal, Depends(require("portal", "office", "auditor"))]
 
 
 class PayInvoice(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"invoice_id": "INV-1042", "amount": 12500, "currency": "usd"},
+        {"invoice_id": "INV-1042", "amount": 2500, "currency": "usd",
+         "payment_method_id": "card_qhzkvtrnwoyeblsmxadpucfgij", "additional": True}]})
 
     invoice_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
                             examples=["INV-1042"])
@@ -52,6 +72,14 @@ class PayInvoice(BaseModel):
 
 
 class PaymentRecord(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"id": "pay_rwtwfykaaqrjmhssconjlbap", "invoice_id": "INV-1042", "amount": 12500,
+         "currency": "usd", "payment_method_id": "card_qhzkvtrnwoyeblsmxadpucfgij",
+         "additional": False, "status": "succeeded",
+         "processor_payment_id": "pi_3QeXkz2eZvKYlo2C0x1y2z3a", "decline_code": None,
+         "started_at": "2026-11-25T21:11:15.695627Z",
+         "finished_at": "2026-11-25T21:11:15.696366Z"}]})
+
     id: str
     invoice_id: str
     amount: int
@@ -93,37 +121,56 @@ class PaymentRecord(BaseModel):
 
 class Payments(BaseModel):
     payments: list[PaymentRecord] = Field(description="Newest first")
+    has_more: bool = Field(False, description="More payments follow this page")
+    next_starting_after: str | None = Field(
+        None, description="The last payment's id: send as `starting_after` for the next page; "
+                          "null on the last page")
 
 
-@router.post("", status_code=201, response_model=PaymentRecord,
-             responses=documented(401, 403, 404, 409, 422, 429, 503))
+PaymentCursor = Annotated[str | None, Query(min_length=1, max_length=64,
+                                            pattern=r"^[A-Za-z0-9_-]+$",
+                                            description=STARTING_AFTER + " (a payment id)")]
+
+
+@router.post("", status_code=201, response_model=PaymentRecord, operation_id="payInvoice",
+             openapi_extra=raises(OnlinePaymentsDisabled, CustomerNotFound, NoSuchCard,
+                                  CardAlreadyDeleted, NoPrimaryCard, InvoiceAlreadyPaid,
+                                  PaymentInProgress, UnsupportedCurrency, InvalidAmount,
+                                  IdempotencyKeyRequired, CardExpired,
+                                  UnknownToken, ProcessorUnavailable, VersionConflict))
 def pay_invoice(company: CompanyPath, customer: CustomerPath, request: PayInvoice,
                 actor: ActorHeader, runtime: RuntimeDep, principal: Payer,
                 response: Response, idempotency_key: IdempotencyKeyHeader = None) -> Any:
     """Charge a saved card (the primary unless one is named) for an invoice.
     201 either way: `status` says whether the card was charged or declined.
     A retry with the same key answers the same payment (Idempotent-Replayed)."""
-    try:
-        outcome = runtime.ledger.pay_invoice(
-            company, customer, invoice_id=request.invoice_id, amount=request.amount,
-            currency=request.currency, card_id=request.payment_method_id,
-            additional=request.additional, by=provenance_of(principal, actor, customer),
-            idempotency_key=idempotency_key)
-    except PaymentInProgress as busy:
-        raise Problem(409, busy.code, busy.title, busy.detail,
-                      headers={"Retry-After": str(busy.retry_after)}) from None
+    outcome = runtime.ledger.pay_invoice(
+        company, customer, invoice_id=request.invoice_id, amount=request.amount,
+        currency=request.currency, card_id=request.payment_method_id,
+        additional=request.additional, by=provenance_of(principal, actor, customer),
+        idempotency_key=idempotency_key)
     done = _as_outcome(outcome)
     position = settle(runtime, done)
     response.headers.update(outcome_headers(done, position))
     return PaymentRecord.of(outcome.payment)
 
 
-@router.get("", response_model=Payments, responses=documented(401, 403, 404, 422, 429, 503))
+@router.get("", response_model=Payments, operation_id="listPayments",
+            openapi_extra=raises(CustomerNotFound, "invalid-cursor"))
 def list_payments(company: CompanyPath, customer: CustomerPath, runtime: RuntimeDep,
-                  principal: Reader) -> Payments:
+                  principal: Reader, limit: Annotated[int, limit_query(100, 500)] = 100,
+                  starting_after: PaymentCursor = None) -> Payments:
     """The customer's payments, newest first, read from the events."""
-    return Payments(payments=[PaymentRecord.of(p)
-                              for p in runtime.ledger.payments(company, customer)])
+    payments = runtime.ledger.payments(company, customer)
+    if starting_after is not None:
+        ids = [p.payment_id for p in payments]
+        if starting_after not in ids:
+            raise Problem(422, "invalid-cursor", "starting_after is not one of these payments",
+                          "Send a payment id from this customer's list, or no starting_after")
+        payments = payments[ids.index(starting_after) + 1:]
+    shown, has_more = page(payments, limit)
+    return Payments(payments=[PaymentRecord.of(p) for p in shown], has_more=has_more,
+                    next_starting_after=shown[-1].payment_id if has_more else None)
 
 
 def _as_outcome(outcome: PaymentOutcome) -> Outcome:

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Response
 
 from api.auth import ROLES, ActorHeader, Principal, provenance_of, require
 from api.commands import outcome_headers, settle
+from api.openapi import raises
 from api.params import CompanyPath
-from api.problems import documented
 from api.routing import InspectedRoute
 from api.runtime import RuntimeDep
 from api.schemas import OnlinePayments, OnlinePaymentsChange
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/v1/companies/{company}/settings", tags=["settings"],
 
 
 @router.get("/online-payments", response_model=OnlinePayments,
-            responses=documented(401, 403, 422, 429, 503))
+            operation_id="getOnlinePayments", openapi_extra=raises())
 def get_online_payments(company: CompanyPath, runtime: RuntimeDep,
                         _: Annotated[Principal, Depends(require(*ROLES))]) -> OnlinePayments:
     """Whether customers can add cards and pay invoices. Off until an admin switches it on."""
@@ -27,7 +27,7 @@ def get_online_payments(company: CompanyPath, runtime: RuntimeDep,
 
 
 @router.put("/online-payments", response_model=OnlinePayments,
-            responses=documented(401, 403, 422, 429, 503))
+            operation_id="setOnlinePayments", openapi_extra=raises())
 def put_online_payments(company: CompanyPath, change: OnlinePaymentsChange, actor: ActorHeader,
                         runtime: RuntimeDep, response: Response,
                         principal: Annotated[Principal, Depends(require("admin"))],

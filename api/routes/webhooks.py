@@ -15,11 +15,13 @@ from fastapi import APIRouter, Header, Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from api.routing import InspectedRoute
 from api.commands import settle
-from api.problems import Problem, documented
+from api.openapi import raises
+from api.problems import Problem
+from api.routing import InspectedRoute
 from api.runtime import get_runtime
 from cardledger.processors.stripe_webhooks import BadSignature, read_card_update
+from domain.errors import InvalidCommand, ProcessorUnavailable, VersionConflict
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"],
                    route_class=InspectedRoute)
@@ -33,9 +35,9 @@ class Acknowledged(BaseModel):
     recorded: bool
 
 
-@router.post("/stripe", response_model=Acknowledged,
-             responses={**documented(422, 503),
-                        400: {"description": "Missing, wrong or stale Stripe-Signature"}})
+@router.post("/stripe", response_model=Acknowledged, operation_id="receiveStripeEvent",
+             openapi_extra=raises("bad-webhook-signature", "webhook-not-configured",
+                                  InvalidCommand, ProcessorUnavailable, VersionConflict))
 async def stripe_webhook(request: Request, signature: SignatureHeader = None) -> Acknowledged:
     """`payment_method.automatically_updated` and `payment_method.updated`
     record a CardUpdated (actor system:processor), or a CardUpdateIgnored when

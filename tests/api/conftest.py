@@ -24,11 +24,13 @@ from fastapi import FastAPI
 
 from api.app import create_app
 from api.auth import KeyRing
+from api.openapi import GUARD_CODES
 from cardledger.processors.sandbox import SandboxProcessor
 from cardledger.settings import Settings
 from cardledger.wiring import Runtime, open_runtime
 from domain.processor import Processor
 from tests.api.client import Api, keys_setting, new_keys
+from tests.api.documented_problems import PROMISED, SEEN, UNDOCUMENTED, DocumentedProblems
 from tests.api.live_server import LiveServer
 from tests.conftest import PG_HOST, PG_PORT, PG_USER, throwaway_database
 
@@ -59,8 +61,26 @@ def serving(settings: Settings, processor: Processor | None = None,
     with open_runtime(settings, processor=processor or SandboxProcessor(),
                       run_projector=projector_thread) as runtime:
         app = create_app(runtime, keys=keys)
-        with LiveServer(app) as server:
+        with LiveServer(DocumentedProblems(app)) as server:
             yield Live(server.url, app, runtime)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """How much of the documented problem contract the API tests provoked."""
+    if PROMISED:
+        routed = {(op, code) for op, code in PROMISED if code not in GUARD_CODES}
+        terminalreporter.write_line(
+            f"problem contract: {len(SEEN & PROMISED)} of {len(PROMISED)} documented "
+            f"(operation, code) pairs were answered in this run; {len(SEEN & routed)} of "
+            f"{len(routed)} leaving out the guard's codes (documented on every operation)")
+
+
+@pytest.fixture(autouse=True)
+def every_problem_answered_is_documented() -> Iterator[None]:
+    """See tests/api/documented_problems.py."""
+    UNDOCUMENTED.clear()
+    yield
+    assert UNDOCUMENTED == [], "problems answered but not in the OpenAPI document"
 
 
 def api_for(live: Live, like: Api | None = None) -> Api:

@@ -22,9 +22,32 @@ import pytest
 
 from cardledger.processors.sandbox import SandboxProcessor
 from cardledger.wiring import Runtime, open_runtime
+import consumers.relay
+from consumers.envelope import Envelope
 from consumers.relay import ensure_topics
+from tests.contracts import contract_errors
 from tests.conftest import settings_for
 from tests.kafka.support import wait_until
+
+@pytest.fixture(autouse=True)
+def every_envelope_the_relay_sends_meets_its_schema(monkeypatch: pytest.MonkeyPatch,
+                                                   ) -> Iterator[list[str]]:
+    """The relay still builds every envelope itself; this only reads each one
+    on its way out and keeps what breaks contracts/events/<type>.schema.json."""
+    broken: list[str] = []
+    checked: list[str] = []
+    build = consumers.relay.envelope_of
+
+    def checked_envelope_of(*args: object) -> Envelope:
+        envelope = build(*args)
+        broken.extend(contract_errors(envelope))
+        checked.append(envelope.type)
+        return envelope
+
+    monkeypatch.setattr(consumers.relay, "envelope_of", checked_envelope_of)
+    yield checked
+    assert broken == [], "envelopes the relay sent break their JSON Schema"
+
 
 EXTERNAL_BOOTSTRAP = os.environ.get("CARDLEDGER_TEST_KAFKA_BOOTSTRAP", "")
 PARTITIONS = 3  # several, so keying by customer is what keeps order

@@ -38,7 +38,8 @@ class Crash(Exception):
 
 
 def test_every_event_of_the_seed_story_arrives_once_in_order_per_customer(
-        runtime: Runtime, kafka_bootstrap: str, topic: str) -> None:
+        runtime: Runtime, kafka_bootstrap: str, topic: str,
+        every_envelope_the_relay_sends_meets_its_schema: list[str]) -> None:
     # given three customers who lived through the seed's story
     customers = seed_story(runtime, 3)
     stored = all_event_ids(runtime)
@@ -46,6 +47,8 @@ def test_every_event_of_the_seed_story_arrives_once_in_order_per_customer(
     relay = make_relay(runtime, kafka_bootstrap, topic)
     assert relay.catch_up() == len(stored)
     relay.close()
+    # (each envelope went past the schema check on its way out: tests/kafka/conftest.py)
+    assert len(every_envelope_the_relay_sends_meets_its_schema) == len(stored)
     # then every event is on the topic exactly once
     records = read_records(kafka_bootstrap, topic, len(stored))
     envelopes = [Envelope.from_bytes(r.value) for r in records]

@@ -9,6 +9,8 @@ import pytest
 
 from tests.api.client import Api
 from tests.api.conftest import Live, api_for
+# autouse: every problem answered over HTTP here must be in the OpenAPI document too
+from tests.api.conftest import every_problem_answered_is_documented  # noqa: F401
 
 
 @pytest.fixture

@@ -21,9 +21,11 @@ from eventsourcing.persistence import StoredEvent
 
 from cardledger.processors.sandbox import SandboxProcessor
 from cardledger.wiring import Runtime
+from consumers.envelope import envelope_of
 from domain.errors import InvoiceAlreadyPaid
 from domain.provenance import Provenance
 from tests.conftest import Clock
+from tests.contracts import contract_errors
 from tests.payments.faults import CountingCharges
 
 ME = Provenance("customer:1001", "portal")
@@ -92,3 +94,14 @@ def test_a_payment_stored_by_v1_still_holds_its_invoice_against_a_new_key(
         stored: Runtime) -> None:
     with pytest.raises(InvoiceAlreadyPaid):
         pay(stored, "key-new", PAID)
+
+
+def test_a_v1_payment_started_is_published_in_its_v2_shape(stored: Runtime) -> None:
+    # given the v1 rows; when the relay would publish them (consumers/envelope.py)
+    head = stored.ledger.recorder.max_notification_id() or 0
+    envelopes = [envelope_of(stored.ledger.mapper.to_domain_event(n), n.topic, n.id)
+                 for n in stored.ledger.recorder.select_notifications(start=0, limit=head)]
+    # then they are upcast first: schema_version 2, not additional, and they meet the schema
+    started = [e for e in envelopes if e.type == "Customer.PaymentStarted"]
+    assert [(e.schema_version, e.data["additional"]) for e in started] == [(2, False)] * 2
+    assert [error for e in envelopes for error in contract_errors(e)] == []

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="Acknowledged")
+
+
+@_attrs_define
+class Acknowledged:
+    """
+    Attributes:
+        recorded (bool):
+        received (bool | Unset):  Default: True.
+    """
+
+    recorded: bool
+    received: bool | Unset = True
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        recorded = self.recorded
+
+        received = self.received
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "recorded": recorded,
+            }
+        )
+        if received is not UNSET:
+            field_dict["received"] = received
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        recorded = d.pop("recorded")
+
+        received = d.pop("received", UNSET)
+
+        acknowledged = cls(
+            recorded=recorded,
+            received=received,
+        )
+
+        acknowledged.additional_properties = d
+        return acknowledged
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
