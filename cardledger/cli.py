@@ -193,11 +193,19 @@ def cmd_autopay_retry(args: argparse.Namespace) -> int:
         if args.every is None:
             report(make_due_retries(runtime))
             return 0
+        _as_worker(runtime.settings)
         try:
             run_forever(runtime, args.every, report)
         except KeyboardInterrupt:
             pass
     return 0
+
+
+def _as_worker(settings: Settings) -> None:
+    """A scheduler run with --every is a long-running worker like the relay: it
+    stops on SIGTERM and shows its /metrics (its healthcheck) on the worker port."""
+    interrupt_on_stop_signals()
+    serve_worker_metrics(settings.metrics_port)
 
 
 def cmd_remind_expiring(args: argparse.Namespace) -> int:
@@ -213,6 +221,7 @@ def cmd_remind_expiring(args: argparse.Namespace) -> int:
         if args.every is None:
             one_pass()
             return 0
+        _as_worker(runtime.settings)
         try:
             every(args.every, one_pass)
         except KeyboardInterrupt:
