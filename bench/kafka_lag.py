@@ -4,7 +4,7 @@ and noida-db's Kafka-protocol broker (started and stopped here).
 
     .venv/bin/python -m bench.kafka_lag --store postgres --rate 100 --seconds 15
 
-The relay advances its position (cl_relay_tracking) right after the broker
+The relay advances its position (cl_tracking, relay:<name>) right after the broker
 acknowledged a batch (acks=all, idempotent producer); an observer polls that
 position every --observe-ms, so lag = first moment the position covers a
 command - the commit's return. The extra UPDATE after the ack is counted in.
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> Report:
                                   "writers": args.writers, "customers": args.customers,
                                   "observe_ms": args.observe_ms})
     try:
-        from consumers.relay import NAME  # noqa: PLC0415 (the relay may not exist yet)
+        from consumers.relay import NAME, position_name  # noqa: PLC0415 (the relay may not exist yet)
     except ImportError:
         report.note("skipped: consumers/relay.py is not there yet")
         report.finish(args.out_dir)
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> Report:
             relay = start_worker(settings, "relay", ready="relaying events")
             try:
                 observer = Observer(settings, args.observe_ms / 1000,
-                                    table="cl_relay_tracking", name=NAME)
+                                    table="cl_tracking", name=position_name(NAME))
                 observer.start()
                 commits = write(rt.ledger, args)
                 caught_up = observer.wait_for(max(pos for pos, _ in commits), timeout=60)

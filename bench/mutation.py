@@ -49,7 +49,7 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
               ["tests/api/test_guard.py", "tests/guard", "-k", "not postgres"]),
     "auth": (["api/auth.py"], ["tests/api/test_authz.py", "-k", "not postgres"]),
     "consumers": (["consumers/base.py", "consumers/envelope.py", "consumers/relay.py",
-                   "consumers/office_read_model.py", "consumers/loop.py"],
+                   "consumers/office_read_model.py", "projections/log_follower.py"],
                   ["tests/kafka", "-k", "not postgres"]),
 }
 

@@ -25,7 +25,7 @@ from kafka.errors import CommitFailedError
 from kafka.structs import OffsetAndMetadata
 
 from consumers.envelope import BadEnvelope, Envelope
-from consumers.loop import Loop
+from projections.log_follower import Loop
 
 log = logging.getLogger("cardledger.consumers")
 

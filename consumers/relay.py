@@ -4,8 +4,9 @@ It lives in ``consumers/`` because, like the consumers, it is an adapter
 between cardledger's event store and Kafka; the domain and the command path
 never touch Kafka, so commands keep succeeding while the broker is down.
 
-The relay pulls the notification log from its own position (a row in
-``cl_relay_tracking``, beside the events), sends a batch with an idempotent,
+The relay pulls the notification log from its own position (the row
+``relay:<name>`` of ``cl_tracking``, beside the events and the views' own;
+projections/log_follower.py), sends a batch with an idempotent,
 ``acks=all`` producer, waits until the broker acknowledged every message of the
 batch, and only then advances the position. A crash anywhere before that means
 the batch is sent again, never lost; consumers drop the repeats by event id.
@@ -23,35 +24,35 @@ from kafka import KafkaProducer
 
 from cardledger import logs
 from consumers.envelope import envelope_of
-from consumers.loop import Loop
 from consumers.topics import ensure_topics  # noqa: F401 (where callers found it)
 from projections.database import Database
+from projections.log_follower import Loop, Positions, read_page
 
 log = logging.getLogger("cardledger.relay")
 
 NAME = "kafka-relay"
 
 
+def position_name(name: str) -> str:
+    """The relay's row in the followers' position table (namespaced, so no relay
+    name can take the views' row)."""
+    return f"relay:{name}"
+
+
 class RelayTracking:
     """The relay's position: the notification id of the last acknowledged event."""
 
     def __init__(self, db: Database, name: str = NAME) -> None:
-        self.db = db
-        self.name = name
-        with db.transaction() as tx:  # the table: cardledger/schema (migration 2)
-            tx.execute("INSERT INTO cl_relay_tracking (name, position) VALUES (:n, 0) "
-                       "ON CONFLICT (name) DO NOTHING", {"n": name})
+        self.positions = Positions(db)
+        self.name = position_name(name)
+        self.positions.ensure(self.name)
 
     def position(self) -> int:
-        return relay_position(self.db, self.name)
+        return self.positions.read(self.name)
 
     def advance(self, expected: int, new: int) -> bool:
         """Compare-and-set, so two relays by mistake cannot move it backwards."""
-        with self.db.transaction() as tx:
-            tx.execute("UPDATE cl_relay_tracking SET position = :new "
-                       "WHERE name = :n AND position = :old",
-                       {"new": new, "n": self.name, "old": expected})
-            return tx.rowcount == 1
+        return self.positions.advance(self.name, expected, new)
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,7 @@ class Lag:
 
 def relay_position(db: Database, name: str = NAME) -> int:
     """The relay's position, read only (0 for a name that never relayed)."""
-    rows = db.read("SELECT position FROM cl_relay_tracking WHERE name = :n", {"n": name})
-    return int(rows[0]["position"]) if rows else 0
+    return Positions(db).read(position_name(name))
 
 
 def _lag(app: Application[Any], position: int) -> Lag:
@@ -134,8 +134,7 @@ class Relay:
         """Publish the next batch; the number of events published (0 when current)."""
         position = self.tracking.position()
         logs.position.set(position)  # this thread's log lines say where the relay is
-        notifications = self.app.recorder.select_notifications(
-            start=position, limit=self.batch_size, inclusive_of_start=False)
+        notifications = read_page(self.app, position, self.batch_size)
         if not notifications:
             return 0
         try:

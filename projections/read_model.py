@@ -17,6 +17,7 @@ from domain.customer import Customer
 from projections import autopay_views
 from projections.database import Database, Transaction
 from projections.history import history_entry
+from projections.log_follower import Positions
 from projections.schema import TABLES, VIEW_TABLES
 from projections.views import CardView, HistoryEntry, iso
 
@@ -66,25 +67,22 @@ class _Batch:
 class ReadModel:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.positions = Positions(db)
 
     def create_tables(self) -> None:
         with self.db.transaction() as tx:
             for statement in TABLES:
                 tx.execute(statement)
-            tx.execute("INSERT INTO cl_tracking (name, position) VALUES (:n, 0) "
-                       "ON CONFLICT (name) DO NOTHING", {"n": NAME})
+        self.positions.ensure(NAME)
 
     # --- writing -------------------------------------------------------------------
 
     def position(self) -> int:
-        rows = self.db.read("SELECT position FROM cl_tracking WHERE name = :n", {"n": NAME})
-        return int(rows[0]["position"]) if rows else 0
+        return self.positions.read(NAME)
 
     def apply(self, batch: Iterable[tuple[Any, int]], expected: int, new: int) -> None:
         with self.db.transaction() as tx:
-            tx.execute("UPDATE cl_tracking SET position = :new WHERE name = :n AND position = :old",
-                       {"new": new, "n": NAME, "old": expected})
-            if tx.rowcount != 1:
+            if not Positions.advance_in(tx, NAME, expected, new):
                 raise StalePosition(f"views are no longer at {expected}")
             deferred = _Batch(tx)
             for event, position in batch:

@@ -22,6 +22,7 @@ from typing import Any
 from eventsourcing.application import Application
 
 from cardledger import logs
+from projections.log_follower import Loop, read_page
 from projections.read_model import ReadModel, StalePosition
 
 log = logging.getLogger("cardledger.projections")
@@ -39,9 +40,9 @@ class Projector:
         self.read_model = read_model
         self.batch_size = batch_size
         self.poll_interval = poll_interval
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        # The same loop as the relay's (projections/log_follower.py): woken by
+        # notify() or a NOTIFY, idle-polling at poll_interval, backing off on failure.
+        self._loop = Loop("projector", self._catch_up, idle_wait=poll_interval)
         self._lock = threading.Lock()  # one batch at a time per process
         self._reached = threading.Condition()
         self._known = 0  # the highest views position this process knows of
@@ -62,8 +63,7 @@ class Projector:
                 self._read_at = time.monotonic()
                 self.advanced(position)
             logs.position.set(position)  # this thread's log lines say where the views are
-            notifications = self.app.recorder.select_notifications(
-                start=position, limit=self.batch_size, inclusive_of_start=False)
+            notifications = read_page(self.app, position, self.batch_size)
             if not notifications:
                 self._position = position
                 return 0
@@ -112,7 +112,7 @@ class Projector:
         if position is None or self._known >= position:
             return True
         deadline = time.monotonic() + timeout
-        running = self._thread is not None and self._thread.is_alive()
+        running = self._running
         if not running and help_out:
             while self.run_once() and self._known < position:
                 pass
@@ -141,35 +141,19 @@ class Projector:
         return self._known
 
     def notify(self) -> None:
-        self._wake.set()
+        self._loop.wake.set()
 
     # --- background thread -----------------------------------------------------------
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="projector", daemon=True)
-        self._thread.start()
+        self._loop.start()
 
     def stop(self) -> None:
-        self._stopping.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        self._loop.stop(timeout=10)
 
     def run_forever(self) -> None:
-        self._run()
+        self._loop.run_forever()
 
-    def _run(self) -> None:
-        failures = 0
-        while not self._stopping.is_set():
-            # Cleared before catching up, so a wake-up that arrives meanwhile is kept.
-            self._wake.clear()
-            try:
-                applied = self._catch_up()
-                failures = 0
-            except Exception:
-                failures += 1
-                log.exception("projection batch failed (attempt %d); retrying", failures)
-                applied = 0
-                self._stopping.wait(min(5.0, 0.1 * 2**failures))
-            if not applied:
-                self._wake.wait(self.poll_interval)
+    @property
+    def _running(self) -> bool:
+        return self._loop.running

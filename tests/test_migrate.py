@@ -164,3 +164,25 @@ def test_migrators_released_at_the_same_instant_take_turns(tmp_path: Path,
     # then none failed, and each migration ran once
     assert sum(applied) == LATEST
     assert recorded_versions(empty_database) == [m.version for m in MIGRATIONS]
+
+
+def test_the_relays_position_is_carried_into_the_one_position_table(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a store at migration 3 whose relay had published up to position 42
+    from cardledger.schema import runner  # noqa: PLC0415
+    from consumers.relay import relay_position  # noqa: PLC0415
+    from projections.database import Database  # noqa: PLC0415
+
+    settings = Settings(_env_file=None, data_dir=tmp_path, store="sqlite")
+    monkeypatch.setattr(runner, "MIGRATIONS", MIGRATIONS[:3])
+    migrate_store(settings)
+    with sqlite3.connect(tmp_path / "cardledger.sqlite3") as conn:
+        conn.execute("INSERT INTO cl_relay_tracking VALUES ('kafka-relay', 42)")
+    monkeypatch.setattr(runner, "MIGRATIONS", MIGRATIONS)
+    # When the store is migrated to migration 4
+    applied, _ = migrate_store(settings)
+    # Then the relay carries on from 42, reading the one position table
+    assert [m.version for m in applied] == [4]
+    with open_runtime(settings, run_projector=False) as runtime:
+        assert relay_position(Database(runtime.ledger)) == 42
+        assert runtime.read_model.position() == 0  # the views' own row untouched

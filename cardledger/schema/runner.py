@@ -30,6 +30,7 @@ from cardledger.schema import (
     m0001_event_store,
     m0002_read_side,
     m0003_autopay_and_reconcile,
+    m0004_one_position_table,
 )
 from projections.database import Database
 
@@ -56,6 +57,8 @@ MIGRATIONS = (
     Migration(2, m0002_read_side.NAME, statements=m0002_read_side.STATEMENTS),
     Migration(3, m0003_autopay_and_reconcile.NAME,
               statements=m0003_autopay_and_reconcile.STATEMENTS),
+    Migration(4, m0004_one_position_table.NAME,
+              statements=m0004_one_position_table.STATEMENTS),
 )
 LATEST = MIGRATIONS[-1].version
 
