@@ -34,6 +34,7 @@ COPY api api
 COPY consumers consumers
 COPY cardledger cardledger
 COPY ui ui
+COPY entrypoints entrypoints
 # The project itself, with the image's own setuptools (no isolated build env
 # fetched unhashed from the index); its dependencies are all in already.
 RUN pip install --no-deps --no-build-isolation .

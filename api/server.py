@@ -37,7 +37,7 @@ log = logging.getLogger("cardledger.api")
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     settings = with_keys(settings)
     if settings.ui_enabled:
-        print(f"cardledger: reference pages at http://{host}:{port}/ui/ (docs/ui.md)", flush=True)
+        log.info("reference pages at http://%s:%d/ui/ (docs/ui.md)", host, port)
     # In-flight requests get 1 s after SIGTERM: stopped within 2 s (docs/operations.md).
     options: dict[str, Any] = {"host": host, "port": port, "access_log": False,
                                "log_config": UVICORN_LOG_CONFIG, "timeout_graceful_shutdown": 1}

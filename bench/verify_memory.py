@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> Report:
 def run_verify(env: dict[str, str]) -> tuple[float, int, int, str]:
     """(seconds, peak RSS in KiB, exit code, last line of output) of one verify."""
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "cardledger.cli", "verify"], env=env,
+    process = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "verify"], env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert process.stdout is not None
     lines = process.stdout.read().splitlines()

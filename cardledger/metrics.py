@@ -66,8 +66,8 @@ class LagCollector(Collector):
         self.relay_name = relay_name
 
     def collect(self) -> Iterator[Metric]:
-        from consumers.relay import relay_position  # kafka only if used
         from projections.database import Database
+        from projections.log_follower import Positions, relay_position_name
 
         head = self.app.recorder.max_notification_id() or 0
         yield _gauge("cardledger_events_head", "Newest notification id in the event store", head)
@@ -80,7 +80,7 @@ class LagCollector(Collector):
                      "Age of the oldest event not yet in the views (0 when current)",
                      oldest_waiting_age(self.app, position))
         if self.relay_name is not None:
-            relayed = relay_position(Database(self.app), self.relay_name)
+            relayed = Positions(Database(self.app)).read(relay_position_name(self.relay_name))
             yield _gauge("cardledger_relay_lag_events", "Events stored but not yet on Kafka",
                          max(0, head - relayed))
             yield _gauge("cardledger_relay_lag_seconds",

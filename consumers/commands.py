@@ -1,6 +1,6 @@
 """What `cardledger relay`, `relay-lag` and `office-consumer` do.
 
-Kept here, beside the adapters they run, so cardledger/cli.py only parses
+Kept here, beside the adapters they run, so entrypoints/cli.py only parses
 arguments and kafka-python is imported only by the commands that need it.
 """
 

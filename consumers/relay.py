@@ -26,17 +26,14 @@ from cardledger import logs
 from consumers.envelope import envelope_of
 from consumers.topics import ensure_topics  # noqa: F401 (where callers found it)
 from projections.database import Database
-from projections.log_follower import Loop, Positions, read_page
+from projections.log_follower import Loop, Positions, read_page, relay_position_name
 
 log = logging.getLogger("cardledger.relay")
 
 NAME = "kafka-relay"
 
 
-def position_name(name: str) -> str:
-    """The relay's row in the followers' position table (namespaced, so no relay
-    name can take the views' row)."""
-    return f"relay:{name}"
+position_name = relay_position_name  # the relay's row in the followers' position table
 
 
 class RelayTracking:

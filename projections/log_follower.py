@@ -34,6 +34,12 @@ from projections.database import Database, Transaction
 log = logging.getLogger("cardledger.follow")
 
 
+def relay_position_name(relay: str) -> str:
+    """A Kafka relay's row: namespaced, so no relay name can take the views' row
+    (``cardledger-views``). Here, not in consumers/, so metrics read it too."""
+    return f"relay:{relay}"
+
+
 class Positions:
     """Followers' positions: the notification id each has finished, by name."""
 

@@ -38,7 +38,7 @@ def _ignore_stop_signals() -> None:
 
 class Pid1:
     def __init__(self, args: list[str], env: dict[str, str]) -> None:
-        command = [sys.executable, "-m", "cardledger.cli", *args]
+        command = [sys.executable, "-m", "entrypoints.cli", *args]
         self.process = subprocess.Popen(
             [*UNSHARE, *command] if CAN_UNSHARE else command, env=env,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

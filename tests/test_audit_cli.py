@@ -30,7 +30,7 @@ from tests.conftest import settings_for
 
 ME = Provenance("customer:1001", "portal")
 ADMIN = Provenance("user:admin", "admin")
-CLI = [sys.executable, "-m", "cardledger.cli"]
+CLI = [sys.executable, "-m", "entrypoints.cli"]
 
 
 def cardledger(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

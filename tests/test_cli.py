@@ -15,7 +15,7 @@ from tests.conftest import PG_HOST, PG_PORT, PG_USER
 
 
 def cardledger(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "cardledger.cli", *args], env=env,
+    return subprocess.run([sys.executable, "-m", "entrypoints.cli", *args], env=env,
                           capture_output=True, text=True, timeout=120, check=False)
 
 

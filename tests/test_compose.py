@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from cardledger.cli import build_parser
+from entrypoints.cli import build_parser
 from cardledger.settings import Settings
 
 COMPOSE = Path(__file__).resolve().parents[1] / "docker-compose.yml"

@@ -41,7 +41,7 @@ def env_for(tmp_path: Path, database: str | None) -> dict[str, str]:
 
 
 def start(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "cardledger.cli", *args], env=env,
+    return subprocess.Popen([sys.executable, "-m", "entrypoints.cli", *args], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -101,9 +101,9 @@ def test_a_process_on_an_unmigrated_database_says_what_to_run(
 @pytest.mark.postgres
 def test_migrating_again_does_nothing(tmp_path: Path, empty_database: str) -> None:
     env = env_for(tmp_path, empty_database)
-    first = subprocess.run([sys.executable, "-m", "cardledger.cli", "migrate"], env=env,
+    first = subprocess.run([sys.executable, "-m", "entrypoints.cli", "migrate"], env=env,
                            capture_output=True, text=True, timeout=120, check=True)
-    second = subprocess.run([sys.executable, "-m", "cardledger.cli", "migrate"], env=env,
+    second = subprocess.run([sys.executable, "-m", "entrypoints.cli", "migrate"], env=env,
                             capture_output=True, text=True, timeout=120, check=True)
     assert first.stdout.count("applied migration") == LATEST
     assert second.stdout.strip() == f"the database schema is at version {LATEST} (nothing to do)"

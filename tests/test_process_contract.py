@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from cardledger.cli import build_parser
+from entrypoints.cli import build_parser
 from tests.processes import as_pid1
 
 ARGS = {"replay": ["replay", "acme", "c-1"]}
@@ -23,7 +23,7 @@ def commands() -> list[str]:
 
 
 def cardledger(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "cardledger.cli", *args], env=env,
+    return subprocess.run([sys.executable, "-m", "entrypoints.cli", *args], env=env,
                           capture_output=True, text=True, timeout=60, check=False)
 
 
@@ -60,7 +60,7 @@ def test_version_names_the_release(env: dict[str, str]) -> None:
 
 def test_a_reader_that_stops_early_is_not_an_error(env: dict[str, str]) -> None:
     # given `cardledger demo | head -1`
-    demo = subprocess.Popen([sys.executable, "-m", "cardledger.cli", "demo"], env=env,
+    demo = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "demo"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert demo.stdout is not None
     first = demo.stdout.readline()

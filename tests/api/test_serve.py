@@ -31,7 +31,7 @@ def cardledger_serve(tmp_path: Path, *args: str, **env: str) -> Iterator[tuple[s
     out = tmp_path / "serve.out"
     with out.open("w") as sink:
         process = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "cardledger.cli", "serve", "--port", str(port), *args],
+            [sys.executable, "-m", "entrypoints.cli", "serve", "--port", str(port), *args],
             cwd=tmp_path, env=clean_env(tmp_path / "data", **env), stdout=sink,
             stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -94,7 +94,7 @@ def test_serve_with_two_workers_serves_the_configured_keys(tmp_path: Path) -> No
 
 def test_serve_refuses_a_bad_key_entry_in_one_line_without_the_key(tmp_path: Path) -> None:
     result = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "cardledger.cli", "serve", "--port", str(closed_port())],
+        [sys.executable, "-m", "entrypoints.cli", "serve", "--port", str(closed_port())],
         cwd=tmp_path, env=clean_env(tmp_path, CARDLEDGER_API_KEYS="short-secret=acme:admin"),
         capture_output=True, text=True, timeout=60)
     assert result.returncode == 2

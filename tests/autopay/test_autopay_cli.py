@@ -16,7 +16,7 @@ from tests.autopay.support import COMPANY, CUSTOMER, charge, customer_with
 
 
 def cardledger(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "cardledger.cli", *args], env=env,
+    return subprocess.run([sys.executable, "-m", "entrypoints.cli", *args], env=env,
                           capture_output=True, text=True, timeout=120, check=False)
 
 

@@ -25,13 +25,13 @@ pytestmark = [pytest.mark.kafka, pytest.mark.timeout(120)]
 
 
 def cardledger(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "cardledger.cli", *args], env=env,
+    return subprocess.run([sys.executable, "-m", "entrypoints.cli", *args], env=env,
                           capture_output=True, text=True, timeout=60, check=False)
 
 
 @contextmanager
 def running(*args: str, env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
-    process = subprocess.Popen([sys.executable, "-m", "cardledger.cli", *args], env=env,
+    process = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", *args], env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         yield process

@@ -50,7 +50,7 @@ class Service:
         self.log = tmp_path / f"{self.name}.log"
         with self.log.open("wb") as sink:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "cardledger.cli", *self.command], env=self.env,
+                [sys.executable, "-m", "entrypoints.cli", *self.command], env=self.env,
                 stdout=sink, stderr=subprocess.STDOUT)
 
     def output(self) -> str:

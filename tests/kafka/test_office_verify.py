@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.kafka, pytest.mark.timeout(180)]
 
 
 def office_verify(runtime: Runtime, office_db: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "cardledger.cli", "office-verify",
+    return subprocess.run([sys.executable, "-m", "entrypoints.cli", "office-verify",
                            "--office-db", str(office_db)], env=settings_env(runtime.settings),
                           capture_output=True, text=True, timeout=120, check=False)
 

@@ -39,7 +39,7 @@ def env_for(tmp_path: Path, bootstrap: str, topic: str, partitions: int) -> dict
 
 
 def cardledger(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "cardledger.cli", *args], env=env,
+    return subprocess.run([sys.executable, "-m", "entrypoints.cli", *args], env=env,
                           capture_output=True, text=True, timeout=60, check=False)
 
 

@@ -108,7 +108,7 @@ def test_a_killed_worker_process_never_causes_a_second_charge(
            "CARDLEDGER_POSTGRES_DBNAME": postgres_database, "CARDLEDGER_PROCESSOR": "stripe",
            "CARDLEDGER_STRIPE_API_KEY": API_KEY, "CARDLEDGER_STRIPE_API_BASE": proxy.url,
            "CARDLEDGER_PROCESSOR_TIMEOUT": "25"}
-    worker = subprocess.Popen([sys.executable, "-m", "cardledger.cli", "autopay-retry"],
+    worker = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "autopay-retry"],
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         assert proxy.charged.wait(60), worker.stderr.read() if worker.poll() is not None else ""

@@ -139,7 +139,7 @@ def test_the_command_prints_the_changes_and_a_summary(
         card = rt.ledger.add_card("acme", "1001", card_token(stripe_api, VISA), by=ME).card_id
         token = rt.ledger.get_customer("acme", "1001").cards[card].processor_token
     stripe_api.v1.payment_methods.detach(token)
-    run = subprocess.run([sys.executable, "-m", "cardledger.cli", "reconcile", "--dry-run"],
+    run = subprocess.run([sys.executable, "-m", "entrypoints.cli", "reconcile", "--dry-run"],
                          env=env, capture_output=True, text=True, timeout=120, check=False)
     assert run.returncode == 0, run.stderr
     assert f"(dry run) deleted: customer 1001 of acme, {card}: no longer attached" in run.stdout
