@@ -11,6 +11,7 @@ from api.auth import Principal, require
 from api.params import CompanyPath, CustomerPath
 from api.openapi import raises
 from api.problems import Problem
+from domain.errors import ProcessorUnavailable
 from api.routing import InspectedRoute
 from api.runtime import RuntimeDep
 from api.schemas import CardSetup, TestCardChoice
@@ -20,8 +21,10 @@ router = APIRouter(prefix="/v1/companies/{company}/customers/{customer}/payment-
                    tags=["payment methods"], route_class=InspectedRoute)
 
 
-@router.post("/setup", response_model=CardSetup,
-             openapi_extra=raises())
+@router.post("/setup", response_model=CardSetup, operation_id="startCardSetup",
+             # Records nothing: only the processor is asked (a Stripe SetupIntent).
+             openapi_extra=raises("card-setup-not-configured", ProcessorUnavailable,
+                                  store=False))
 def setup_card_entry(company: CompanyPath, customer: CustomerPath, runtime: RuntimeDep,
                            _: Annotated[Principal, Depends(require("portal", "office"))],
                            ) -> CardSetup:

@@ -56,8 +56,8 @@ def _plain(value: Any) -> Any:
     return value
 
 
-@router.get("/verification", response_model=Verification,
-            openapi_extra=raises())
+@router.get("/verification", response_model=Verification, operation_id="verifyCustomer",
+            openapi_extra=raises(CustomerNotFound))
 def verify_one_customer(company: CompanyPath, customer: CustomerPath, runtime: RuntimeDep,
                         _: Annotated[Principal, Depends(require("auditor"))]) -> Verification:
     """Replay the customer's events from scratch and compare the result with
