@@ -138,7 +138,7 @@ def get_autopay(company: CompanyPath, customer: CustomerPath, runtime: RuntimeDe
              openapi_extra=raises(CustomerNotFound, AutopayNotEnabled, OnlinePaymentsDisabled,
                                   NoPrimaryCard, InvoiceAlreadyPaid, PaymentInProgress,
                                   UnsupportedCurrency, InvalidAmount, IdempotencyKeyRequired,
-                                  InvalidCommand, ProcessorUnavailable, VersionConflict))
+                                  ProcessorUnavailable, VersionConflict))
 def charge(company: CompanyPath, customer: CustomerPath, request: AutopayChargeIn,
            actor: ActorHeader, runtime: RuntimeDep, principal: Office, response: Response,
            idempotency_key: IdempotencyKeyHeader = None) -> Any:
