@@ -25,8 +25,8 @@ from api.commands import (
     settle,
     wait_for_views,
 )
-from api.params import CompanyPath, CustomerPath
 from api.openapi import raises
+from api.params import CompanyPath, CustomerPath
 from api.problems import Problem
 from api.routing import InspectedRoute
 from api.runtime import RuntimeDep

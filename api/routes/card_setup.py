@@ -8,14 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from api.auth import Principal, require
-from api.params import CompanyPath, CustomerPath
 from api.openapi import raises
+from api.params import CompanyPath, CustomerPath
 from api.problems import Problem
-from domain.errors import ProcessorUnavailable
 from api.routing import InspectedRoute
 from api.runtime import RuntimeDep
 from api.schemas import CardSetup, TestCardChoice
 from cardledger.card_setup import CardSetupNotConfigured, card_setup
+from domain.errors import ProcessorUnavailable
 
 router = APIRouter(prefix="/v1/companies/{company}/customers/{customer}/payment-methods",
                    tags=["payment methods"], route_class=InspectedRoute)

@@ -9,8 +9,8 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from api.auth import Principal, require
 from api.evidence_page import render
-from api.params import CompanyPath, CustomerPath
 from api.openapi import raises
+from api.params import CompanyPath, CustomerPath
 from api.routing import InspectedRoute
 from api.runtime import RuntimeDep
 from cardledger.checkpoints import verifying_keys
@@ -26,7 +26,8 @@ router = APIRouter(prefix="/v1/companies/{company}/customers/{customer}/payments
 
 
 @router.get("/{payment_id}/evidence", operation_id="getPaymentEvidence",
-            openapi_extra=raises(CustomerNotFound, NoSuchPayment), responses={200: {"content": {"application/json": {}, "text/html": {}},
+            openapi_extra=raises(CustomerNotFound, NoSuchPayment),
+            responses={200: {"content": {"application/json": {}, "text/html": {}},
                              "description": "The evidence pack"}})
 def payment_evidence(company: CompanyPath, customer: CustomerPath,
                      payment_id: PaymentPath,

@@ -14,8 +14,6 @@ from typing import Any
 
 import pytest
 
-from datetime import timedelta
-
 from cardledger.autopay_jobs import make_due_retries
 from cardledger.checkpoints import make_checkpoints
 from cardledger.wiring import Runtime
