@@ -27,7 +27,7 @@ from cardledger.metrics import LagCollector, serve_worker_metrics
 from cardledger.schema import SchemaBehind
 from cardledger.settings import Settings, get_settings
 from cardledger.signals import StopRequested, interrupt_on_stop_signals
-from cardledger.wiring import migrate_store, open_runtime
+from cardledger.wiring import Runtime, migrate_store, open_runtime
 from domain.errors import DomainError
 from domain.ids import EXTERNAL_ID
 from projections.replay import replay_customer
@@ -193,6 +193,7 @@ def cmd_autopay_retry(args: argparse.Namespace) -> int:
         if args.every is None:
             report(make_due_retries(runtime))
             return 0
+        _as_worker(runtime)
         try:
             run_forever(runtime, args.every, report)
         except KeyboardInterrupt:
@@ -213,11 +214,19 @@ def cmd_remind_expiring(args: argparse.Namespace) -> int:
         if args.every is None:
             one_pass()
             return 0
+        _as_worker(runtime)
         try:
             every(args.every, one_pass)
         except KeyboardInterrupt:
             pass
     return 0
+
+
+def _as_worker(runtime: Runtime) -> None:
+    """A scheduler running ``--every``: stops on SIGTERM like the other workers
+    and answers on CARDLEDGER_METRICS_PORT, which is its container healthcheck."""
+    interrupt_on_stop_signals()
+    serve_worker_metrics(runtime.settings.metrics_port)
 
 
 def _days(text: str) -> int:
