@@ -114,27 +114,49 @@ _DOMAIN_ADVICE: dict[str, tuple[str, str]] = {
         "Paying an invoice needs an Idempotency-Key, so a retry never charges twice.",
         "Send `Idempotency-Key: <a new unique key>` and keep it for retries."),
     "no-such-payment": _advice(
-        "The customer has no payment with this id.",
-        "Check the payment id (from the payment's answer or `GET .../payments`)."),
+        "The customer has no payment with this id (a typo, another customer's payment, or "
+        "a payment this customer never made).",
+        "Use a `payment_id` from the payment's answer or from `GET .../payments` of the same "
+        "customer."),
+    "no-such-charge": _advice(
+        "The customer has no autopay charge with this id.",
+        "Use the `charge_id` the charge's answer gave (`apc_...`), for the same customer."),
     "consent-required": _advice(
-        "Enrolling in autopay needs the customer's consent: the version of the text they "
-        "agreed to and the channel (portal, phone, paper, in_person).",
-        "Send `consent: {\"text_version\", \"channel\"}` with `enabled: true`."),
+        "Turning autopay on needs the customer's recorded consent: the version of the text "
+        "they agreed to and the channel they agreed through (portal, phone, paper, "
+        "in_person). Nothing was changed.",
+        "Record the consent with the customer first, then send `\"consent\": "
+        "{\"text_version\": ..., \"channel\": ...}` with `\"enabled\": true`."),
     "autopay-not-enabled": _advice(
-        "A merchant-initiated charge needs autopay turned on for the customer, with consent.",
-        "Enrol the customer (`PUT .../autopay`) or charge the invoice as a customer payment."),
+        "A merchant-initiated (off-session) charge needs autopay on for this customer, under "
+        "a consent; it is off, or was turned off (by the customer, or when its last card was "
+        "deleted). Nothing was charged.",
+        "Enrol the customer with their consent (`PUT .../autopay`), or ask them to pay the "
+        "invoice themselves (`POST .../payments`). Retrying does not help until then."),
     "card-in-use-by-autopay": _advice(
-        "Autopay charges this card (named, or as the primary with nothing else left).",
-        "Point autopay at another card or turn it off first, or delete with `?force=true`, "
-        "which makes autopay follow the primary (or turns it off) and records that."),
+        "Deleting this card would leave autopay without the card it charges: it is the card "
+        "autopay names, or the last saved card while autopay is on. Nothing was deleted.",
+        "Point autopay at another card (`PUT .../autopay`) or turn autopay off first; or "
+        "delete with `?force=true`, which moves autopay to the primary card (or turns it "
+        "off when no card is left) and records that as its own event."),
 }
 
 _EDGE = [
     ProblemType("views-behind", 503, "The views are behind the events",
-                "`/readyz` only: the card list and history lag the event log past the "
-                "threshold in events or seconds (a stopped or slow projector).",
-                "Take this process out of rotation; check the projection worker "
-                "(docs/operations.md).", retry_after=False),
+                "`/readyz` only: the card list, history and reports lag the event log by more "
+                "than CARDLEDGER_READY_MAX_VIEWS_LAG_EVENTS events, or an event has waited "
+                "more than CARDLEDGER_READY_MAX_VIEWS_LAG_SECONDS for them (a stopped or slow "
+                "projection worker). The answer carries the lag it measured.",
+                "An orchestrator keeps the process out of rotation and asks again after "
+                "Retry-After seconds; an operator checks that `cardledger project` runs "
+                "(docs/operations.md).", retry_after=True),
+    ProblemType("card-setup-not-configured", 503, "Card entry is not configured",
+                "This server cannot start browser card entry: the processor has none (a "
+                "sandbox without test cards) or CARDLEDGER_STRIPE_PUBLISHABLE_KEY is not "
+                "set. Nothing was recorded.",
+                "The operator sets the publishable key (docs/settings.md); retry after "
+                "Retry-After seconds, or add cards with a token (`POST .../payment-methods`).",
+                retry_after=True),
     ProblemType("unauthorized", 401, "Missing or unknown API key",
                 "No `Authorization: Bearer <key>` header, or a key this server does not know.",
                 "Send a valid key; ask the operator for one."),

@@ -134,9 +134,15 @@ class Settings(BaseSettings):
     # checkpoints, kept outside the database (a secret store, not .env in
     # production); its id is stored with each checkpoint. Retired keys still
     # verify old checkpoints: "id=secret,id=secret".
-    chain_key: SecretStr = SecretStr("")
-    chain_key_id: str = Field("k1", pattern=r"^[A-Za-z0-9_.-]{1,32}$")
-    chain_retired_keys: SecretStr = SecretStr("")
+    chain_key: SecretStr = Field(
+        SecretStr(""), description=("The HMAC-SHA256 secret that signs chain checkpoints "
+                                    "(`cardledger checkpoint`); keep it outside the database. "
+                                    "Empty: checkpoints cannot be signed (docs/audit.md)."))
+    chain_key_id: str = Field("k1", pattern=r"^[A-Za-z0-9_.-]{1,32}$",
+                              description="The signing key's id, stored with each checkpoint.")
+    chain_retired_keys: SecretStr = Field(
+        SecretStr(""), description=("Keys that no longer sign but still verify older "
+                                    "checkpoints: `id=secret,id=secret`."))
     expiry_reminder_link_template: str = Field(
         "https://portal.example.com/{company_id}/customers/{customer_id}/payment-methods",
         description=("The \"update your card\" link in expiry reminders, from `{company_id}`, "

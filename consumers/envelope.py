@@ -25,28 +25,62 @@ _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _CARD = ("card_id", "brand", "last4", "exp_month", "exp_year", "funding", "country",
          "cardholder_name")
 _PAYMENT = ("payment_id", "invoice_id", "amount", "currency", "card_id")
+# Every customer and company event carries its link in its stream's hash chain
+# (domain/chain.py): a digest of the event, no personal data, published so an
+# office or auditor can check the chain outside cardledger (docs/audit.md).
+_LINK = ("chain_link",)
 # What each event type publishes in ``data``: an allow-list, so a field added to
 # an event stays inside cardledger until someone decides to publish it (and
 # adds it to the event's JSON Schema under contracts/). Never listed:
 # processor_token, fingerprint and processor_customer_id identify a card or
 # customer at the processor (not card numbers, but office systems have no use
 # for them and a leaked token is one more thing to rotate); idempotency_key and
-# request_hash are command plumbing, not facts. An event type missing here is
-# published with an empty ``data`` (tests/kafka/test_envelope.py keeps every
-# event class listed).
+# request_hash are command plumbing, not facts; a mail server's error text
+# (ExpiryReminderFailed.error) may quote the customer's address. No event
+# published since v1 of the contract carries the cardholder's name: CardAdded
+# keeps it only because it was published before (removing it breaks the
+# contract: a new envelope version). An event type missing here is published
+# with an empty ``data`` (tests/kafka/test_event_contract.py keeps every event
+# class listed).
 PUBLISHED: dict[str, tuple[str, ...]] = {
-    "Customer.Registered": (),
-    "Customer.CardAdded": _CARD,
-    "Customer.PrimaryChanged": ("from_card_id", "to_card_id", "reason"),
-    "Customer.CardDeleted": ("card_id", "reason"),
-    "Customer.CardUpdated": ("card_id", "last4", "exp_month", "exp_year", "reason"),
-    "Customer.ProcessorCustomerLinked": (),
-    "Customer.PaymentStarted": (*_PAYMENT, "in_flight_until", "additional"),
-    "Customer.PaymentSucceeded": (*_PAYMENT, "processor_payment_id", "decline_code"),
-    "Customer.PaymentFailed": (*_PAYMENT, "processor_payment_id", "decline_code"),
-    "Company.Registered": (),
-    "Company.OnlinePaymentsEnabled": (),
-    "Company.OnlinePaymentsDisabled": (),
+    "Customer.Registered": _LINK,
+    "Customer.CardAdded": (*_CARD, *_LINK),
+    "Customer.PrimaryChanged": ("from_card_id", "to_card_id", "reason", *_LINK),
+    "Customer.CardDeleted": ("card_id", "reason", *_LINK),
+    "Customer.CardUpdated": ("card_id", "last4", "exp_month", "exp_year", "reason",
+                             "processor_changed_at", *_LINK),
+    "Customer.CardUpdateIgnored": ("card_id", "last4", "exp_month", "exp_year", "reason",
+                                   "processor_changed_at", "card_changed_at", *_LINK),
+    "Customer.UnsavedCardDetached": _LINK,
+    "Customer.ProcessorCustomerLinked": _LINK,
+    "Customer.PaymentStarted": (*_PAYMENT, "in_flight_until", "additional", "selection",
+                                "card_version", *_LINK),
+    "Customer.PaymentSucceeded": (*_PAYMENT, "processor_payment_id", "decline_code", *_LINK),
+    "Customer.PaymentFailed": (*_PAYMENT, "processor_payment_id", "decline_code", *_LINK),
+    "Customer.AutopayEnabled": ("card_id", "consent_id", "text_version", "channel", *_LINK),
+    "Customer.AutopayDisabled": ("card_id", "reason", *_LINK),
+    "Customer.AutopayCardChanged": ("from_card_id", "to_card_id", "reason", *_LINK),
+    "Customer.AutopayChargeStarted": ("charge_id", "invoice_id", "amount", "currency",
+                                      "consent_id", "initiated_by", "started_at", *_LINK),
+    "Customer.AutopayAttemptStarted": ("charge_id", "attempt_id", "card_id", "selection",
+                                       "card_version", "consent_id", "round",
+                                       "in_flight_until", *_LINK),
+    "Customer.AutopayAttemptTakenOver": ("charge_id", "attempt_id", "in_flight_until", *_LINK),
+    "Customer.AutopayAttemptFinished": ("charge_id", "attempt_id", "card_id", "outcome",
+                                        "decline_code", "processor_payment_id", *_LINK),
+    "Customer.AutopayChargeSettled": ("charge_id", "invoice_id", "amount", "currency", "status",
+                                      "card_id", "next_retry_at", "failure_code", *_LINK),
+    "Customer.AutopayRetryStarted": ("charge_id", "round", *_LINK),
+    "Customer.ExpiryReminderSent": ("card_id", "exp_month", "exp_year", "autopay", *_LINK),
+    "Customer.ExpiryReminderFailed": ("card_id", "exp_month", "exp_year", *_LINK),
+    "Company.Registered": _LINK,
+    "Company.OnlinePaymentsEnabled": _LINK,
+    "Company.OnlinePaymentsDisabled": _LINK,
+    "Company.AutopaySettingsChanged": ("fallback_to_other_cards", "retry_schedule_days",
+                                       *_LINK),
+    # Store-wide: the signed checkpoints that pin every stream's chain head.
+    "Checkpoints.Opened": (),
+    "Checkpoints.Signed": ("position", "heads", "previous", "key_id", "signature"),
 }
 
 _REQUIRED = ("envelope_version", "event_id", "type", "topic", "schema_version", "company_id",

@@ -17,7 +17,7 @@ from domain.commands import (
     TurnOffAutopay,
 )
 from domain.company import Company
-from domain.errors import NoSuchCard
+from domain.errors import NoSuchCharge
 from domain.ids import check_external_id, company_aggregate_id
 from domain.outcomes import Outcome
 from domain.provenance import Provenance
@@ -129,8 +129,3 @@ class AutopayService:
                                               exp_month=reminder.exp_month,
                                               exp_year=reminder.exp_year, error=error),
                         Stamp(by))
-
-
-class NoSuchCharge(NoSuchCard):
-    code = "no-such-charge"
-    title = "No such autopay charge"

@@ -145,6 +145,12 @@ class NoSuchPayment(DomainError):
     title = "No such payment"
 
 
+class NoSuchCharge(DomainError):
+    code = "no-such-charge"
+    kind = "not-found"
+    title = "No such autopay charge"
+
+
 class ConsentRequired(InvalidCommand):
     code = "consent-required"
     title = "Autopay needs the customer's recorded consent"

@@ -5,6 +5,11 @@ keep every field they may read: the same name, the same type (no new null),
 still required if it was. Adding a field is compatible (consumers ignore
 fields they do not know). Anything else is a new envelope version on a new
 topic (docs/events.md).
+
+One value may change: ``schema_version`` (the event's class_version) may grow,
+since a class_version bump whose published fields only grew is how a
+consumer learns that ``data`` has new fields; it never shrinks or changes
+type. The rest of the schema is still compared field by field.
 """
 
 from __future__ import annotations
@@ -15,6 +20,13 @@ from typing import Any
 SHAPE = ("type", "const", "enum", "format", "pattern")
 
 
+def _grown_version(path: str, was: dict[str, Any], now: dict[str, Any]) -> bool:
+    old, new = was.get("const"), now.get("const")
+    return (path == "schema_version" and isinstance(old, int) and isinstance(new, int)
+            and new > old and {k: v for k, v in was.items() if k != "const"}.items()
+            <= now.items())
+
+
 def breaking_changes(old: dict[str, Any], new: dict[str, Any], where: str = "") -> list[str]:
     found = []
     for name, was in old.get("properties", {}).items():
@@ -22,6 +34,8 @@ def breaking_changes(old: dict[str, Any], new: dict[str, Any], where: str = "") 
         path = f"{where}{name}"
         if now is None:
             found.append(f"{path}: removed")
+            continue
+        if _grown_version(path, was, now):
             continue
         for word in SHAPE:
             if was.get(word) != now.get(word):

@@ -55,6 +55,37 @@ FIELD_NOTES = {
     "additional": "paid on purpose although the invoice was already paid (v2; false for v1)",
     "processor_payment_id": "the processor's id of the charge, when it made one",
     "decline_code": "why it failed; null when it succeeded",
+    "chain_link": "the event's link in its stream's hash chain (SHA-256 over the previous "
+                  "link and the whole stored event, in letters, docs/audit.md); kept outside "
+                  "cardledger it witnesses the history: a stream rewritten later no longer matches the links "
+                  "published when it happened. Null on events stored before links existed",
+    "selection": "why this card: primary, chosen, autopay, fallback; unrecorded for payments "
+                 "started before v3",
+    "card_version": "the customer's version when the card was chosen; null before v3",
+    "processor_changed_at": "ISO-8601 instant the processor says the card changed; null when "
+                            "it did not say",
+    "card_changed_at": "ISO-8601 instant of the card's newer change that this one lost to",
+    "charge_id": "cardledger's id of the autopay charge (`apc_` and letters)",
+    "attempt_id": "one try of a charge on one card",
+    "consent_id": "the consent the customer gave, that autopay charges under",
+    "text_version": "the version of the consent text the customer agreed to",
+    "channel": "how the customer agreed: portal, phone, paper, in_person",
+    "round": "1 for the first round of attempts, then one per scheduled retry",
+    "next_retry_at": "ISO-8601 instant of the next scheduled retry; null when none",
+    "position": "the checkpoint covers the event log up to this notification id",
+    "initiated_by": "merchant: charged off-session under the consent",
+    "started_at": "ISO-8601 instant the charge began; retries are due days after it",
+    "outcome": "succeeded or declined",
+    "status": "the charge after the round: succeeded, retry_scheduled or failed",
+    "failure_code": "why the round failed; null when it succeeded",
+    "autopay": "the e-mail said autopay charges this card",
+    "retry_schedule_days": "days after the first try that a failed charge is retried",
+    "heads": "one [aggregate id, company id, customer id or null, version, chain link or "
+             "null] per stream that changed since the previous checkpoint",
+    "previous": "the previous checkpoint's signature, so none can be dropped",
+    "key_id": "which signing key (its public half: docs/audit.md)",
+    "signature": "HMAC-SHA256 of position, heads, previous and key_id with the key named "
+                 "key_id, in letters (whoever holds that key can verify it)",
 }
 
 
@@ -72,6 +103,31 @@ MESSAGE_NOTES = {
     "Company.Registered": "The company exists",
     "Company.OnlinePaymentsEnabled": "An admin switched Online Payments on for the company",
     "Company.OnlinePaymentsDisabled": "An admin switched Online Payments off for the company",
+    "Company.AutopaySettingsChanged": "An admin changed the company's autopay fallback and "
+                                      "retry schedule",
+    "Customer.CardUpdateIgnored": "The processor reported a card change older than the one "
+                                  "already recorded; the card was left as it was",
+    "Customer.UnsavedCardDetached": "Reconciliation detached at the processor a card that was "
+                                    "never saved here (nothing of the card is published)",
+    "Customer.AutopayEnabled": "Autopay was turned on (or moved to another card) under the "
+                               "customer's consent",
+    "Customer.AutopayDisabled": "Autopay was turned off (by request, or no card was left)",
+    "Customer.AutopayCardChanged": "Autopay moved off a card that was deleted",
+    "Customer.AutopayChargeStarted": "A merchant-initiated charge of an invoice began",
+    "Customer.AutopayAttemptStarted": "One try of an autopay charge on one card was recorded "
+                                      "before the processor was asked",
+    "Customer.AutopayAttemptTakenOver": "An attempt whose sender went quiet was taken over "
+                                        "by another process",
+    "Customer.AutopayAttemptFinished": "The processor answered one attempt",
+    "Customer.AutopayChargeSettled": "A round of attempts ended: paid, or failed with the "
+                                     "next retry if one is scheduled",
+    "Customer.AutopayRetryStarted": "A scheduled retry round of a failed charge began",
+    "Customer.ExpiryReminderSent": "The customer was e-mailed that a card expires soon",
+    "Customer.ExpiryReminderFailed": "The expiry reminder could not be sent (the reason stays "
+                                     "inside cardledger: it may name the address)",
+    "Checkpoints.Opened": "The store's checkpoint stream began (store-wide, company `*`)",
+    "Checkpoints.Signed": "A signed checkpoint pins the chain heads up to a position "
+                          "(store-wide, company `*`)",
 }
 
 
@@ -91,21 +147,32 @@ def aggregates() -> list[type]:
 
 
 def event_classes() -> dict[str, type]:
-    """Message type (``Customer.CardAdded``) -> the stored event class."""
-    found = {}
+    """Message type (``Customer.CardAdded``) -> the stored event class: the
+    event classes nested in each aggregate, and their subclasses defined in
+    other domain modules (autopay's Customer events)."""
+    candidates: set[type] = set()
     for aggregate in aggregates():
-        for value in vars(aggregate).values():
-            topic = getattr(value, "TOPIC", "")
-            # Never stored themselves: a base class (each aggregate's Event,
-            # PaymentFinished) and the library's default Created, which takes
-            # Event's topic.
-            if isinstance(value, type) and topic.startswith(TOPIC_PREFIX) and \
-                    value.__name__ not in ("Event", "Created") and not value.__subclasses__():
-                found[topic.removeprefix(TOPIC_PREFIX)] = value
-    return found
+        pending = [v for v in vars(aggregate).values() if isinstance(v, type)]
+        while pending:
+            value = pending.pop()
+            candidates.add(value)
+            pending.extend(value.__subclasses__())
+    found = {}
+    for value in candidates:
+        topic = getattr(value, "TOPIC", "")
+        # Never stored themselves: a base class (each aggregate's Event,
+        # PaymentFinished) and the library's default Created, which takes
+        # Event's topic.
+        if topic.startswith(TOPIC_PREFIX) and value.__module__.startswith("domain.") and \
+                value.__name__ not in ("Event", "Created") and not value.__subclasses__():
+            found[topic.removeprefix(TOPIC_PREFIX)] = value
+    return dict(sorted(found.items()))
 
 
 def _json_type(hint: Any) -> dict[str, Any]:
+    if typing.get_origin(hint) is list:
+        (item,) = typing.get_args(hint)
+        return {"type": "array", "items": {} if item is Any else _json_type(item)}
     if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
         kinds = [_JSON_TYPES[a] if a is not type(None) else "null" for a in typing.get_args(hint)]
         return {"type": kinds}
@@ -123,8 +190,23 @@ def data_schema(event: type, fields: tuple[str, ...]) -> dict[str, Any]:
             "additionalProperties": False}
 
 
+# The jobs no person runs (source "scheduler": `cardledger autopay-retry`,
+# `cardledger remind-expiring`) record only these types. Every other type keeps
+# the sources it was published with: a new value in a published enum would be
+# refused by a consumer that validates against the schema it was written for.
+SCHEDULED = frozenset({
+    "Customer.AutopayRetryStarted", "Customer.AutopayAttemptStarted",
+    "Customer.AutopayAttemptTakenOver", "Customer.AutopayAttemptFinished",
+    "Customer.AutopayChargeSettled", "Customer.ExpiryReminderSent",
+    "Customer.ExpiryReminderFailed"})
+
+
+def sources_of(message_type: str) -> list[str]:
+    return [s for s in SOURCES if s != "scheduler" or message_type in SCHEDULED]
+
+
 def message_schema(message_type: str, event: type) -> dict[str, Any]:
-    company_wide = message_type.startswith("Company.")
+    company_wide = "customer_id" not in typing.get_type_hints(event)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"{SCHEMA_ID}{message_type}.schema.json",
@@ -140,7 +222,8 @@ def message_schema(message_type: str, event: type) -> dict[str, Any]:
             "schema_version": {"const": int(getattr(event, "class_version", 1)),
                                "description": "The event's class_version"},
             "company_id": {"type": "string", "minLength": 1, "maxLength": 64},
-            "customer_id": ({"type": "null", "description": "Company-wide event"}
+            "customer_id": ({"type": "null", "description": "Company-wide event"
+                             if message_type.startswith("Company.") else "Store-wide event"}
                             if company_wide else {"type": "string", "minLength": 1,
                                                   "maxLength": 64}),
             "aggregate_id": {"type": "string", "format": "uuid",
@@ -151,7 +234,7 @@ def message_schema(message_type: str, event: type) -> dict[str, Any]:
                          "description": "Order in cardledger's store (one store)"},
             "occurred_at": {"type": "string", "format": "date-time"},
             "actor": {"type": "string", "pattern": ACTOR.pattern},
-            "source": {"enum": list(SOURCES)},
+            "source": {"enum": sources_of(message_type)},
             "data": data_schema(event, PUBLISHED[message_type]),
         },
         "required": ["envelope_version", "event_id", "type", "topic", "schema_version",

@@ -25,13 +25,31 @@ from api.commands import (
     settle,
     wait_for_views,
 )
-from api.params import CompanyPath, CustomerPath
 from api.openapi import raises
+from api.params import CompanyPath, CustomerPath
 from api.problems import Problem
 from api.routing import InspectedRoute
 from api.runtime import RuntimeDep
 from domain.autopay import autopay_of
-from domain.errors import PaymentInProgress
+from domain.errors import (
+    AutopayNotEnabled,
+    CardAlreadyDeleted,
+    CardExpired,
+    ConsentRequired,
+    CustomerNotFound,
+    IdempotencyKeyRequired,
+    InvalidAmount,
+    InvalidCommand,
+    InvoiceAlreadyPaid,
+    NoPrimaryCard,
+    NoSuchCard,
+    NoSuchCharge,
+    OnlinePaymentsDisabled,
+    PaymentInProgress,
+    ProcessorUnavailable,
+    UnsupportedCurrency,
+    VersionConflict,
+)
 from domain.outcomes import Outcome
 from projections.autopay_views import expiring_cards
 
@@ -50,7 +68,7 @@ ChargePath = Annotated[str, Path(description="An autopay charge's id (`apc_...`)
 
 
 @router.get("/settings/autopay", response_model=AutopaySettingsBody,
-            openapi_extra=raises())
+            operation_id="getAutopaySettings", openapi_extra=raises())
 def get_autopay_settings(company: CompanyPath, runtime: RuntimeDep,
                          _: Anyone) -> AutopaySettingsBody:
     """Whether declines fall back to other cards, and the retry schedule."""
@@ -60,7 +78,8 @@ def get_autopay_settings(company: CompanyPath, runtime: RuntimeDep,
 
 
 @router.put("/settings/autopay", response_model=AutopaySettingsBody,
-            openapi_extra=raises())
+            operation_id="changeAutopaySettings",
+            openapi_extra=raises(InvalidCommand, VersionConflict))
 def put_autopay_settings(company: CompanyPath, change: AutopaySettingsBody,
                          actor: ActorHeader, runtime: RuntimeDep, response: Response,
                          principal: Admin) -> AutopaySettingsBody:
@@ -72,8 +91,10 @@ def put_autopay_settings(company: CompanyPath, change: AutopaySettingsBody,
     return get_autopay_settings(company, runtime, principal)
 
 
-@router.put(AUTOPAY, response_model=AutopayState,
-            openapi_extra=raises())
+@router.put(AUTOPAY, response_model=AutopayState, operation_id="setAutopay",
+            openapi_extra=raises(CustomerNotFound, OnlinePaymentsDisabled, ConsentRequired,
+                                 InvalidCommand, NoPrimaryCard, NoSuchCard,
+                                 CardAlreadyDeleted, CardExpired))
 def put_autopay(company: CompanyPath, customer: CustomerPath, change: AutopayChange,
                 actor: ActorHeader, runtime: RuntimeDep, principal: Enroller,
                 response: Response, idempotency_key: IdempotencyKeyHeader = None,
@@ -102,8 +123,8 @@ def put_autopay(company: CompanyPath, customer: CustomerPath, change: AutopayCha
     return AutopayState.of(autopay_of(state), state.version)
 
 
-@router.get(AUTOPAY, response_model=AutopayState,
-            openapi_extra=raises())
+@router.get(AUTOPAY, response_model=AutopayState, operation_id="getAutopay",
+            openapi_extra=raises(CustomerNotFound))
 def get_autopay(company: CompanyPath, customer: CustomerPath, runtime: RuntimeDep,
                 _: Reader, response: Response) -> AutopayState:
     """The customer's autopay and the consent it charges under."""
@@ -113,7 +134,11 @@ def get_autopay(company: CompanyPath, customer: CustomerPath, runtime: RuntimeDe
 
 
 @router.post(AUTOPAY + "/charges", status_code=201, response_model=AutopayChargeOut,
-             openapi_extra=raises())
+             operation_id="chargeAutopay",
+             openapi_extra=raises(CustomerNotFound, AutopayNotEnabled, OnlinePaymentsDisabled,
+                                  NoPrimaryCard, InvoiceAlreadyPaid, PaymentInProgress,
+                                  UnsupportedCurrency, InvalidAmount, IdempotencyKeyRequired,
+                                  ProcessorUnavailable, VersionConflict))
 def charge(company: CompanyPath, customer: CustomerPath, request: AutopayChargeIn,
            actor: ActorHeader, runtime: RuntimeDep, principal: Office, response: Response,
            idempotency_key: IdempotencyKeyHeader = None) -> Any:
@@ -137,7 +162,7 @@ def charge(company: CompanyPath, customer: CustomerPath, request: AutopayChargeI
 
 
 @router.get(AUTOPAY + "/charges/{charge_id}", response_model=AutopayChargeOut,
-            openapi_extra=raises())
+            operation_id="getAutopayCharge", openapi_extra=raises(CustomerNotFound, NoSuchCharge))
 def get_charge(company: CompanyPath, customer: CustomerPath, charge_id: ChargePath,
                runtime: RuntimeDep, _: Reader) -> Any:
     """One autopay charge, its attempts and (if scheduled) its next retry."""
@@ -145,7 +170,7 @@ def get_charge(company: CompanyPath, customer: CustomerPath, charge_id: ChargePa
 
 
 @router.get("/reports/expiring-cards", response_model=ExpiringCards,
-            openapi_extra=raises())
+            operation_id="listExpiringCards", tags=["reports"], openapi_extra=raises())
 def expiring_cards_report(
         company: CompanyPath, runtime: RuntimeDep, _: Reporter,
         within_days: Annotated[int, Query(ge=1, le=3650)] = 30,

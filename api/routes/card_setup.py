@@ -8,20 +8,23 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from api.auth import Principal, require
-from api.params import CompanyPath, CustomerPath
 from api.openapi import raises
+from api.params import CompanyPath, CustomerPath
 from api.problems import Problem
 from api.routing import InspectedRoute
 from api.runtime import RuntimeDep
 from api.schemas import CardSetup, TestCardChoice
 from cardledger.card_setup import CardSetupNotConfigured, card_setup
+from domain.errors import ProcessorUnavailable
 
 router = APIRouter(prefix="/v1/companies/{company}/customers/{customer}/payment-methods",
                    tags=["payment methods"], route_class=InspectedRoute)
 
 
-@router.post("/setup", response_model=CardSetup,
-             openapi_extra=raises())
+@router.post("/setup", response_model=CardSetup, operation_id="startCardSetup",
+             # Records nothing: only the processor is asked (a Stripe SetupIntent).
+             openapi_extra=raises("card-setup-not-configured", ProcessorUnavailable,
+                                  store=False))
 def setup_card_entry(company: CompanyPath, customer: CustomerPath, runtime: RuntimeDep,
                            _: Annotated[Principal, Depends(require("portal", "office"))],
                            ) -> CardSetup:

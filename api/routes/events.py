@@ -10,12 +10,12 @@ from eventsourcing.utils import get_topic
 from fastapi import APIRouter, Depends
 
 from api.auth import Principal, require
+from api.commands import wait_for_views
 from api.openapi import raises
 from api.paging import IntCursor, limit_query, page
 from api.params import CompanyPath, CustomerPath
 from api.routing import InspectedRoute
 from api.runtime import RuntimeDep
-from api.commands import wait_for_views
 from api.schemas import Events, StoredEvent, Verification
 from domain.errors import CustomerNotFound
 from projections.verify import verify_customer
@@ -56,8 +56,8 @@ def _plain(value: Any) -> Any:
     return value
 
 
-@router.get("/verification", response_model=Verification,
-            openapi_extra=raises())
+@router.get("/verification", response_model=Verification, operation_id="verifyCustomer",
+            openapi_extra=raises(CustomerNotFound))
 def verify_one_customer(company: CompanyPath, customer: CustomerPath, runtime: RuntimeDep,
                         _: Annotated[Principal, Depends(require("auditor"))]) -> Verification:
     """Replay the customer's events from scratch and compare the result with

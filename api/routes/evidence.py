@@ -9,11 +9,12 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from api.auth import Principal, require
 from api.evidence_page import render
-from api.params import CompanyPath, CustomerPath
 from api.openapi import raises
+from api.params import CompanyPath, CustomerPath
 from api.routing import InspectedRoute
 from api.runtime import RuntimeDep
 from cardledger.checkpoints import verifying_keys
+from domain.errors import CustomerNotFound, NoSuchPayment
 from domain.ids import EXTERNAL_ID
 from projections.evidence import evidence_pack
 
@@ -24,8 +25,9 @@ router = APIRouter(prefix="/v1/companies/{company}/customers/{customer}/payments
                    tags=["audit"], route_class=InspectedRoute)
 
 
-@router.get("/{payment_id}/evidence",
-            openapi_extra=raises(), responses={200: {"content": {"application/json": {}, "text/html": {}},
+@router.get("/{payment_id}/evidence", operation_id="getPaymentEvidence",
+            openapi_extra=raises(CustomerNotFound, NoSuchPayment),
+            responses={200: {"content": {"application/json": {}, "text/html": {}},
                              "description": "The evidence pack"}})
 def payment_evidence(company: CompanyPath, customer: CustomerPath,
                      payment_id: PaymentPath,

@@ -12,7 +12,8 @@ from api.schemas import KeyInfo
 router = APIRouter(tags=["keys"], route_class=InspectedRoute)
 
 
-@router.get("/v1/me", response_model=KeyInfo, openapi_extra=raises())
+@router.get("/v1/me", response_model=KeyInfo, operation_id="getCurrentKey",
+            openapi_extra=raises(store=False))
 def me(principal: Authenticated) -> KeyInfo:
     """The company and role of the key sent."""
     return KeyInfo(company=principal.company, role=principal.role,  # type: ignore[arg-type]

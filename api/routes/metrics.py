@@ -15,6 +15,8 @@ from cardledger.metrics import CONTENT_TYPE_LATEST, LagCollector, exposition
 router = APIRouter(tags=["operations"], route_class=InspectedRoute)
 
 
+# Not in the OpenAPI document: the Prometheus text format is the scraper's
+# contract, not the API's (docs/operations.md#metrics).
 @router.get("/metrics", include_in_schema=False)
 def metrics(runtime: RuntimeDep) -> Response:
     relay = runtime.settings.kafka_relay_name if runtime.settings.kafka_bootstrap else None

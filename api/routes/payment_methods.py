@@ -31,6 +31,7 @@ from domain.errors import (
     CardAlreadySaved,
     CardDeclined,
     CardExpired,
+    CardInUseByAutopay,
     CustomerNotFound,
     NoSuchCard,
     OnlinePaymentsDisabled,
@@ -119,7 +120,7 @@ def set_primary(company: CompanyPath, customer: CustomerPath, card_id: CardPath,
 @router.delete("/{id}", status_code=204, response_class=Response,
                operation_id="deletePaymentMethod",
                openapi_extra=raises(CustomerNotFound, NoSuchCard, CardAlreadyDeleted,
-                                    VersionConflict))
+                                    CardInUseByAutopay, VersionConflict))
 def delete_payment_method(company: CompanyPath, customer: CustomerPath, card_id: CardPath,
                           actor: ActorHeader, runtime: RuntimeDep, principal: Writer,
                           idempotency_key: IdempotencyKeyHeader = None,

@@ -34,8 +34,10 @@ export interface paths {
         };
         /**
          * Readyz
-         * @description Ready when the store answers a cheap query (503 when it does not); also
-         *     says how far the views lag behind the events.
+         * @description Ready when the store answers a cheap query and the views keep up: 503
+         *     when they are more than CARDLEDGER_READY_MAX_VIEWS_LAG_EVENTS behind, or an
+         *     event has waited more than CARDLEDGER_READY_MAX_VIEWS_LAG_SECONDS for them
+         *     (the projector stopped: commands would wait and reads miss their writes).
          */
         get: operations["checkReadiness"];
         put?: never;
@@ -152,6 +154,8 @@ export interface paths {
         /**
          * Delete Payment Method
          * @description Delete the card. Deleting the primary promotes the newest unexpired card.
+         *     The card autopay charges (or the last card while autopay is on) is 409
+         *     card-in-use-by-autopay unless force=true (docs/autopay.md).
          */
         delete: operations["deletePaymentMethod"];
         options?: never;
@@ -202,6 +206,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/companies/{company}/customers/{customer}/verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Verify One Customer
+         * @description Replay the customer's events from scratch and compare the result with
+         *     its card list, every field (`cardledger verify` does every customer).
+         */
+        get: operations["verifyCustomer"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/companies/{company}/customers/{customer}/payments": {
         parameters: {
             query?: never;
@@ -228,6 +253,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/companies/{company}/customers/{customer}/payments/{payment_id}/evidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Payment Evidence
+         * @description The payment's attempts and outcomes, the card as it was when charged,
+         *     why that card, the history up to the payment and the chain links with the
+         *     signed checkpoint that pins them. HTML with `?format=html` or
+         *     `Accept: text/html`, for printing.
+         */
+        get: operations["getPaymentEvidence"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/webhooks/stripe": {
         parameters: {
             query?: never;
@@ -240,9 +288,166 @@ export interface paths {
         /**
          * Stripe Webhook
          * @description `payment_method.automatically_updated` and `payment_method.updated`
-         *     record a CardUpdated (actor system:processor); other events are acknowledged.
+         *     record a CardUpdated (actor system:processor), or a CardUpdateIgnored when
+         *     the event is older (its `created`) than the card's last update; other
+         *     events are acknowledged.
          */
         post: operations["receiveStripeEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Me
+         * @description The company and role of the key sent.
+         */
+        get: operations["getCurrentKey"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/companies/{company}/customers/{customer}/payment-methods/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Setup Card Entry
+         * @description Start collecting one new card. Stripe: a SetupIntent's client secret for
+         *     Stripe.js; sandbox: the test cards by name. Records nothing.
+         */
+        post: operations["startCardSetup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/companies/{company}/settings/autopay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Autopay Settings
+         * @description Whether declines fall back to other cards, and the retry schedule.
+         */
+        get: operations["getAutopaySettings"];
+        /**
+         * Put Autopay Settings
+         * @description Change the settings; sending the current ones changes nothing.
+         */
+        put: operations["changeAutopaySettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/companies/{company}/customers/{customer}/autopay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Autopay
+         * @description The customer's autopay and the consent it charges under.
+         */
+        get: operations["getAutopay"];
+        /**
+         * Put Autopay
+         * @description Turn autopay on (with the customer's consent: 422 consent-required
+         *     without it) on a saved card or following the primary, or off.
+         */
+        put: operations["setAutopay"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/companies/{company}/customers/{customer}/autopay/charges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Charge
+         * @description Charge an invoice off-session under the customer's autopay consent;
+         *     declines fall back to other cards if the company says so. 201 whatever
+         *     the outcome: `status` says it. The same Idempotency-Key answers the same
+         *     charge and never charges again.
+         */
+        post: operations["chargeAutopay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/companies/{company}/customers/{customer}/autopay/charges/{charge_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Charge
+         * @description One autopay charge, its attempts and (if scheduled) its next retry.
+         */
+        get: operations["getAutopayCharge"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/companies/{company}/reports/expiring-cards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Expiring Cards Report
+         * @description Saved cards that expire between today and `within_days` from now (as
+         *     the account updater last corrected them), soonest first, marking the ones
+         *     autopay charges.
+         */
+        get: operations["listExpiringCards"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -328,6 +533,135 @@ export interface components {
              */
             make_primary: boolean;
         };
+        /** AttemptOut */
+        AttemptOut: {
+            /** Payment Method Id */
+            payment_method_id: string;
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "succeeded" | "declined" | "pending";
+            /** Decline Code */
+            decline_code: string | null;
+            /**
+             * Selection
+             * @enum {string}
+             */
+            selection: "autopay" | "fallback";
+            /**
+             * Round
+             * @description 0: the office's charge; n: the n-th scheduled retry
+             */
+            round: number;
+        };
+        /** AutopayChange */
+        AutopayChange: {
+            /** Enabled */
+            enabled: boolean;
+            /**
+             * Payment Method Id
+             * @description null: autopay follows the primary card
+             */
+            payment_method_id?: string | null;
+            /** @description Required to turn autopay on */
+            consent?: components["schemas"]["ConsentIn"] | null;
+        };
+        /** AutopayChargeIn */
+        AutopayChargeIn: {
+            /**
+             * Invoice Id
+             * @example INV-1042
+             */
+            invoice_id: string;
+            /**
+             * Amount
+             * @description In the currency's minor units
+             * @example 12500
+             */
+            amount: number;
+            /**
+             * Currency
+             * @description ISO 4217, lower case
+             * @example usd
+             */
+            currency: string;
+        };
+        /** AutopayChargeOut */
+        AutopayChargeOut: {
+            /** Id */
+            id: string;
+            /** Invoice Id */
+            invoice_id: string;
+            /** Amount */
+            amount: number;
+            /** Currency */
+            currency: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "succeeded" | "failed" | "retry_scheduled" | "in_progress";
+            /**
+             * Payment Method Id
+             * @description The card that paid, else the last card tried
+             */
+            payment_method_id: string | null;
+            /** Attempts */
+            attempts: components["schemas"]["AttemptOut"][];
+            /**
+             * Initiated By
+             * @default merchant
+             * @constant
+             */
+            initiated_by: "merchant";
+            /** Consent Id */
+            consent_id: string;
+            /** Next Retry At */
+            next_retry_at: string | null;
+            /**
+             * Failure Code
+             * @description Why a charge failed without a decline: no-usable-card, autopay-not-enabled, online-payments-disabled
+             */
+            failure_code: string | null;
+        };
+        /** AutopaySettingsBody */
+        AutopaySettingsBody: {
+            /**
+             * Fallback To Other Cards
+             * @description A declined charge tries the customer's other unexpired cards (primary first, then newest) within the same charge
+             */
+            fallback_to_other_cards: boolean;
+            /**
+             * Retry Schedule Days
+             * @description Days after the first attempt on which a charge whose cards declined softly (insufficient_funds, processing_error) is tried again; increasing, 1-60
+             * @example [
+             *       1,
+             *       3,
+             *       7
+             *     ]
+             */
+            retry_schedule_days: number[];
+        };
+        /** AutopayState */
+        AutopayState: {
+            /** Enabled */
+            enabled: boolean;
+            /**
+             * Payment Method Id
+             * @description The card autopay names; null: it follows the primary card (or is off)
+             */
+            payment_method_id: string | null;
+            /** Follows Primary */
+            follows_primary: boolean;
+            /** @description The consent autopay charges under; null when off */
+            consent: components["schemas"]["ConsentOut"] | null;
+            /**
+             * Version
+             * @description The customer's version; send it as If-Match
+             */
+            version: number;
+        };
         /**
          * Card
          * @example {
@@ -377,6 +711,61 @@ export interface components {
             /** Last4 */
             last4: string | null;
         };
+        /** CardSetup */
+        CardSetup: {
+            /**
+             * Processor
+             * @enum {string}
+             */
+            processor: "stripe" | "sandbox";
+            /**
+             * Client Secret
+             * @description Stripe: the SetupIntent's client secret, for Stripe.js confirmCardSetup in the browser; add the card by the pm_... it gives
+             */
+            client_secret?: string | null;
+            /**
+             * Publishable Key
+             * @description Stripe: the key for Stripe(...)
+             */
+            publishable_key?: string | null;
+            /**
+             * Test Cards
+             * @description Sandbox: the test cards to choose from, by name
+             */
+            test_cards?: components["schemas"]["TestCardChoice"][];
+        };
+        /** ConsentIn */
+        ConsentIn: {
+            /**
+             * Text Version
+             * @description Which wording of the autopay terms was accepted
+             * @example autopay-terms-2026-11
+             */
+            text_version: string;
+            /**
+             * Channel
+             * @enum {string}
+             */
+            channel: "portal" | "phone" | "paper" | "in_person";
+        };
+        /** ConsentOut */
+        ConsentOut: {
+            /** Id */
+            id: string;
+            /** Text Version */
+            text_version: string;
+            /** Channel */
+            channel: string;
+            /**
+             * Accepted At
+             * Format: date-time
+             */
+            accepted_at: string;
+            /** Accepted By */
+            accepted_by: string;
+            /** Accepted From */
+            accepted_from: string;
+        };
         /**
          * CustomerRecord
          * @example {
@@ -418,6 +807,51 @@ export interface components {
              */
             next_starting_after?: number | null;
         };
+        /** ExpiringCardOut */
+        ExpiringCardOut: {
+            /** Customer Id */
+            customer_id: string;
+            /** Payment Method Id */
+            payment_method_id: string;
+            /** Brand */
+            brand: string;
+            /** Last4 */
+            last4: string;
+            /** Exp Month */
+            exp_month: number;
+            /** Exp Year */
+            exp_year: number;
+            /** Is Primary */
+            is_primary: boolean;
+            /**
+             * Autopay
+             * @description Autopay charges this card
+             */
+            autopay: boolean;
+        };
+        /** ExpiringCards */
+        ExpiringCards: {
+            /**
+             * Cards
+             * @description By expiry, soonest first
+             */
+            cards: components["schemas"]["ExpiringCardOut"][];
+            /** Has More */
+            has_more: boolean;
+            /**
+             * Next After
+             * @description Pass as `after` for the next page
+             */
+            next_after: string | null;
+            /**
+             * As Of
+             * Format: date
+             * @description The day the window starts
+             */
+            as_of: string;
+            /** Within Days */
+            within_days: number;
+        };
         /** Health */
         Health: {
             /**
@@ -429,6 +863,8 @@ export interface components {
             views_position?: number | null;
             /** Views Lag */
             views_lag?: number | null;
+            /** Views Lag Seconds */
+            views_lag_seconds?: number | null;
         };
         /**
          * History
@@ -484,7 +920,7 @@ export interface components {
             at: string;
             /**
              * Action
-             * @description added, set_primary, deleted, updated, online_payments_enabled, online_payments_disabled, payment_succeeded, payment_failed
+             * @description added, set_primary, deleted, updated, update_ignored, unsaved_card_detached, online_payments_enabled, online_payments_disabled, payment_succeeded, payment_failed, and autopay's (docs/autopay.md)
              */
             action: string;
             payment_method: components["schemas"]["CardRef"] | null;
@@ -507,6 +943,24 @@ export interface components {
              * @description Order in the event log; pass as `before` to page
              */
             position: number;
+        };
+        /** KeyInfo */
+        KeyInfo: {
+            /**
+             * Company
+             * @description The key's company, or * for every company
+             */
+            company: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "portal" | "office" | "auditor" | "admin";
+            /**
+             * Key Id
+             * @description A short prefix of the key's digest, as in the access log
+             */
+            key_id: string;
         };
         /**
          * OnlinePayments
@@ -647,6 +1101,16 @@ export interface components {
              * @enum {string}
              */
             status: "started" | "succeeded" | "failed";
+            /**
+             * Selection
+             * @description Why this card was charged: primary (the customer's primary card), chosen (named in the request), autopay, fallback; unrecorded for payments made before this was recorded
+             */
+            selection: string;
+            /**
+             * Card Version
+             * @description The customer version at which the card was last added or updated: the card as charged (docs/audit.md)
+             */
+            card_version: number | null;
             /** Processor Payment Id */
             processor_payment_id: string | null;
             /**
@@ -698,6 +1162,31 @@ export interface components {
             data: {
                 [key: string]: unknown;
             };
+        };
+        /** TestCardChoice */
+        TestCardChoice: {
+            /**
+             * Token
+             * @description Send it as AddCard.token
+             */
+            token: string;
+            /** Label */
+            label: string;
+        };
+        /** Verification */
+        Verification: {
+            /** Consistent */
+            consistent: boolean;
+            /**
+             * Version
+             * @description The customer's version the events were replayed to
+             */
+            version: number;
+            /**
+             * Differences
+             * @description Where the card list differs from the replay
+             */
+            differences: string[];
         };
         /**
          * ProblemDetails
@@ -937,7 +1426,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Problem: `store-unavailable`. `store-unavailable`: The event store did not answer within the store timeout. Nothing was changed. */
+            /** @description Problem: `store-unavailable`, `views-behind`. `store-unavailable`: The event store did not answer within the store timeout. Nothing was changed. `views-behind`: `/readyz` only: the card list, history and reports lag the event log by more than CARDLEDGER_READY_MAX_VIEWS_LAG_EVENTS events, or an event has waited more than CARDLEDGER_READY_MAX_VIEWS_LAG_SECONDS for them (a stopped or slow projection worker). The answer carries the lag it measured. */
             503: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
@@ -1904,7 +2393,10 @@ export interface operations {
     };
     deletePaymentMethod: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Also delete the card autopay charges: autopay then follows the primary card, or is turned off when no card is left */
+                force?: boolean;
+            };
             header: {
                 /** @description Who is acting: `customer:<id>` (portal keys: the path's customer) or `user:<id>` (office and admin keys) */
                 "X-Actor": string;
@@ -1977,7 +2469,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Problem: `card-already-deleted`, `version-conflict`. `card-already-deleted`: The card existed but was deleted: another request won a race (two deletes, or a set-primary after a delete). `version-conflict`: The customer changed since the version you sent as If-Match, or too many changes raced at once. Nothing was changed. */
+            /** @description Problem: `card-already-deleted`, `card-in-use-by-autopay`, `version-conflict`. `card-already-deleted`: The card existed but was deleted: another request won a race (two deletes, or a set-primary after a delete). `card-in-use-by-autopay`: Deleting this card would leave autopay without the card it charges: it is the card autopay names, or the last saved card while autopay is on. Nothing was deleted. `version-conflict`: The customer changed since the version you sent as If-Match, or too many changes raced at once. Nothing was changed. */
             409: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2257,6 +2749,155 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Events"];
+                };
+            };
+            /** @description Problem: `unauthorized`. `unauthorized`: No `Authorization: Bearer <key>` header, or a key this server does not know. */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `wrong-company`, `wrong-role`. `wrong-company`: The key is valid, but for another company than the path's. `wrong-role`: The key's role (portal, office, auditor, admin) may not call this operation. */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `customer-not-found`. `customer-not-found`: No customer with this id exists in this company (never registered, no card ever added, or it did not exist yet at `as_of`). */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `request-timeout`. `request-timeout`: The body took longer than 10 seconds to arrive. */
+            408: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `request-too-large`. `request-too-large`: The body is over 64 KiB. */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `uri-too-long`. `uri-too-long`: The path and query are over 8 KiB. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `unsupported-content-encoding`, `unsupported-media-type`. `unsupported-content-encoding`: The request has a Content-Encoding other than identity. `unsupported-media-type`: The body's Content-Type is not `application/json` (UTF-8). */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `ambiguous-headers`, `card-data-refused`, `invalid-json`, `invalid-request`. `ambiguous-headers`: Content-Type, Content-Encoding, Content-Length or Transfer-Encoding is repeated, so the body could be read two ways. `card-data-refused`: Something in the path, query, a header or the body looks like a card number or CVC, or a field is named like one. Nothing was recorded. `invalid-json`: The body is not strict UTF-8 JSON: a BOM, invalid UTF-8, a repeated key, nesting over 32 or a number over 40 characters. `invalid-request`: A header, path parameter, query parameter or body field does not match the OpenAPI schema. `errors` says where; the input itself is never echoed. */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `rate-limited`. `rate-limited`: This key sent more requests than its rate allows in this process. */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `headers-too-large`. `headers-too-large`: The headers are over 16 KiB. */
+            431: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `store-unavailable`. `store-unavailable`: The event store did not answer within the store timeout. Nothing was changed. */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `internal-error`. `internal-error`: A bug. It was logged under the request's id (`instance`). */
+            default: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    verifyCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The company's own id */
+                company: string;
+                /** @description The customer's id in the company's systems */
+                customer: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Verification"];
                 };
             };
             /** @description Problem: `unauthorized`. `unauthorized`: No `Authorization: Bearer <key>` header, or a key this server does not know. */
@@ -2710,6 +3351,162 @@ export interface operations {
             };
         };
     };
+    getPaymentEvidence: {
+        parameters: {
+            query?: {
+                format?: ("json" | "html") | null;
+            };
+            header?: {
+                accept?: string;
+            };
+            path: {
+                /** @description The company's own id */
+                company: string;
+                /** @description The customer's id in the company's systems */
+                customer: string;
+                /** @description The payment's id (`pay_...`) */
+                payment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The evidence pack */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/html": unknown;
+                };
+            };
+            /** @description Problem: `unauthorized`. `unauthorized`: No `Authorization: Bearer <key>` header, or a key this server does not know. */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `wrong-company`, `wrong-role`. `wrong-company`: The key is valid, but for another company than the path's. `wrong-role`: The key's role (portal, office, auditor, admin) may not call this operation. */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `customer-not-found`, `no-such-payment`. `customer-not-found`: No customer with this id exists in this company (never registered, no card ever added, or it did not exist yet at `as_of`). `no-such-payment`: The customer has no payment with this id (a typo, another customer's payment, or a payment this customer never made). */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `request-timeout`. `request-timeout`: The body took longer than 10 seconds to arrive. */
+            408: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `request-too-large`. `request-too-large`: The body is over 64 KiB. */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `uri-too-long`. `uri-too-long`: The path and query are over 8 KiB. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `unsupported-content-encoding`, `unsupported-media-type`. `unsupported-content-encoding`: The request has a Content-Encoding other than identity. `unsupported-media-type`: The body's Content-Type is not `application/json` (UTF-8). */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `ambiguous-headers`, `card-data-refused`, `invalid-json`, `invalid-request`. `ambiguous-headers`: Content-Type, Content-Encoding, Content-Length or Transfer-Encoding is repeated, so the body could be read two ways. `card-data-refused`: Something in the path, query, a header or the body looks like a card number or CVC, or a field is named like one. Nothing was recorded. `invalid-json`: The body is not strict UTF-8 JSON: a BOM, invalid UTF-8, a repeated key, nesting over 32 or a number over 40 characters. `invalid-request`: A header, path parameter, query parameter or body field does not match the OpenAPI schema. `errors` says where; the input itself is never echoed. */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `rate-limited`. `rate-limited`: This key sent more requests than its rate allows in this process. */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `headers-too-large`. `headers-too-large`: The headers are over 16 KiB. */
+            431: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `store-unavailable`. `store-unavailable`: The event store did not answer within the store timeout. Nothing was changed. */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `internal-error`. `internal-error`: A bug. It was logged under the request's id (`instance`). */
+            default: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     receiveStripeEvent: {
         parameters: {
             query?: never;
@@ -2813,6 +3610,1349 @@ export interface operations {
                 };
             };
             /** @description Problem: `processor-unavailable`, `store-unavailable`, `webhook-not-configured`. `processor-unavailable`: The payment processor did not answer in time or failed. Nothing was recorded. `store-unavailable`: The event store did not answer within the store timeout. Nothing was changed. `webhook-not-configured`: CARDLEDGER_STRIPE_WEBHOOK_SECRET is not set on this server. */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `internal-error`. `internal-error`: A bug. It was logged under the request's id (`instance`). */
+            default: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    getCurrentKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeyInfo"];
+                };
+            };
+            /** @description Problem: `unauthorized`. `unauthorized`: No `Authorization: Bearer <key>` header, or a key this server does not know. */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `wrong-company`, `wrong-role`. `wrong-company`: The key is valid, but for another company than the path's. `wrong-role`: The key's role (portal, office, auditor, admin) may not call this operation. */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `request-timeout`. `request-timeout`: The body took longer than 10 seconds to arrive. */
+            408: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `request-too-large`. `request-too-large`: The body is over 64 KiB. */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `uri-too-long`. `uri-too-long`: The path and query are over 8 KiB. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `unsupported-content-encoding`, `unsupported-media-type`. `unsupported-content-encoding`: The request has a Content-Encoding other than identity. `unsupported-media-type`: The body's Content-Type is not `application/json` (UTF-8). */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `ambiguous-headers`, `card-data-refused`, `invalid-json`. `ambiguous-headers`: Content-Type, Content-Encoding, Content-Length or Transfer-Encoding is repeated, so the body could be read two ways. `card-data-refused`: Something in the path, query, a header or the body looks like a card number or CVC, or a field is named like one. Nothing was recorded. `invalid-json`: The body is not strict UTF-8 JSON: a BOM, invalid UTF-8, a repeated key, nesting over 32 or a number over 40 characters. */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `rate-limited`. `rate-limited`: This key sent more requests than its rate allows in this process. */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `headers-too-large`. `headers-too-large`: The headers are over 16 KiB. */
+            431: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `internal-error`. `internal-error`: A bug. It was logged under the request's id (`instance`). */
+            default: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    startCardSetup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The company's own id */
+                company: string;
+                /** @description The customer's id in the company's systems */
+                customer: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CardSetup"];
+                };
+            };
+            /** @description Problem: `unauthorized`. `unauthorized`: No `Authorization: Bearer <key>` header, or a key this server does not know. */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `wrong-company`, `wrong-role`. `wrong-company`: The key is valid, but for another company than the path's. `wrong-role`: The key's role (portal, office, auditor, admin) may not call this operation. */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `request-timeout`. `request-timeout`: The body took longer than 10 seconds to arrive. */
+            408: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `request-too-large`. `request-too-large`: The body is over 64 KiB. */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `uri-too-long`. `uri-too-long`: The path and query are over 8 KiB. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `unsupported-content-encoding`, `unsupported-media-type`. `unsupported-content-encoding`: The request has a Content-Encoding other than identity. `unsupported-media-type`: The body's Content-Type is not `application/json` (UTF-8). */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `ambiguous-headers`, `card-data-refused`, `invalid-json`, `invalid-request`. `ambiguous-headers`: Content-Type, Content-Encoding, Content-Length or Transfer-Encoding is repeated, so the body could be read two ways. `card-data-refused`: Something in the path, query, a header or the body looks like a card number or CVC, or a field is named like one. Nothing was recorded. `invalid-json`: The body is not strict UTF-8 JSON: a BOM, invalid UTF-8, a repeated key, nesting over 32 or a number over 40 characters. `invalid-request`: A header, path parameter, query parameter or body field does not match the OpenAPI schema. `errors` says where; the input itself is never echoed. */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `rate-limited`. `rate-limited`: This key sent more requests than its rate allows in this process. */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `headers-too-large`. `headers-too-large`: The headers are over 16 KiB. */
+            431: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `card-setup-not-configured`, `processor-unavailable`. `card-setup-not-configured`: This server cannot start browser card entry: the processor has none (a sandbox without test cards) or CARDLEDGER_STRIPE_PUBLISHABLE_KEY is not set. Nothing was recorded. `processor-unavailable`: The payment processor did not answer in time or failed. Nothing was recorded. */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `internal-error`. `internal-error`: A bug. It was logged under the request's id (`instance`). */
+            default: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    getAutopaySettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The company's own id */
+                company: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutopaySettingsBody"];
+                };
+            };
+            /** @description Problem: `unauthorized`. `unauthorized`: No `Authorization: Bearer <key>` header, or a key this server does not know. */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `wrong-company`, `wrong-role`. `wrong-company`: The key is valid, but for another company than the path's. `wrong-role`: The key's role (portal, office, auditor, admin) may not call this operation. */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `request-timeout`. `request-timeout`: The body took longer than 10 seconds to arrive. */
+            408: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `request-too-large`. `request-too-large`: The body is over 64 KiB. */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `uri-too-long`. `uri-too-long`: The path and query are over 8 KiB. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `unsupported-content-encoding`, `unsupported-media-type`. `unsupported-content-encoding`: The request has a Content-Encoding other than identity. `unsupported-media-type`: The body's Content-Type is not `application/json` (UTF-8). */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `ambiguous-headers`, `card-data-refused`, `invalid-json`, `invalid-request`. `ambiguous-headers`: Content-Type, Content-Encoding, Content-Length or Transfer-Encoding is repeated, so the body could be read two ways. `card-data-refused`: Something in the path, query, a header or the body looks like a card number or CVC, or a field is named like one. Nothing was recorded. `invalid-json`: The body is not strict UTF-8 JSON: a BOM, invalid UTF-8, a repeated key, nesting over 32 or a number over 40 characters. `invalid-request`: A header, path parameter, query parameter or body field does not match the OpenAPI schema. `errors` says where; the input itself is never echoed. */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `rate-limited`. `rate-limited`: This key sent more requests than its rate allows in this process. */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `headers-too-large`. `headers-too-large`: The headers are over 16 KiB. */
+            431: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `store-unavailable`. `store-unavailable`: The event store did not answer within the store timeout. Nothing was changed. */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `internal-error`. `internal-error`: A bug. It was logged under the request's id (`instance`). */
+            default: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    changeAutopaySettings: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Who is acting: `customer:<id>` (portal keys: the path's customer) or `user:<id>` (office and admin keys) */
+                "X-Actor": string;
+            };
+            path: {
+                /** @description The company's own id */
+                company: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AutopaySettingsBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    "Cardledger-Position": components["headers"]["Cardledger-Position"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutopaySettingsBody"];
+                };
+            };
+            /** @description Problem: `unauthorized`. `unauthorized`: No `Authorization: Bearer <key>` header, or a key this server does not know. */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `wrong-actor`, `wrong-company`, `wrong-role`. `wrong-actor`: A portal key may act only as `customer:<the path's customer>`; office and admin keys act as `user:<id>`. `wrong-company`: The key is valid, but for another company than the path's. `wrong-role`: The key's role (portal, office, auditor, admin) may not call this operation. */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `request-timeout`. `request-timeout`: The body took longer than 10 seconds to arrive. */
+            408: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `version-conflict`. `version-conflict`: The customer changed since the version you sent as If-Match, or too many changes raced at once. Nothing was changed. */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `request-too-large`. `request-too-large`: The body is over 64 KiB. */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `uri-too-long`. `uri-too-long`: The path and query are over 8 KiB. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `unsupported-content-encoding`, `unsupported-media-type`. `unsupported-content-encoding`: The request has a Content-Encoding other than identity. `unsupported-media-type`: The body's Content-Type is not `application/json` (UTF-8). */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `ambiguous-headers`, `card-data-refused`, `invalid-command`, `invalid-json`, `invalid-request`. `ambiguous-headers`: Content-Type, Content-Encoding, Content-Length or Transfer-Encoding is repeated, so the body could be read two ways. `card-data-refused`: Something in the path, query, a header or the body looks like a card number or CVC, or a field is named like one. Nothing was recorded. `invalid-command`: A value the domain checks itself is malformed (an id, a currency code, an actor). `invalid-json`: The body is not strict UTF-8 JSON: a BOM, invalid UTF-8, a repeated key, nesting over 32 or a number over 40 characters. `invalid-request`: A header, path parameter, query parameter or body field does not match the OpenAPI schema. `errors` says where; the input itself is never echoed. */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `rate-limited`. `rate-limited`: This key sent more requests than its rate allows in this process. */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `headers-too-large`. `headers-too-large`: The headers are over 16 KiB. */
+            431: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `store-unavailable`. `store-unavailable`: The event store did not answer within the store timeout. Nothing was changed. */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `internal-error`. `internal-error`: A bug. It was logged under the request's id (`instance`). */
+            default: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    getAutopay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The company's own id */
+                company: string;
+                /** @description The customer's id in the company's systems */
+                customer: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutopayState"];
+                };
+            };
+            /** @description Problem: `unauthorized`. `unauthorized`: No `Authorization: Bearer <key>` header, or a key this server does not know. */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `wrong-company`, `wrong-role`. `wrong-company`: The key is valid, but for another company than the path's. `wrong-role`: The key's role (portal, office, auditor, admin) may not call this operation. */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `customer-not-found`. `customer-not-found`: No customer with this id exists in this company (never registered, no card ever added, or it did not exist yet at `as_of`). */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `request-timeout`. `request-timeout`: The body took longer than 10 seconds to arrive. */
+            408: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `request-too-large`. `request-too-large`: The body is over 64 KiB. */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `uri-too-long`. `uri-too-long`: The path and query are over 8 KiB. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `unsupported-content-encoding`, `unsupported-media-type`. `unsupported-content-encoding`: The request has a Content-Encoding other than identity. `unsupported-media-type`: The body's Content-Type is not `application/json` (UTF-8). */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `ambiguous-headers`, `card-data-refused`, `invalid-json`, `invalid-request`. `ambiguous-headers`: Content-Type, Content-Encoding, Content-Length or Transfer-Encoding is repeated, so the body could be read two ways. `card-data-refused`: Something in the path, query, a header or the body looks like a card number or CVC, or a field is named like one. Nothing was recorded. `invalid-json`: The body is not strict UTF-8 JSON: a BOM, invalid UTF-8, a repeated key, nesting over 32 or a number over 40 characters. `invalid-request`: A header, path parameter, query parameter or body field does not match the OpenAPI schema. `errors` says where; the input itself is never echoed. */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `rate-limited`. `rate-limited`: This key sent more requests than its rate allows in this process. */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `headers-too-large`. `headers-too-large`: The headers are over 16 KiB. */
+            431: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `store-unavailable`. `store-unavailable`: The event store did not answer within the store timeout. Nothing was changed. */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `internal-error`. `internal-error`: A bug. It was logged under the request's id (`instance`). */
+            default: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    setAutopay: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Who is acting: `customer:<id>` (portal keys: the path's customer) or `user:<id>` (office and admin keys) */
+                "X-Actor": string;
+                /** @description Makes a retry safe: the same key with the same request returns the first answer without changing anything again; with a different request it is a 422. Optional: without it the command runs every time. */
+                "Idempotency-Key"?: string | null;
+                /** @description The customer version the caller read (the ETag of the list); the command fails with 409 if the customer changed since. Without it, lost races are retried by the server. */
+                "If-Match"?: string | null;
+            };
+            path: {
+                /** @description The company's own id */
+                company: string;
+                /** @description The customer's id in the company's systems */
+                customer: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AutopayChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    "Cardledger-Position": components["headers"]["Cardledger-Position"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutopayState"];
+                };
+            };
+            /** @description Problem: `unauthorized`. `unauthorized`: No `Authorization: Bearer <key>` header, or a key this server does not know. */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `online-payments-disabled`, `wrong-actor`, `wrong-company`, `wrong-role`. `online-payments-disabled`: The company has Online Payments switched off: no card can be added and no invoice paid (deleting cards still works). `wrong-actor`: A portal key may act only as `customer:<the path's customer>`; office and admin keys act as `user:<id>`. `wrong-company`: The key is valid, but for another company than the path's. `wrong-role`: The key's role (portal, office, auditor, admin) may not call this operation. */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `customer-not-found`, `no-such-card`. `customer-not-found`: No customer with this id exists in this company (never registered, no card ever added, or it did not exist yet at `as_of`). `no-such-card`: The customer has no saved card with this id. */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `request-timeout`. `request-timeout`: The body took longer than 10 seconds to arrive. */
+            408: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `card-already-deleted`, `no-primary-card`, `version-conflict`. `card-already-deleted`: The card existed but was deleted: another request won a race (two deletes, or a set-primary after a delete). `no-primary-card`: The payment names no card and the customer has no primary card. `version-conflict`: The customer changed since the version you sent as If-Match, or too many changes raced at once. Nothing was changed. */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `request-too-large`. `request-too-large`: The body is over 64 KiB. */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `uri-too-long`. `uri-too-long`: The path and query are over 8 KiB. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `unsupported-content-encoding`, `unsupported-media-type`. `unsupported-content-encoding`: The request has a Content-Encoding other than identity. `unsupported-media-type`: The body's Content-Type is not `application/json` (UTF-8). */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `ambiguous-headers`, `card-data-refused`, `card-expired`, `consent-required`, `idempotency-key-reused`, `invalid-command`, `invalid-if-match`, `invalid-json`, `invalid-request`. `ambiguous-headers`: Content-Type, Content-Encoding, Content-Length or Transfer-Encoding is repeated, so the body could be read two ways. `card-data-refused`: Something in the path, query, a header or the body looks like a card number or CVC, or a field is named like one. Nothing was recorded. `card-expired`: The card's expiry month has passed, so it cannot be added, made primary or charged. `consent-required`: Turning autopay on needs the customer's recorded consent: the version of the text they agreed to and the channel they agreed through (portal, phone, paper, in_person). Nothing was changed. `idempotency-key-reused`: This Idempotency-Key was already used for a different request to this customer. `invalid-command`: A value the domain checks itself is malformed (an id, a currency code, an actor). `invalid-if-match`: If-Match is not a version the API answered (an ETag such as `"7"`). `invalid-json`: The body is not strict UTF-8 JSON: a BOM, invalid UTF-8, a repeated key, nesting over 32 or a number over 40 characters. `invalid-request`: A header, path parameter, query parameter or body field does not match the OpenAPI schema. `errors` says where; the input itself is never echoed. */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `rate-limited`. `rate-limited`: This key sent more requests than its rate allows in this process. */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `headers-too-large`. `headers-too-large`: The headers are over 16 KiB. */
+            431: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `store-unavailable`. `store-unavailable`: The event store did not answer within the store timeout. Nothing was changed. */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `internal-error`. `internal-error`: A bug. It was logged under the request's id (`instance`). */
+            default: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    chargeAutopay: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Who is acting: `customer:<id>` (portal keys: the path's customer) or `user:<id>` (office and admin keys) */
+                "X-Actor": string;
+                /** @description Makes a retry safe: the same key with the same request returns the first answer without changing anything again; with a different request it is a 422. Optional: without it the command runs every time. */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                /** @description The company's own id */
+                company: string;
+                /** @description The customer's id in the company's systems */
+                customer: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AutopayChargeIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    "Cardledger-Position": components["headers"]["Cardledger-Position"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutopayChargeOut"];
+                };
+            };
+            /** @description Problem: `unauthorized`. `unauthorized`: No `Authorization: Bearer <key>` header, or a key this server does not know. */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `online-payments-disabled`, `wrong-actor`, `wrong-company`, `wrong-role`. `online-payments-disabled`: The company has Online Payments switched off: no card can be added and no invoice paid (deleting cards still works). `wrong-actor`: A portal key may act only as `customer:<the path's customer>`; office and admin keys act as `user:<id>`. `wrong-company`: The key is valid, but for another company than the path's. `wrong-role`: The key's role (portal, office, auditor, admin) may not call this operation. */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `customer-not-found`. `customer-not-found`: No customer with this id exists in this company (never registered, no card ever added, or it did not exist yet at `as_of`). */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `request-timeout`. `request-timeout`: The body took longer than 10 seconds to arrive. */
+            408: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `autopay-not-enabled`, `invoice-already-paid`, `no-primary-card`, `payment-in-progress`, `version-conflict`. `autopay-not-enabled`: A merchant-initiated (off-session) charge needs autopay on for this customer, under a consent; it is off, or was turned off (by the customer, or when its last card was deleted). Nothing was charged. `invoice-already-paid`: The invoice already has a payment that succeeded or is in flight. `no-primary-card`: The payment names no card and the customer has no primary card. `payment-in-progress`: A payment under this Idempotency-Key is still being charged by another request. `version-conflict`: The customer changed since the version you sent as If-Match, or too many changes raced at once. Nothing was changed. */
+            409: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `request-too-large`. `request-too-large`: The body is over 64 KiB. */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `uri-too-long`. `uri-too-long`: The path and query are over 8 KiB. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `unsupported-content-encoding`, `unsupported-media-type`. `unsupported-content-encoding`: The request has a Content-Encoding other than identity. `unsupported-media-type`: The body's Content-Type is not `application/json` (UTF-8). */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `ambiguous-headers`, `card-data-refused`, `idempotency-key-required`, `idempotency-key-reused`, `invalid-amount`, `invalid-json`, `invalid-request`, `unsupported-currency`. `ambiguous-headers`: Content-Type, Content-Encoding, Content-Length or Transfer-Encoding is repeated, so the body could be read two ways. `card-data-refused`: Something in the path, query, a header or the body looks like a card number or CVC, or a field is named like one. Nothing was recorded. `idempotency-key-required`: Paying an invoice needs an Idempotency-Key, so a retry never charges twice. `idempotency-key-reused`: This Idempotency-Key was already used for a different request to this customer. `invalid-amount`: The amount is not whole minor units of the currency within the processor's minimum and maximum. `invalid-json`: The body is not strict UTF-8 JSON: a BOM, invalid UTF-8, a repeated key, nesting over 32 or a number over 40 characters. `invalid-request`: A header, path parameter, query parameter or body field does not match the OpenAPI schema. `errors` says where; the input itself is never echoed. `unsupported-currency`: The processor does not charge in this currency. */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `rate-limited`. `rate-limited`: This key sent more requests than its rate allows in this process. */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `headers-too-large`. `headers-too-large`: The headers are over 16 KiB. */
+            431: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `processor-unavailable`, `store-unavailable`. `processor-unavailable`: The payment processor did not answer in time or failed. Nothing was recorded. `store-unavailable`: The event store did not answer within the store timeout. Nothing was changed. */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `internal-error`. `internal-error`: A bug. It was logged under the request's id (`instance`). */
+            default: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    getAutopayCharge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The company's own id */
+                company: string;
+                /** @description The customer's id in the company's systems */
+                customer: string;
+                /** @description An autopay charge's id (`apc_...`) */
+                charge_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutopayChargeOut"];
+                };
+            };
+            /** @description Problem: `unauthorized`. `unauthorized`: No `Authorization: Bearer <key>` header, or a key this server does not know. */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `wrong-company`, `wrong-role`. `wrong-company`: The key is valid, but for another company than the path's. `wrong-role`: The key's role (portal, office, auditor, admin) may not call this operation. */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `customer-not-found`, `no-such-charge`. `customer-not-found`: No customer with this id exists in this company (never registered, no card ever added, or it did not exist yet at `as_of`). `no-such-charge`: The customer has no autopay charge with this id. */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `request-timeout`. `request-timeout`: The body took longer than 10 seconds to arrive. */
+            408: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `request-too-large`. `request-too-large`: The body is over 64 KiB. */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `uri-too-long`. `uri-too-long`: The path and query are over 8 KiB. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `unsupported-content-encoding`, `unsupported-media-type`. `unsupported-content-encoding`: The request has a Content-Encoding other than identity. `unsupported-media-type`: The body's Content-Type is not `application/json` (UTF-8). */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `ambiguous-headers`, `card-data-refused`, `invalid-json`, `invalid-request`. `ambiguous-headers`: Content-Type, Content-Encoding, Content-Length or Transfer-Encoding is repeated, so the body could be read two ways. `card-data-refused`: Something in the path, query, a header or the body looks like a card number or CVC, or a field is named like one. Nothing was recorded. `invalid-json`: The body is not strict UTF-8 JSON: a BOM, invalid UTF-8, a repeated key, nesting over 32 or a number over 40 characters. `invalid-request`: A header, path parameter, query parameter or body field does not match the OpenAPI schema. `errors` says where; the input itself is never echoed. */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `rate-limited`. `rate-limited`: This key sent more requests than its rate allows in this process. */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `headers-too-large`. `headers-too-large`: The headers are over 16 KiB. */
+            431: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `store-unavailable`. `store-unavailable`: The event store did not answer within the store timeout. Nothing was changed. */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `internal-error`. `internal-error`: A bug. It was logged under the request's id (`instance`). */
+            default: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    listExpiringCards: {
+        parameters: {
+            query?: {
+                within_days?: number;
+                limit?: number;
+                /** @description next_after of the previous page */
+                after?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description The company's own id */
+                company: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExpiringCards"];
+                };
+            };
+            /** @description Problem: `unauthorized`. `unauthorized`: No `Authorization: Bearer <key>` header, or a key this server does not know. */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `wrong-company`, `wrong-role`. `wrong-company`: The key is valid, but for another company than the path's. `wrong-role`: The key's role (portal, office, auditor, admin) may not call this operation. */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `request-timeout`. `request-timeout`: The body took longer than 10 seconds to arrive. */
+            408: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `request-too-large`. `request-too-large`: The body is over 64 KiB. */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `uri-too-long`. `uri-too-long`: The path and query are over 8 KiB. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `unsupported-content-encoding`, `unsupported-media-type`. `unsupported-content-encoding`: The request has a Content-Encoding other than identity. `unsupported-media-type`: The body's Content-Type is not `application/json` (UTF-8). */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `ambiguous-headers`, `card-data-refused`, `invalid-json`, `invalid-request`. `ambiguous-headers`: Content-Type, Content-Encoding, Content-Length or Transfer-Encoding is repeated, so the body could be read two ways. `card-data-refused`: Something in the path, query, a header or the body looks like a card number or CVC, or a field is named like one. Nothing was recorded. `invalid-json`: The body is not strict UTF-8 JSON: a BOM, invalid UTF-8, a repeated key, nesting over 32 or a number over 40 characters. `invalid-request`: A header, path parameter, query parameter or body field does not match the OpenAPI schema. `errors` says where; the input itself is never echoed. */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `rate-limited`. `rate-limited`: This key sent more requests than its rate allows in this process. */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `headers-too-large`. `headers-too-large`: The headers are over 16 KiB. */
+            431: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `store-unavailable`. `store-unavailable`: The event store did not answer within the store timeout. Nothing was changed. */
             503: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];

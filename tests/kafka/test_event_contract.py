@@ -8,15 +8,22 @@ import copy
 import json
 import shutil
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from cardledger.autopay_jobs import make_due_retries
+from cardledger.checkpoints import make_checkpoints
 from cardledger.wiring import Runtime
 from consumers.envelope import PUBLISHED, envelope_of
+from domain.checkpoints import CheckpointKey
 from scripts import generate_contracts
 from scripts.contract_compat import breaking_changes, breaking_changes_between
+from tests.autopay.support import COMPANY, CUSTOMER, charge, customer_with
+from tests.builders import OFFICE
+from tests.conftest import Clock
 from tests.contracts import EVENTS, contract_errors
 from tests.kafka.support import seed_story
 from tests.kafka.test_envelope import stored_envelopes
@@ -121,3 +128,36 @@ def test_the_asyncapi_document_describes_the_topic_keys_and_dead_letters() -> No
     for promise in ("At least once", "event_id", "Key = the aggregate id", "No order across keys",
                     "Online Payments switch", "Dead letters"):
         assert promise in description
+
+
+def test_a_grown_schema_version_is_compatible_but_a_shrunk_or_retyped_one_is_not() -> None:
+    grown = copy.deepcopy(schema())
+    grown["properties"]["schema_version"]["const"] += 1
+    assert breaking_changes(schema(), grown) == []
+    for version in (schema()["properties"]["schema_version"]["const"] - 1, "2"):
+        changed = copy.deepcopy(schema())
+        changed["properties"]["schema_version"]["const"] = version
+        assert breaking_changes(schema(), changed), version
+
+
+def test_autopay_and_checkpoint_envelopes_meet_their_schemas(
+        runtime: Runtime, clock: Clock) -> None:
+    # given an autopay customer whose charge is declined, retried by the
+    # scheduler, the card removed by force, and a signed checkpoint
+    cards = customer_with(runtime, "pm_card_chargeDeclinedInsufficientFunds", "pm_card_visa",
+                          autopay_card=0, fallback=False, schedule=(1,))
+    charge(runtime)
+    clock.now += timedelta(days=1, seconds=1)
+    make_due_retries(runtime)
+    runtime.ledger.delete_card(COMPANY, CUSTOMER, cards[0], by=OFFICE, force=True)
+    make_checkpoints(runtime.ledger, CheckpointKey("k1", b"a test secret"))
+    # when every stored event is enveloped
+    envelopes = stored_envelopes(runtime)
+    # then the new types are there and each meets its type's schema
+    assert {e.type for e in envelopes} >= {
+        "Company.AutopaySettingsChanged", "Customer.AutopayEnabled",
+        "Customer.AutopayChargeStarted", "Customer.AutopayAttemptStarted",
+        "Customer.AutopayAttemptFinished", "Customer.AutopayChargeSettled",
+        "Customer.AutopayRetryStarted", "Customer.AutopayCardChanged", "Checkpoints.Signed"}
+    assert "scheduler" in {e.source for e in envelopes}
+    assert [error for e in envelopes for error in contract_errors(e)] == []

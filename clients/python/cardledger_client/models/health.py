@@ -19,11 +19,13 @@ class Health:
         status (HealthStatus):
         views_position (int | None | Unset):
         views_lag (int | None | Unset):
+        views_lag_seconds (float | None | Unset):
     """
 
     status: HealthStatus
     views_position: int | None | Unset = UNSET
     views_lag: int | None | Unset = UNSET
+    views_lag_seconds: float | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -41,6 +43,12 @@ class Health:
         else:
             views_lag = self.views_lag
 
+        views_lag_seconds: float | None | Unset
+        if isinstance(self.views_lag_seconds, Unset):
+            views_lag_seconds = UNSET
+        else:
+            views_lag_seconds = self.views_lag_seconds
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -52,6 +60,8 @@ class Health:
             field_dict["views_position"] = views_position
         if views_lag is not UNSET:
             field_dict["views_lag"] = views_lag
+        if views_lag_seconds is not UNSET:
+            field_dict["views_lag_seconds"] = views_lag_seconds
 
         return field_dict
 
@@ -78,10 +88,20 @@ class Health:
 
         views_lag = _parse_views_lag(d.pop("views_lag", UNSET))
 
+        def _parse_views_lag_seconds(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        views_lag_seconds = _parse_views_lag_seconds(d.pop("views_lag_seconds", UNSET))
+
         health = cls(
             status=status,
             views_position=views_position,
             views_lag=views_lag,
+            views_lag_seconds=views_lag_seconds,
         )
 
         health.additional_properties = d

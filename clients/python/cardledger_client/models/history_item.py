@@ -20,8 +20,9 @@ class HistoryItem:
     """
     Attributes:
         at (datetime.datetime):
-        action (str): added, set_primary, deleted, updated, online_payments_enabled, online_payments_disabled,
-            payment_succeeded, payment_failed
+        action (str): added, set_primary, deleted, updated, update_ignored, unsaved_card_detached,
+            online_payments_enabled, online_payments_disabled, payment_succeeded, payment_failed, and autopay's
+            (docs/autopay.md)
         payment_method (CardRef | None):
         actor (str):
         source (str):

@@ -25,6 +25,10 @@ class PaymentRecord:
         additional (bool): Paid on purpose although the invoice was already paid or being paid
         status (PaymentRecordStatus): started: the charge's outcome is not recorded yet (retry with the same
             Idempotency-Key to settle it)
+        selection (str): Why this card was charged: primary (the customer's primary card), chosen (named in the
+            request), autopay, fallback; unrecorded for payments made before this was recorded
+        card_version (int | None): The customer version at which the card was last added or updated: the card as charged
+            (docs/audit.md)
         processor_payment_id (None | str):
         decline_code (None | str): When failed: generic_decline, insufficient_funds, expired_card,
             authentication_required or processing_error (the processor declined), or online-payments-disabled (switched off
@@ -40,6 +44,8 @@ class PaymentRecord:
     payment_method_id: str
     additional: bool
     status: PaymentRecordStatus
+    selection: str
+    card_version: int | None
     processor_payment_id: None | str
     decline_code: None | str
     started_at: datetime.datetime
@@ -60,6 +66,11 @@ class PaymentRecord:
         additional = self.additional
 
         status: str = self.status
+
+        selection = self.selection
+
+        card_version: int | None
+        card_version = self.card_version
 
         processor_payment_id: None | str
         processor_payment_id = self.processor_payment_id
@@ -86,6 +97,8 @@ class PaymentRecord:
                 "payment_method_id": payment_method_id,
                 "additional": additional,
                 "status": status,
+                "selection": selection,
+                "card_version": card_version,
                 "processor_payment_id": processor_payment_id,
                 "decline_code": decline_code,
                 "started_at": started_at,
@@ -111,6 +124,15 @@ class PaymentRecord:
         additional = d.pop("additional")
 
         status = check_payment_record_status(d.pop("status"))
+
+        selection = d.pop("selection")
+
+        def _parse_card_version(data: object) -> int | None:
+            if data is None:
+                return data
+            return cast(int | None, data)
+
+        card_version = _parse_card_version(d.pop("card_version"))
 
         def _parse_processor_payment_id(data: object) -> None | str:
             if data is None:
@@ -151,6 +173,8 @@ class PaymentRecord:
             payment_method_id=payment_method_id,
             additional=additional,
             status=status,
+            selection=selection,
+            card_version=card_version,
             processor_payment_id=processor_payment_id,
             decline_code=decline_code,
             started_at=started_at,

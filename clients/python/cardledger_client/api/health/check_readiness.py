@@ -82,8 +82,10 @@ def sync_detailed(
 ) -> Response[Health | ProblemDetails]:
     """Readyz
 
-     Ready when the store answers a cheap query (503 when it does not); also
-    says how far the views lag behind the events.
+     Ready when the store answers a cheap query and the views keep up: 503
+    when they are more than CARDLEDGER_READY_MAX_VIEWS_LAG_EVENTS behind, or an
+    event has waited more than CARDLEDGER_READY_MAX_VIEWS_LAG_SECONDS for them
+    (the projector stopped: commands would wait and reads miss their writes).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -108,8 +110,10 @@ def sync(
 ) -> Health | ProblemDetails | None:
     """Readyz
 
-     Ready when the store answers a cheap query (503 when it does not); also
-    says how far the views lag behind the events.
+     Ready when the store answers a cheap query and the views keep up: 503
+    when they are more than CARDLEDGER_READY_MAX_VIEWS_LAG_EVENTS behind, or an
+    event has waited more than CARDLEDGER_READY_MAX_VIEWS_LAG_SECONDS for them
+    (the projector stopped: commands would wait and reads miss their writes).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -130,8 +134,10 @@ async def asyncio_detailed(
 ) -> Response[Health | ProblemDetails]:
     """Readyz
 
-     Ready when the store answers a cheap query (503 when it does not); also
-    says how far the views lag behind the events.
+     Ready when the store answers a cheap query and the views keep up: 503
+    when they are more than CARDLEDGER_READY_MAX_VIEWS_LAG_EVENTS behind, or an
+    event has waited more than CARDLEDGER_READY_MAX_VIEWS_LAG_SECONDS for them
+    (the projector stopped: commands would wait and reads miss their writes).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -154,8 +160,10 @@ async def asyncio(
 ) -> Health | ProblemDetails | None:
     """Readyz
 
-     Ready when the store answers a cheap query (503 when it does not); also
-    says how far the views lag behind the events.
+     Ready when the store answers a cheap query and the views keep up: 503
+    when they are more than CARDLEDGER_READY_MAX_VIEWS_LAG_EVENTS behind, or an
+    event has waited more than CARDLEDGER_READY_MAX_VIEWS_LAG_SECONDS for them
+    (the projector stopped: commands would wait and reads miss their writes).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -14,6 +14,7 @@ def _get_kwargs(
     customer: str,
     id: str,
     *,
+    force: bool | Unset = False,
     x_actor: str,
     idempotency_key: None | str | Unset = UNSET,
     if_match: None | str | Unset = UNSET,
@@ -27,6 +28,12 @@ def _get_kwargs(
     if not isinstance(if_match, Unset):
         headers["If-Match"] = if_match
 
+    params: dict[str, Any] = {}
+
+    params["force"] = force
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
     _kwargs: dict[str, Any] = {
         "method": "delete",
         "url": "/v1/companies/{company}/customers/{customer}/payment-methods/{id}".format(
@@ -34,6 +41,7 @@ def _get_kwargs(
             customer=quote(str(customer), safe=""),
             id=quote(str(id), safe=""),
         ),
+        "params": params,
     }
 
     _kwargs["headers"] = headers
@@ -127,6 +135,7 @@ def sync_detailed(
     id: str,
     *,
     client: AuthenticatedClient,
+    force: bool | Unset = False,
     x_actor: str,
     idempotency_key: None | str | Unset = UNSET,
     if_match: None | str | Unset = UNSET,
@@ -134,11 +143,15 @@ def sync_detailed(
     """Delete Payment Method
 
      Delete the card. Deleting the primary promotes the newest unexpired card.
+    The card autopay charges (or the last card while autopay is on) is 409
+    card-in-use-by-autopay unless force=true (docs/autopay.md).
 
     Args:
         company (str): The company's own id
         customer (str): The customer's id in the company's systems
         id (str): A saved card's id (`card_...`)
+        force (bool | Unset): Also delete the card autopay charges: autopay then follows the
+            primary card, or is turned off when no card is left Default: False.
         x_actor (str): Who is acting: `customer:<id>` (portal keys: the path's customer) or
             `user:<id>` (office and admin keys)
         idempotency_key (None | str | Unset): Makes a retry safe: the same key with the same
@@ -160,6 +173,7 @@ def sync_detailed(
         company=company,
         customer=customer,
         id=id,
+        force=force,
         x_actor=x_actor,
         idempotency_key=idempotency_key,
         if_match=if_match,
@@ -178,6 +192,7 @@ def sync(
     id: str,
     *,
     client: AuthenticatedClient,
+    force: bool | Unset = False,
     x_actor: str,
     idempotency_key: None | str | Unset = UNSET,
     if_match: None | str | Unset = UNSET,
@@ -185,11 +200,15 @@ def sync(
     """Delete Payment Method
 
      Delete the card. Deleting the primary promotes the newest unexpired card.
+    The card autopay charges (or the last card while autopay is on) is 409
+    card-in-use-by-autopay unless force=true (docs/autopay.md).
 
     Args:
         company (str): The company's own id
         customer (str): The customer's id in the company's systems
         id (str): A saved card's id (`card_...`)
+        force (bool | Unset): Also delete the card autopay charges: autopay then follows the
+            primary card, or is turned off when no card is left Default: False.
         x_actor (str): Who is acting: `customer:<id>` (portal keys: the path's customer) or
             `user:<id>` (office and admin keys)
         idempotency_key (None | str | Unset): Makes a retry safe: the same key with the same
@@ -212,6 +231,7 @@ def sync(
         customer=customer,
         id=id,
         client=client,
+        force=force,
         x_actor=x_actor,
         idempotency_key=idempotency_key,
         if_match=if_match,
@@ -224,6 +244,7 @@ async def asyncio_detailed(
     id: str,
     *,
     client: AuthenticatedClient,
+    force: bool | Unset = False,
     x_actor: str,
     idempotency_key: None | str | Unset = UNSET,
     if_match: None | str | Unset = UNSET,
@@ -231,11 +252,15 @@ async def asyncio_detailed(
     """Delete Payment Method
 
      Delete the card. Deleting the primary promotes the newest unexpired card.
+    The card autopay charges (or the last card while autopay is on) is 409
+    card-in-use-by-autopay unless force=true (docs/autopay.md).
 
     Args:
         company (str): The company's own id
         customer (str): The customer's id in the company's systems
         id (str): A saved card's id (`card_...`)
+        force (bool | Unset): Also delete the card autopay charges: autopay then follows the
+            primary card, or is turned off when no card is left Default: False.
         x_actor (str): Who is acting: `customer:<id>` (portal keys: the path's customer) or
             `user:<id>` (office and admin keys)
         idempotency_key (None | str | Unset): Makes a retry safe: the same key with the same
@@ -257,6 +282,7 @@ async def asyncio_detailed(
         company=company,
         customer=customer,
         id=id,
+        force=force,
         x_actor=x_actor,
         idempotency_key=idempotency_key,
         if_match=if_match,
@@ -273,6 +299,7 @@ async def asyncio(
     id: str,
     *,
     client: AuthenticatedClient,
+    force: bool | Unset = False,
     x_actor: str,
     idempotency_key: None | str | Unset = UNSET,
     if_match: None | str | Unset = UNSET,
@@ -280,11 +307,15 @@ async def asyncio(
     """Delete Payment Method
 
      Delete the card. Deleting the primary promotes the newest unexpired card.
+    The card autopay charges (or the last card while autopay is on) is 409
+    card-in-use-by-autopay unless force=true (docs/autopay.md).
 
     Args:
         company (str): The company's own id
         customer (str): The customer's id in the company's systems
         id (str): A saved card's id (`card_...`)
+        force (bool | Unset): Also delete the card autopay charges: autopay then follows the
+            primary card, or is turned off when no card is left Default: False.
         x_actor (str): Who is acting: `customer:<id>` (portal keys: the path's customer) or
             `user:<id>` (office and admin keys)
         idempotency_key (None | str | Unset): Makes a retry safe: the same key with the same
@@ -308,6 +339,7 @@ async def asyncio(
             customer=customer,
             id=id,
             client=client,
+            force=force,
             x_actor=x_actor,
             idempotency_key=idempotency_key,
             if_match=if_match,

@@ -101,7 +101,9 @@ def sync_detailed(
     """Stripe Webhook
 
      `payment_method.automatically_updated` and `payment_method.updated`
-    record a CardUpdated (actor system:processor); other events are acknowledged.
+    record a CardUpdated (actor system:processor), or a CardUpdateIgnored when
+    the event is older (its `created`) than the card's last update; other
+    events are acknowledged.
 
     Args:
         stripe_signature (None | str | Unset): Stripe's signature of the body (t=...,v1=...)
@@ -133,7 +135,9 @@ def sync(
     """Stripe Webhook
 
      `payment_method.automatically_updated` and `payment_method.updated`
-    record a CardUpdated (actor system:processor); other events are acknowledged.
+    record a CardUpdated (actor system:processor), or a CardUpdateIgnored when
+    the event is older (its `created`) than the card's last update; other
+    events are acknowledged.
 
     Args:
         stripe_signature (None | str | Unset): Stripe's signature of the body (t=...,v1=...)
@@ -160,7 +164,9 @@ async def asyncio_detailed(
     """Stripe Webhook
 
      `payment_method.automatically_updated` and `payment_method.updated`
-    record a CardUpdated (actor system:processor); other events are acknowledged.
+    record a CardUpdated (actor system:processor), or a CardUpdateIgnored when
+    the event is older (its `created`) than the card's last update; other
+    events are acknowledged.
 
     Args:
         stripe_signature (None | str | Unset): Stripe's signature of the body (t=...,v1=...)
@@ -190,7 +196,9 @@ async def asyncio(
     """Stripe Webhook
 
      `payment_method.automatically_updated` and `payment_method.updated`
-    record a CardUpdated (actor system:processor); other events are acknowledged.
+    record a CardUpdated (actor system:processor), or a CardUpdateIgnored when
+    the event is older (its `created`) than the card's last update; other
+    events are acknowledged.
 
     Args:
         stripe_signature (None | str | Unset): Stripe's signature of the body (t=...,v1=...)
