@@ -8,8 +8,9 @@ the aggregate's own methods, mapped by the ledger's mapper), not by commands.
 Then, --rounds times in turn: the raw read (the library's select_notifications,
 --page per page, nothing decoded), the same read decoded by the library's mapper,
 the same read decoded by the audit tools' decoder (projections/event_log.py),
-and the full rebuild (projections/rebuild.py: read, decode, fold, bulk-load,
-one transaction). Interleaving puts the machine's drift into every phase alike;
+the full rebuild (projections/rebuild.py: read, decode, fold, bulk-load,
+one transaction), and the same rebuild with every event decoded into its
+object (``fast=False``: what it did while every row took the slow path). Interleaving puts the machine's drift into every phase alike;
 each phase's rate is the median of its rounds (wall clock; beside it, the
 same ratio by this process's CPU time, which other load on a shared machine
 does not move). The goal is rebuild / raw read >= 0.5. Afterwards verify checks the rebuilt views.
@@ -28,6 +29,8 @@ from cardledger.wiring import Runtime, open_runtime
 from projections.event_log import Decoder
 from projections.rebuild import rebuild
 from projections.verify import differences
+
+SLOW = "rebuild-projections, every event decoded"
 
 
 def main(argv: list[str] | None = None) -> Report:
@@ -51,6 +54,7 @@ def main(argv: list[str] | None = None) -> Report:
             "read + decode (library mapper)": lambda: read(rt, args.page, "mapper"),
             "read + decode (audit decoder)": lambda: read(rt, args.page, "fast"),
             "rebuild-projections": lambda: rebuild(rt.ledger, rt.read_model),
+            SLOW: lambda: rebuild(rt.ledger, rt.read_model, fast=False),
         }
         rates: dict[str, list[float]] = {name: [] for name in phases}
         cpu_rates: dict[str, list[float]] = {name: [] for name in phases}
@@ -78,6 +82,10 @@ def main(argv: list[str] | None = None) -> Report:
             rebuild_vs_raw_read=share,
             decode_mapper_vs_raw_read=ratio(median["read + decode (library mapper)"], raw),
             decode_audit_vs_raw_read=ratio(median["read + decode (audit decoder)"], raw),
+            rebuild_every_event_decoded_vs_raw_read=ratio(median[SLOW], raw),
+            rebuild_fast_vs_every_event_decoded=ratio(median["rebuild-projections"], median[SLOW]),
+            rebuild_every_event_decoded_vs_raw_read_by_own_cpu=ratio(
+                cpu_median[SLOW], cpu_median["read notification log (raw)"]),
             rebuild_vs_raw_read_per_round=[ratio(r, w) for r, w in zip(
                 rates["rebuild-projections"], rates["read notification log (raw)"], strict=True)],
             full_rebuild_s=round(total / median["rebuild-projections"], 1))

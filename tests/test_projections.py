@@ -6,17 +6,21 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 import pytest
 
 from cardledger.wiring import Runtime
+from domain.customer import Customer
 from domain.errors import CustomerNotFound
+from domain.ids import company_aggregate_id, customer_aggregate_id
 from domain.provenance import Provenance
 from projections.read_model import ReadModel
 from projections.replay import replay_customer
 from projections.runner import Projector
 from projections.verify import differences, verify
 from projections.views import cards_of
+from tests.audit.stored import edit_event
 from tests.builders import three_cards
 
 ADMIN = Provenance("user:admin", "admin")
@@ -239,10 +243,50 @@ def dump_views(read_model: ReadModel) -> dict[str, list[dict[str, Any]]]:
     return {t: read_model.db.read(f"SELECT * FROM {t} ORDER BY 1") for t in VIEW_TABLES}  # noqa: S608
 
 
+def stored_at_v1(runtime: Runtime, stream: UUID) -> None:
+    """Rewrites the stream's stored events as the code before chain links stored
+    them: no ``chain_link``, no ``class_version`` (the mapper stores it only
+    above 1); a CardAdded without ``funding`` (see funding_added_in_v2)."""
+
+    def as_v1(state: dict[str, Any]) -> None:
+        state.pop("chain_link", None)
+        state.pop("class_version", None)
+        if "processor_token" in state:  # a CardAdded
+            del state["funding"]
+
+    for record in runtime.ledger.recorder.select_events(stream):
+        edit_event(runtime.ledger, stream, record.originator_version, as_v1)
+
+
+@pytest.fixture
+def funding_added_in_v2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As if CardAdded v2 had added ``funding``, a field the card list shows:
+    a CardAdded stored at v1 gets it from the upcaster, so a rebuild that read
+    such a row as its stored dict would miss it (today's upcasters only add
+    chain_link, which no view shows: the test could not tell)."""
+
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["chain_link"] = None
+        state["funding"] = "unknown"
+
+    monkeypatch.setattr(Customer.CardAdded, "upcast_v1_v2", staticmethod(upcast_v1_v2))
+
+
+@pytest.mark.usefixtures("funding_added_in_v2")
 def test_the_bulk_rebuild_writes_exactly_the_rows_the_projector_writes(runtime: Runtime) -> None:
+    """Given events stored at their class's current version and, for one
+    company and one customer, at v1 (before chain links), then the bulk
+    rebuild, fast or decoding every event, leaves exactly the projector's rows."""
     from projections.rebuild import rebuild
 
     seed_story(runtime)
+    old = Provenance("customer:3003", "portal")
+    runtime.ledger.register_customer("acme", "3003", OFFICE)
+    first = runtime.ledger.add_card("acme", "3003", "pm_card_visa", by=old).card_id
+    runtime.ledger.add_card("acme", "3003", "pm_card_mastercard", make_primary=True, by=old)
+    runtime.ledger.delete_card("acme", "3003", first, by=old)
+    stored_at_v1(runtime, customer_aggregate_id("acme", "3003"))
+    stored_at_v1(runtime, company_aggregate_id("acme"))
     other = Provenance("customer:2002", "portal")
     runtime.ledger.add_card("acme", "2002", "pm_card_amex", by=other)
     # Autopay's views too: a company setting, an enrolment, and a charge whose
@@ -263,9 +307,16 @@ def test_the_bulk_rebuild_writes_exactly_the_rows_the_projector_writes(runtime: 
     assert projected["cl_autopay"] and projected["cl_autopay_due"]
     with runtime.read_model.db.transaction() as tx:
         tx.execute("DELETE FROM cl_history")
-    assert rebuild(runtime.ledger, runtime.read_model) == runtime.ledger.recorder.max_notification_id()
-    assert dump_views(runtime.read_model) == projected
-    assert runtime.read_model.position() == runtime.ledger.recorder.max_notification_id()
+    # The v1 card's funding comes from the upcaster, the others' from their rows.
+    assert {(c["customer_id"], c["funding"]) for c in projected["cl_payment_methods"]} == {
+        ("1001", "credit"), ("2002", "credit"), ("3003", "unknown")}
+    for fast in (True, False):
+        with runtime.read_model.db.transaction() as tx:
+            tx.execute("DELETE FROM cl_history")
+        assert rebuild(runtime.ledger, runtime.read_model, fast=fast) == \
+            runtime.ledger.recorder.max_notification_id()
+        assert dump_views(runtime.read_model) == projected
+        assert runtime.read_model.position() == runtime.ledger.recorder.max_notification_id()
 
 
 def test_a_projector_that_ran_during_a_rebuild_carries_on_from_the_rebuilt_position(
