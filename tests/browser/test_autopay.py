@@ -12,6 +12,7 @@ autopay turned on, the card deleted and autopay's card changed.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 
@@ -26,7 +27,9 @@ from tests.browser.test_accessibility import (
     serious_violations,
     tab_to,
 )
+from tests.browser.test_story import IMAGES
 
+SCREENSHOTS = bool(os.environ.get("CARDLEDGER_SCREENSHOTS"))  # see test_story.IMAGES
 VERSION = "autopay-consent-v1"  # ui/static/consent.js
 # given_a_customer_with_two_cards_and_a_payment's cards (localstripe calls every card a Visa)
 OTHER = "Visa •••• 4242"
@@ -80,6 +83,8 @@ def test_enrolment_with_consent_the_office_record_and_the_forced_delete(
     expect(force.locator("#force-delete-explanation")).to_have_text(
         f"If you delete it anyway, autopay charges your primary card ({primary}) from then on.")
     expect(force.get_by_role("button", name="Keep it")).to_be_focused()
+    if SCREENSHOTS and site.processor == "sandbox":
+        page.screenshot(path=IMAGES / "portal-autopay-delete.png")
     assert serious_violations(page, axe_source) == []
     expect(page.locator("li.card .card-name")).to_have_text([primary, OTHER])  # nothing deleted yet
     force.get_by_role("button", name="Delete anyway").click()
@@ -111,3 +116,49 @@ def test_enrolment_with_consent_the_office_record_and_the_forced_delete(
     expect(history.nth(2).locator("td:nth-child(6)")).to_contain_text(f"({VERSION}, portal)")
     assert serious_violations(office, axe_source) == []
 
+
+
+def test_autopay_is_turned_on_and_off_with_the_keyboard_alone(
+        sandbox_site: Site, tabs: Callable[[Site], Tab], axe_source: str,
+        request: pytest.FixtureRequest) -> None:
+    customer = given_a_customer_with_two_cards_and_a_payment(sandbox_site, request)
+    page = open_state(tabs, sandbox_site, "portal", customer)
+    primary = PRIMARY["sandbox"]
+
+    tab_to(page, "autopay-agree")
+    page.keyboard.press("Space")
+    expect(page.get_by_label("I have read the autopay agreement above and agree to it")).to_be_checked()
+    tab_to(page, "autopay-on")
+    page.keyboard.press("Enter")
+    expect(page.locator("#autopay-status")).to_have_text(
+        f"Autopay is on: it charges your primary card ({primary}).")
+    if SCREENSHOTS:
+        page.locator("#autopay-section").screenshot(path=IMAGES / "portal-autopay.png")
+    # Every control of the on-state (Change autopay card, Turn off autopay) is reached.
+    assert not_reached_by_tab(page) == []
+
+    page.get_by_role("heading", name="Autopay", exact=True).focus()
+    tab_to(page, "autopay-off")
+    expect(page.get_by_role("button", name="Turn off autopay")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#autopay-status")).to_have_text(
+        "Autopay is off: invoices are paid only when you pay them.")
+    expect(page.get_by_role("heading", name="Autopay", exact=True)).to_be_focused()  # the pressed button is gone
+    expect(page.get_by_role("button", name="Turn off autopay")).to_be_hidden()
+
+
+def test_an_office_user_records_how_the_customer_agreed(
+        sandbox_site: Site, tabs: Callable[[Site], Tab], request: pytest.FixtureRequest) -> None:
+    customer = given_a_customer_with_two_cards_and_a_payment(sandbox_site, request)
+    tab = tabs(sandbox_site)
+    tab.sign_in("office", user="jdoe")
+    page = tab.open(f"/ui/portal?customer={customer}")
+    page.locator("li.card >> nth=1").wait_for()
+    page.get_by_label("How the customer agreed").select_option("phone")
+    page.get_by_label("I have read the autopay agreement above and agree to it").check()
+    page.get_by_role("button", name="Turn on autopay").click()
+    expect(page.locator("#autopay-consent-line")).to_have_text(re.compile(
+        rf"^Agreed to {VERSION} on .* UTC, by phone, by user:jdoe\.$"))
+    record = tab.open(f"/ui/office?customer={customer}")
+    expect(record.locator("#autopay dd").nth(3)).to_have_text("phone")
+    expect(record.locator("#autopay dd").nth(6)).to_have_text("office")
