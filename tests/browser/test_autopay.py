@@ -162,3 +162,36 @@ def test_an_office_user_records_how_the_customer_agreed(
     record = tab.open(f"/ui/office?customer={customer}")
     expect(record.locator("#autopay dd").nth(3)).to_have_text("phone")
     expect(record.locator("#autopay dd").nth(6)).to_have_text("office")
+
+
+def test_deleting_the_last_card_anyway_turns_autopay_off(
+        sandbox_site: Site, tabs: Callable[[Site], Tab], request: pytest.FixtureRequest) -> None:
+    customer = given_a_customer_with_two_cards_and_a_payment(sandbox_site, request)
+    page = open_state(tabs, sandbox_site, "portal", customer)
+    primary = PRIMARY["sandbox"]
+    page.get_by_role("button", name=f"Delete {OTHER}").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete card").click()
+    expect(page.locator("li.card .card-name")).to_have_text([primary])  # autopay off: no 409
+    page.get_by_label("I have read the autopay agreement above and agree to it").check()
+    page.get_by_role("button", name="Turn on autopay").click()
+    expect(page.locator("#autopay-status")).to_have_text(
+        f"Autopay is on: it charges your primary card ({primary}).")
+
+    page.get_by_role("button", name=f"Delete {primary}").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete card").click()
+    force = page.locator("#confirm-force-delete")
+    expect(force.locator("#force-delete-explanation")).to_have_text(
+        "If you delete it anyway, autopay is turned off: no card would be left for it to charge.")
+    page.keyboard.press("Escape")  # keeps it: focus back on its Delete button
+    expect(force).to_be_hidden()
+    expect(page.get_by_role("button", name=f"Delete {primary}")).to_be_focused()
+    expect(page.locator("li.card .card-name")).to_have_text([primary])
+
+    page.keyboard.press("Enter")
+    page.get_by_role("dialog").get_by_role("button", name="Delete card").click()
+    force.get_by_role("button", name="Delete anyway").click()
+    expect(page.locator("#add-status")).to_have_text(
+        f"{primary} was deleted. Autopay is off: invoices are paid only when you pay them.")
+    expect(page.locator("#cards-empty")).to_be_visible()
+    expect(page.locator("#autopay-needs-card")).to_be_visible()
+    expect(page.locator("#autopay-form")).to_be_hidden()
