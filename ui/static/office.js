@@ -1,4 +1,5 @@
-// Office — customer record: the saved cards and View History, paged, newest first.
+// Office — customer record: the saved cards, autopay and its consent (read-only),
+// and View History, paged, newest first.
 import {call, cardName, customerPath, el, expiry, hidden, isExpired, param, requireSession, row,
   showProblem, text, utc} from './api.js';
 
@@ -12,7 +13,13 @@ const ACTIONS = {
   updated: 'Card updated by the processor', online_payments_enabled: 'Online payments switched on',
   online_payments_disabled: 'Online payments switched off',
   payment_succeeded: 'Invoice paid', payment_failed: 'Payment failed',
+  update_ignored: 'Processor update ignored', unsaved_card_detached: 'Unsaved card detached',
+  autopay_settings_changed: 'Autopay settings changed', autopay_enabled: 'Autopay turned on',
+  autopay_disabled: 'Autopay turned off', autopay_card_changed: 'Autopay card changed',
+  autopay_attempt: 'Autopay attempt', autopay_charge: 'Autopay charge',
+  expiry_reminder_sent: 'Expiry reminder sent', expiry_reminder_failed: 'Expiry reminder failed',
 };
+const CHANNELS = {portal: 'portal', phone: 'phone', paper: 'paper', in_person: 'in person'};
 
 function status(card) {
   const parts = [];
@@ -23,10 +30,32 @@ function status(card) {
 
 async function showCards() {
   const {payment_methods: cards, version} = await call('GET', `${customerPath(s, customer)}/payment-methods`);
+  await showAutopay(cards);
   text('cards-caption', `Customer ${customer}: ${cards.length} saved, version ${version}`);
   document.querySelector('#cards tbody').replaceChildren(...cards.map(card => row([
     cardName(card), expiry(card), status(card), utc(card.added_at), card.added_by, card.added_from])));
   document.getElementById('cards-section').hidden = false;
+}
+
+// What the customer agreed to and when: the consent autopay charges under.
+async function showAutopay(cards) {
+  const autopay = await call('GET', `${customerPath(s, customer)}/autopay`);
+  const primary = cards.find(card => card.is_primary);
+  const named = cards.find(card => card.id === autopay.payment_method_id);
+  const facts = [['Status', autopay.enabled ? 'On' : 'Off']];
+  if (autopay.enabled) {
+    facts.push(['Charges', autopay.follows_primary ?
+      `the primary card${primary ? ` (${cardName(primary)})` : ''}` : cardName(named) || autopay.payment_method_id]);
+  }
+  const consent = autopay.consent;
+  if (consent) {
+    facts.push(['Consent', `${consent.text_version} (${consent.id})`],
+      ['Channel', CHANNELS[consent.channel] || consent.channel], ['Accepted at', utc(consent.accepted_at)],
+      ['Accepted by', consent.accepted_by], ['From', consent.accepted_from]);
+  }
+  document.getElementById('autopay').replaceChildren(
+    ...facts.flatMap(([term, value]) => [el('dt', {text: term}), el('dd', {text: value})]));
+  document.getElementById('autopay-section').hidden = false;
 }
 
 async function showHistory() {

@@ -1,7 +1,9 @@
 // Portal — Payment Methods: the customer's saved cards, add (Stripe.js or the
-// sandbox's named test cards), set as primary, delete, pay an invoice.
-import {act, actorOf, call, cardName, customerPath, el, expiry, hidden, isExpired, minorUnits, money,
+// sandbox's named test cards), set as primary, delete, pay an invoice; autopay
+// (portal_autopay.js).
+import {act, actorOf, ApiError, call, cardName, customerPath, el, expiry, hidden, isExpired, minorUnits, money,
   newIdempotencyKey, param, requireSession, session, showProblem, text, utc} from './api.js';
+import {autopayOn, autopaySummary, forcedDeleteExplanation, loadAutopay, setUpAutopay} from './portal_autopay.js';
 
 const s = requireSession(['portal', 'office']);
 // A portal key stays on its own customer; an office key may open any.
@@ -28,6 +30,7 @@ async function load() {
   cards = listed.payment_methods;
   renderCards();
   renderPayWith();
+  await loadAutopay(cards);
   await loadPayments();
 }
 
@@ -113,19 +116,51 @@ function confirmDelete(button, card) {
       button.focus();
       return;
     }
-    act(button, async () => {
-      try {
-        await command('DELETE', `${base()}/${encodeURIComponent(card.id)}`,
-          {idempotencyKey: newIdempotencyKey('delete'), ifMatch: version});
-      } finally {
-        await load();
-      }
-      text('add-status', `${cardName(card)} was deleted.`);
-      document.getElementById('cards-heading').focus();
-    });
+    deleteCard(button, card, false);
   };
   dialog.showModal();
   document.getElementById('confirm-delete-no').focus();
+}
+
+// Autopay's card (or the last card while autopay is on) is refused with 409
+// card-in-use-by-autopay: that problem is shown, and "Delete anyway" sends force=true.
+function refusedForAutopay(error) {
+  return error instanceof ApiError && error.status === 409 && error.problem &&
+    error.problem.code === 'card-in-use-by-autopay';
+}
+
+function deleteCard(button, card, force) {
+  act(button, async () => {
+    const wasOn = autopayOn();
+    try {
+      await command('DELETE', `${base()}/${encodeURIComponent(card.id)}${force ? '?force=true' : ''}`,
+        {idempotencyKey: newIdempotencyKey('delete'), ifMatch: version});
+    } catch (error) {
+      if (!force && refusedForAutopay(error)) {
+        offerForcedDelete(button, card, error.problem);  // nothing changed: no reload
+        return;
+      }
+      await load();
+      throw error;
+    }
+    await load();
+    text('add-status', `${cardName(card)} was deleted.${wasOn ? ` ${autopaySummary()}` : ''}`);
+    document.getElementById('cards-heading').focus();
+  });
+}
+
+const forceDialog = document.getElementById('confirm-force-delete');
+function offerForcedDelete(button, card, problem) {
+  text('force-delete-title', problem.title);
+  text('force-delete-detail', problem.detail || '');
+  text('force-delete-explanation', forcedDeleteExplanation(card));
+  forceDialog.returnValue = '';
+  forceDialog.onclose = () => {
+    if (forceDialog.returnValue === 'delete') deleteCard(button, card, true);
+    else button.focus();
+  };
+  forceDialog.showModal();
+  document.getElementById('force-delete-no').focus();
 }
 
 // --- adding a card: the number goes to Stripe.js, only its pm_... comes here ----
@@ -215,6 +250,7 @@ async function start() {
     return;
   }
   text('customer-line', `Customer ${customer} of ${s.company}.`);
+  setUpAutopay(s, customer, `${customerPath(s, customer)}/autopay`, actorOf(s, customer), load);
   await load();
   await setUpEntry();
 }
