@@ -83,18 +83,22 @@ def test_a_declared_content_length_is_checked_before_the_body_is_read(
     assert refusal(check_bounds, scope(headers=[(b"content-length", declared)])) == answer
 
 
-def guarded(body: bytes, chunk: int = 16 * KIB) -> tuple[list[dict[str, Any]], bytes]:
+def guarded(body: bytes, chunk: int = 16 * KIB
+            ) -> tuple[list[dict[str, Any]], bytes, list[str]]:
     """Sends the body through the guard in chunks; what was sent back, and
-    the body the app behind the guard read from its receive."""
+    the body the app behind the guard read from its receive, and the type
+    of the message its next receive got."""
     chunks = [body[i:i + chunk] for i in range(0, len(body), chunk)]
     messages = [{"type": "http.request", "body": part, "more_body": i < len(chunks) - 1}
                 for i, part in enumerate(chunks)]
     sent: list[dict[str, Any]] = []
     received = bytearray()
+    after: list[str] = []
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
         message = await receive()
         received.extend(message["body"])
+        after.append((await receive())["type"])
         await send({"type": "http.response.start", "status": 204, "headers": []})
         await send({"type": "http.response.body", "body": b""})
 
@@ -106,7 +110,7 @@ def guarded(body: bytes, chunk: int = 16 * KIB) -> tuple[list[dict[str, Any]], b
 
     request = scope("/v1/anything", headers=[(b"content-type", b"application/json")])
     anyio.run(CardNumberGuard(app), request, receive, send)
-    return sent, bytes(received)
+    return sent, bytes(received), after
 
 
 def json_of_size(size: int) -> bytes:
@@ -117,13 +121,21 @@ def test_a_body_of_exactly_64_kib_reaches_the_app_byte_for_byte() -> None:
     # given a JSON body of exactly 64 KiB, sent in four chunks
     body = json_of_size(64 * KIB)
     # when it passes the guard, then the app reads the very bytes sent
-    sent, received = guarded(body)
+    sent, received, _ = guarded(body)
     assert sent[0]["status"] == 204
     assert received == body
 
 
+def test_after_the_replayed_body_the_app_hears_the_client_again() -> None:
+    # given a body the guard has read and replayed to the app
+    _, _, after = guarded(b'{"token": "pm_card_visa"}')
+    # when the app receives again (Starlette does, to notice a disconnect),
+    # then it gets the client's next message, not the body a second time
+    assert after == ["http.disconnect"]
+
+
 def test_a_body_one_byte_over_64_kib_is_413() -> None:
-    sent, received = guarded(json_of_size(64 * KIB + 1))
+    sent, received, _ = guarded(json_of_size(64 * KIB + 1))
     assert sent[0]["status"] == 413
     assert received == b""
 
@@ -194,6 +206,13 @@ def nested(depth: int) -> bytes:
 def test_nesting_32_deep_is_read_and_33_is_422() -> None:
     assert read_json(nested(32)) is not None
     assert refusal(read_json, nested(33)) == (422, "invalid-json")
+
+
+def test_depth_is_counted_again_after_closed_siblings() -> None:
+    # given an array and an object, opened and closed, before 32 more levels
+    # inside the outer array: 33 deep in all
+    assert refusal(read_json, b"[[], {}, " + nested(32) + b"]") == (422, "invalid-json")
+    assert read_json(b"[[], {}, " + nested(31) + b"]") is not None
 
 
 @pytest.mark.parametrize(("body", "answer"), [

@@ -11,7 +11,7 @@ import base64
 
 import pytest
 
-from cardledger.card_data import is_sensitive_name, looks_like_card_number
+from cardledger.card_data import is_sensitive_name, looks_like_card_number, redact
 
 VISA = "4242424242424242"
 
@@ -45,7 +45,7 @@ def test_a_card_number_in_the_digits_of_another_script_is_found(digits: str) -> 
 
 
 @pytest.mark.parametrize("text", [
-    "ref 1 4242 4242 4242 4242",  # the number starts at digit 1 (odd)
+    "ref 1 4000 0566 5566 5556",  # the number starts at digit 1 (odd)
     "ref 12 4000 0566 5566 5556",  # at digit 2: the second span of its length
 ])
 def test_a_number_after_a_short_group_of_other_digits_is_found(text: str) -> None:
@@ -66,6 +66,13 @@ def test_base64_with_one_stray_character_after_it_is_read_to_its_last_byte() -> 
     assert looks_like_card_number(written)
 
 
+def test_base64_of_the_shortest_card_number_alone_is_found() -> None:
+    # given a 13-digit Luhn-valid number (the shortest the rule knows) as base64
+    shortest = "4222222222222"
+    assert looks_like_card_number(shortest)
+    assert looks_like_card_number(b64(shortest))
+
+
 @pytest.mark.parametrize("text", [VISA, "ab" + VISA, "123" + VISA, "12345678901234567890"])
 def test_base64_gets_the_verdict_of_what_it_decodes_to(text: str) -> None:
     # an unbroken run is checked only as a whole, encoded or not
@@ -78,3 +85,15 @@ def test_base64_gets_the_verdict_of_what_it_decodes_to(text: str) -> None:
 def test_a_one_word_name_ending_in_card_data_is_sensitive_unless_it_ends_innocently(
         name: str, sensitive: bool) -> None:
     assert is_sensitive_name(name) is sensitive
+
+
+@pytest.mark.parametrize("name", ["", "[]", "--", "\u200b"])
+def test_a_name_without_any_word_is_not_sensitive(name: str) -> None:
+    assert is_sensitive_name(name) is False
+
+
+@pytest.mark.parametrize("text", ["charged 1250 usd to pm_card_visa at 2026-11-25T17:33:56Z",
+                                  "4242424242424241", ""])
+def test_a_log_line_without_a_card_number_is_left_exactly_as_it_was(text: str) -> None:
+    # the log filter (cardledger/log_safety.py) passes every message through redact
+    assert redact(text) == text
