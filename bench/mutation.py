@@ -45,9 +45,19 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
                      "projections/replay.py", "projections/history.py", "projections/views.py",
                      "projections/runner.py", "projections/rebuild.py"],
                     ["tests/test_projections.py", "-k", "sqlite"]),
+    # guard and auth: example tests only, seconds per mutant; the guard's
+    # hypothesis properties and live fuzzing (a minute or more) and the serve
+    # subprocess tests are left out (docs/testing.md says what that costs).
     "guard": (["cardledger/card_data.py", "api/guard.py", "api/json_body.py"],
-              ["tests/api/test_guard.py", "tests/guard", "-k", "not postgres"]),
-    "auth": (["api/auth.py"], ["tests/api/test_authz.py", "-k", "not postgres"]),
+              ["tests/guard/test_rule_edges.py", "tests/guard/test_request_edges.py",
+               "tests/guard/test_known_gaps.py", "tests/api/test_guard.py",
+               "-k", "not postgres"]),
+    "auth": (["api/auth.py"],
+             ["tests/api/test_keys.py", "tests/api/test_authz.py",
+              "tests/api/test_errors.py::test_no_key_is_401_with_a_bearer_challenge",
+              "tests/api/test_errors.py::test_an_unknown_key_is_401",
+              "tests/api/test_serve.py", "tests/api/test_rate_limit.py",
+              "-k", "not postgres and not test_serve_"]),
     "consumers": (["consumers/base.py", "consumers/envelope.py", "consumers/relay.py",
                    "consumers/office_read_model.py", "projections/log_follower.py"],
                   ["tests/kafka", "-k", "not postgres"]),
