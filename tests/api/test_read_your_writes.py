@@ -44,8 +44,8 @@ def test_a_command_on_one_process_is_seen_by_a_read_on_the_other(
     a, b = two_processes
     on_a, on_b = clients(a, b)
     on_a.given_online_payments()
-    for taker, reader in ((on_a, on_b), (on_b, on_a)):
-        customer = f"ryw-{id(taker)}-{id(reader)}"
+    for taker, reader, customer in ((on_a, on_b, "ryw-a-to-b"), (on_b, on_a, "ryw-b-to-a")):
+        # (letters: ids made of long digit runs read as card numbers to the guard)
         # Given a card added through one process
         added = taker.add_card(customer, "pm_card_visa", make_primary=True)
         assert added.status_code == 201, added.text

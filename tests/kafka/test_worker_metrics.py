@@ -36,7 +36,10 @@ def test_relay_lag_and_consumer_counts_are_scraped_from_the_workers(
            "CARDLEDGER_DATA_DIR": str(tmp_path / "data"),
            "CARDLEDGER_KAFKA_BOOTSTRAP": kafka_bootstrap, "CARDLEDGER_KAFKA_TOPIC": topic,
            "CARDLEDGER_KAFKA_DEAD_LETTER_TOPIC": topic + ".dead-letter",
-           "CARDLEDGER_KAFKA_TOPIC_PARTITIONS": str(PARTITIONS)}
+           "CARDLEDGER_KAFKA_TOPIC_PARTITIONS": str(PARTITIONS),
+           # A group of its own: the broker is shared by the session, and a group
+           # another test left members in would rebalance this consumer slowly.
+           "CARDLEDGER_KAFKA_CONSUMER_GROUP": f"metrics-{topic.rsplit('.', 1)[-1]}"}
     relay_port, office_port = closed_port(), closed_port()
     with as_pid1(["relay"], {**env, "CARDLEDGER_METRICS_PORT": str(relay_port)}), \
             as_pid1(["office-consumer"], {**env, "CARDLEDGER_METRICS_PORT": str(office_port)}):
