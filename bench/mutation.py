@@ -44,7 +44,12 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
     "projections": (["projections/read_model.py", "projections/verify.py",
                      "projections/replay.py", "projections/history.py", "projections/views.py",
                      "projections/runner.py", "projections/rebuild.py"],
-                    ["tests/test_projections.py", "-k", "sqlite"]),
+                    # every test of the views, the rebuild, verify and the waiting
+                    # for them that runs on SQLite (the PostgreSQL twins add time,
+                    # not kills)
+                    ["tests/test_projections.py", "tests/test_rebuild.py",
+                     "tests/test_audit_cli.py", "tests/test_concurrency.py",
+                     "tests/test_properties.py", "-k", "sqlite or not postgres"]),
     # guard and auth: example tests only, seconds per mutant; the guard's
     # hypothesis properties and live fuzzing (a minute or more) and the serve
     # subprocess tests are left out (docs/testing.md says what that costs).

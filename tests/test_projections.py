@@ -405,3 +405,18 @@ def test_verify_reports_a_missing_row_of_any_view(runtime: Runtime, table: str) 
         assert tx.rowcount == 1
     found = list(differences(runtime.ledger, runtime.read_model))
     assert [d.kind for d in found if d.table == table] == ["missing"], [str(d) for d in found]
+
+
+def test_the_company_row_says_online_payments_are_off_after_they_were_switched_off(
+        runtime: Runtime) -> None:
+    # Given a company that switched online payments on, and one that switched them
+    # on and then off (its row exists and says off; found by mutation testing)
+    runtime.ledger.set_online_payments("acme", True, ADMIN)
+    runtime.ledger.set_online_payments("globex", True, ADMIN)
+    runtime.ledger.set_online_payments("globex", False, ADMIN)
+    # When the views catch up
+    runtime.projector.catch_up()
+    # Then each row says what its last switch said, and an unknown company is off
+    assert runtime.read_model.online_payments("acme") is True
+    assert runtime.read_model.online_payments("globex") is False
+    assert runtime.read_model.online_payments("initech") is False
