@@ -51,6 +51,14 @@ class GroupCommit:
         ticket = _Ticket(work)
         if not self.enabled:
             self.save_together([ticket])
+        else:
+            self._wait_for_turn(ticket)
+        if ticket.error is not None:
+            raise ticket.error
+        return ticket.recordings
+
+    def _wait_for_turn(self, ticket: _Ticket) -> None:
+        """Queue the ticket; lead a batch whenever nobody else does, until it is saved."""
         with self._turn:
             self._waiting.append(ticket)
             while not ticket.finished:
@@ -66,9 +74,6 @@ class GroupCommit:
                     self._turn.acquire()
                     self._leading = False
                     self._turn.notify_all()
-        if ticket.error is not None:
-            raise ticket.error
-        return ticket.recordings
 
     def save_together(self, batch: list[_Ticket]) -> None:
         """One insert for the batch; after a conflict, one insert per member."""

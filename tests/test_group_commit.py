@@ -134,3 +134,17 @@ def test_two_commands_for_one_customer_in_one_batch_both_land_after_a_retry(
     assert errors == []
     stored = ledger.load_customer("acme", "same")
     assert stored is not None and len(stored.cards) == members + 1
+
+
+def test_with_group_commit_off_each_command_is_its_own_insert_and_nothing_is_held(
+        runtime: Runtime) -> None:
+    # Given group commit switched off (CARDLEDGER_GROUP_COMMIT=false)
+    ledger = runtime.ledger
+    ledger.group_commit.enabled = False
+    ledger.set_online_payments("acme", True, OFFICE)
+    # When three commands run
+    for token in DISTINCT_CARDS[:3]:
+        ledger.run(AddCard(company_id="acme", customer_id="alone", token=token), Stamp(OFFICE))
+    # Then they were three inserts of one, and no finished command waits in the queue
+    assert ledger.group_commit.batch_sizes == {1: 3}
+    assert ledger.group_commit._waiting == []
