@@ -204,16 +204,8 @@ def _compare_page(tx: Transaction, log: EventLog, ids: list[UUID],
 
 def _compare_autopay(tx: Transaction, customers: list[Expected]) -> Iterator[Difference]:
     """Each customer's autopay row against its replay (no row reads as off)."""
-    if not customers:
-        return
-    params: dict[str, Any] = {}
-    pairs = []
-    for i, e in enumerate(customers):
-        params[f"o{i}"], params[f"u{i}"] = e.company_id, e.customer_id
-        pairs.append(f"(:o{i}, :u{i})")
-    rows = {(r["company_id"], r["customer_id"]): r for r in tx.execute(
-        "SELECT * FROM cl_autopay WHERE (company_id, customer_id) IN "  # noqa: S608
-        f"(VALUES {', '.join(pairs)})", params).all()}
+    owners = [(e.company_id, e.customer_id or "") for e in customers]
+    rows = {(r["company_id"], r["customer_id"]): r for r in _owned_rows(tx, "cl_autopay", owners)}
     for e in customers:
         row = rows.get((e.company_id, e.customer_id))
         seen = (bool(row["enabled"]), row["card_id"]) if row else (False, None)
@@ -254,18 +246,24 @@ def _rows_in(tx: Transaction, table: str, key: str, values: list[Any]) -> dict[A
 
 def _rows_of_owners(tx: Transaction, table: str,
                     owners: list[tuple[str, str]]) -> dict[Any, dict[str, Any]]:
-    """The rows of these (company, customer) pairs; customer '' is the company's own."""
+    """The rows of these (company, customer) pairs by their key; customer '' is
+    the company's own."""
+    key = "card_id" if table == "cl_payment_methods" else "position"
+    return {r[key]: r for r in _owned_rows(tx, table, owners)}
+
+
+def _owned_rows(tx: Transaction, table: str,
+                owners: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """One query for the rows of all these (company, customer) pairs."""
     if not owners:
-        return {}
+        return []
     params: dict[str, Any] = {}
     pairs = []
     for i, (company, customer) in enumerate(owners):
         params[f"o{i}"], params[f"u{i}"] = company, customer
         pairs.append(f"(:o{i}, :u{i})")
-    key = "card_id" if table == "cl_payment_methods" else "position"
-    rows = tx.execute(f"SELECT * FROM {table} WHERE (company_id, customer_id) IN "  # noqa: S608
+    return tx.execute(f"SELECT * FROM {table} WHERE (company_id, customer_id) IN "  # noqa: S608
                       f"(VALUES {', '.join(pairs)})", params).all()
-    return {r[key]: r for r in rows}
 
 
 # --- replay of one aggregate ------------------------------------------------------------
