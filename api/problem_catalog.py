@@ -58,6 +58,16 @@ _DOMAIN_ADVICE: dict[str, tuple[str, str]] = {
         "added, or it did not exist yet at `as_of`).",
         "Check the company and customer ids; register the customer (`PUT .../customers/{id}`) "
         "or add its first card."),
+    "customer-erased": _advice(
+        "The customer was erased (a GDPR or CCPA request, `DELETE .../customers/{id}`): "
+        "their cards were detached and deleted and their personal data made unreadable. "
+        "Nothing more can be changed or listed for them; their history stays readable.",
+        "Do not retry. A returning customer starts under a new customer id."),
+    "erasure-blocked": _advice(
+        "A payment or autopay charge of this customer is still in flight: its outcome must "
+        "be recorded before the customer's stream is closed. Nothing was erased.",
+        "Retry the named payments with their Idempotency-Keys (or wait for the autopay "
+        "worker), then send the DELETE again."),
     "no-such-card": _advice(
         "The customer has no saved card with this id.",
         "List the customer's payment methods and use one of their ids."),

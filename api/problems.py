@@ -31,6 +31,7 @@ STATUS_BY_KIND = {
     "conflict": 409,
     "forbidden": 403,
     "unavailable": 503,
+    "gone": 410,
 }
 # Codes whose status differs from their kind's. A card that was deleted is not
 # unknown: the caller raced another change (two deletes, or a set-primary after

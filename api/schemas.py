@@ -154,6 +154,18 @@ class CustomerRecord(BaseModel):
     created: bool = Field(description="False when the customer already existed")
 
 
+class Erasure(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"company_id": "acme-plumbing", "customer_id": "1001", "version": 9,
+         "erased_at": "2026-11-26T10:00:00.000000+00:00"}]})
+
+    company_id: str
+    customer_id: str
+    version: int = Field(description="The customer version after the erasure")
+    erased_at: str = Field(description="When the customer was erased (ISO 8601); the "
+                                       "same on every later DELETE")
+
+
 class Health(BaseModel):
     status: Literal["ok", "ready"]
     views_position: int | None = None

@@ -10,6 +10,7 @@ from datetime import datetime
 import psycopg
 
 from cardledger import schema
+from cardledger.personal_data import SealedWithKeys
 from cardledger.processors.metered import metered
 from cardledger.settings import Settings, get_settings
 from domain.processor import Processor
@@ -137,6 +138,8 @@ def open_runtime(settings: Settings | None = None, *, processor: Processor | Non
         ledger.close()
         raise
     read_model = ReadModel(Database(ledger))
+    # Beside the events, in the same store (docs/erasure.md).
+    ledger.personal_data = SealedWithKeys(read_model.db)
     projector = Projector(ledger, read_model, poll_interval=settings.projection_poll_interval)
     listener = None
     if read_model.db.postgres:

@@ -14,6 +14,8 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid5
 
+from domain.personal_data import PERSONAL_FIELDS
+
 ENVELOPE_VERSION = 1
 
 # Fixed forever: event ids derived from it are what consumers de-duplicate on.
@@ -36,14 +38,18 @@ _LINK = ("chain_link",)
 # customer at the processor (not card numbers, but office systems have no use
 # for them and a leaked token is one more thing to rotate); idempotency_key and
 # request_hash are command plumbing, not facts; a mail server's error text
-# (ExpiryReminderFailed.error) may quote the customer's address. No event
-# published since v1 of the contract carries the cardholder's name: CardAdded
-# keeps it only because it was published before (removing it breaks the
-# contract: a new envelope version). An event type missing here is published
+# (ExpiryReminderFailed.error) may quote the customer's address. Personal
+# fields (domain/personal_data.py PERSONAL_FIELDS: the cardholder's name) are
+# never published: a message on a topic cannot be erased later. CardAdded
+# keeps ``cardholder_name`` in its schema, always null, because v1 of the
+# contract listed it (removing it would be a new envelope version). Erased
+# tells office systems to drop what they hold of the customer
+# (docs/erasure.md). An event type missing here is published
 # with an empty ``data`` (tests/kafka/test_event_contract.py keeps every event
 # class listed).
 PUBLISHED: dict[str, tuple[str, ...]] = {
     "Customer.Registered": _LINK,
+    "Customer.Erased": _LINK,
     "Customer.CardAdded": (*_CARD, *_LINK),
     "Customer.PrimaryChanged": ("from_card_id", "to_card_id", "reason", *_LINK),
     "Customer.CardDeleted": ("card_id", "reason", *_LINK),
@@ -167,7 +173,8 @@ def envelope_of(event: Any, topic: str, position: int) -> Envelope:
     """The public envelope of a stored domain event at ``position``."""
     fields = vars(event)
     message_type = topic.removeprefix(TOPIC_PREFIX)
-    data = {name: fields[name] for name in PUBLISHED.get(message_type, ()) if name in fields}
+    data = {name: None if name in PERSONAL_FIELDS else fields[name]
+            for name in PUBLISHED.get(message_type, ()) if name in fields}
     return Envelope(
         envelope_version=ENVELOPE_VERSION,
         event_id=event_id(event.originator_id, event.originator_version),

@@ -87,6 +87,7 @@ HISTORY: dict[str, tuple[str, str | None, Detail | None]] = {
     # The office's notices about autopay (docs/autopay.md): it stopped, or left a card.
     "Customer.AutopayDisabled": ("autopay_disabled", "card_id", _field("reason")),
     "Customer.AutopayCardChanged": ("autopay_card_changed", "from_card_id", _field("reason")),
+    "Customer.Erased": ("erased", None, None),
 }
 
 Change = Callable[[sqlite3.Connection, Envelope], None]
@@ -123,12 +124,20 @@ def _update_card(tx: sqlite3.Connection, e: Envelope) -> None:
                "WHERE card_id = ?", (d["last4"], d["exp_month"], d["exp_year"], d["card_id"]))
 
 
+def _erase(tx: sqlite3.Connection, e: Envelope) -> None:
+    # The customer was erased: the office keeps no card of theirs (cardledger
+    # deleted each one just before, by events this model applied too).
+    tx.execute("DELETE FROM office_payment_methods WHERE company_id = ? AND customer_id = ?",
+               (e.company_id, e.customer_id))
+
+
 CHANGES: dict[str, Change] = {
     "Customer.Registered": _register,
     "Customer.CardAdded": _add_card,
     "Customer.PrimaryChanged": _change_primary,
     "Customer.CardDeleted": _delete_card,
     "Customer.CardUpdated": _update_card,
+    "Customer.Erased": _erase,
 }
 
 

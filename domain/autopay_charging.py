@@ -124,6 +124,7 @@ class AutopayCharges:
         """Records the charge and its first attempt; False: a retry of the request."""
         ledger = self.ledger
         customer = ledger.get_customer(command.company_id, command.customer_id)
+        customer.check_not_erased()
         existing = charges_of(customer).get(charge_id)
         if existing is not None:
             if existing.request_hash != receipt.request_hash:

@@ -46,6 +46,9 @@ class CustomerCommand:
     customer_id: str
     # Whether the command may create the customer's stream (else 404 without one).
     creates_customer: ClassVar[bool] = False
+    # Whether the command runs on an erased customer (to answer, never to
+    # change); every other command is refused with CustomerErased.
+    runs_after_erasure: ClassVar[bool] = False
 
     def request(self) -> tuple[Any, ...] | None:
         """The request an Idempotency-Key is bound to; None: the command takes no key."""
@@ -137,6 +140,16 @@ class EnrolAutopay(CustomerCommand):
 class TurnOffAutopay(CustomerCommand):
     def request(self) -> tuple[Any, ...]:
         return ("turn_off_autopay",)
+
+
+@dataclass(frozen=True, kw_only=True)
+class EraseCustomer(CustomerCommand):
+    """Erase the customer: cards detached and deleted, personal data unreadable."""
+
+    runs_after_erasure: ClassVar[bool] = True  # erasing twice answers the first
+
+    def request(self) -> tuple[Any, ...]:
+        return ("erase_customer",)
 
 
 @dataclass(frozen=True, kw_only=True)

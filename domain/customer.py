@@ -20,6 +20,7 @@ from domain.errors import (
     CardAlreadyDeleted,
     CardAlreadySaved,
     CardExpired,
+    CustomerErased,
     IdempotencyKeyReused,
     InvoiceAlreadyPaid,
     NoPrimaryCard,
@@ -31,7 +32,6 @@ from domain.ids import customer_aggregate_id
 from domain.payments import Payment
 from domain.processor import DECLINE_CODES, CardDetails, ChargeResult
 from domain.provenance import Provenance
-
 
 # How long, and how many, idempotency receipts a customer keeps (see remember).
 RECEIPT_WINDOW = timedelta(hours=24)
@@ -48,11 +48,16 @@ SELECTIONS = ("primary", "chosen", "autopay", "fallback")
 class Customer(Chained, Aggregate):
     TOPIC = "cardledger/Customer"
     # v2: chain_head (snapshots taken before links existed have none).
-    class_version = 2
+    # v3: erased_at (snapshots taken before erasure existed: not erased).
+    class_version = 3
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         state["chain_head"] = None
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        state["erased_at"] = None
 
     class Event(LinkedEvent, Aggregate.Event):
         """Base of every change to a customer: who, from where, for which customer."""
@@ -302,6 +307,17 @@ class Customer(Chained, Aggregate):
         def change(self, customer: Customer) -> None:
             customer.settle(self, "failed")
 
+    class Erased(Event):
+        """The customer was erased: their cards were deleted and detached at the
+        processor, and their personal-data key destroyed (domain/erasure.py).
+        Nothing can change for them afterwards; their history stays."""
+
+        TOPIC = "cardledger/Customer.Erased"
+        class_version = 1
+
+        def change(self, customer: Customer) -> None:
+            customer.erased_at = self.timestamp
+
     @event(Registered)
     def __init__(self, company_id: str, customer_id: str, actor: str, source: str,
                  idempotency_key: str | None = None, request_hash: str | None = None) -> None:
@@ -315,6 +331,7 @@ class Customer(Chained, Aggregate):
         self.idempotency: dict[str, list[Any]] = {}
         self.processor_customer_id: str | None = None
         self.payments: dict[str, Payment] = {}  # payment id -> payment, oldest first
+        self.erased_at: datetime | None = None
 
     @staticmethod
     def create_id(company_id: str, customer_id: str, **_: Any) -> Any:
@@ -323,6 +340,18 @@ class Customer(Chained, Aggregate):
     @classmethod
     def register(cls, company_id: str, customer_id: str, by: Provenance) -> Customer:
         return cls(company_id=company_id, customer_id=customer_id, actor=by.actor, source=by.source)
+
+    def trigger_event(self, event_class: type, **kwargs: Any) -> None:
+        # One gate for every change, whichever command or worker asks: after
+        # Erased, a customer's stream takes no more events.
+        self.check_not_erased()
+        super().trigger_event(event_class, **kwargs)
+
+    def check_not_erased(self) -> None:
+        if self.erased_at is not None:
+            raise CustomerErased(
+                f"Customer {self.customer_id} of company {self.company_id} was erased "
+                f"at {self.erased_at.isoformat()}")
 
     # --- commands: the buttons people press ---------------------------------
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 class DomainError(Exception):
     code = "domain-error"
-    kind = "invalid"  # one of: invalid, not-found, conflict, forbidden, unavailable
+    kind = "invalid"  # one of: invalid, not-found, conflict, forbidden, unavailable, gone
     title = "The request breaks a payment-method rule"
 
     def __init__(self, detail: str = "") -> None:
@@ -166,3 +166,15 @@ class CardInUseByAutopay(DomainError):
     code = "card-in-use-by-autopay"
     kind = "conflict"
     title = "Autopay charges this card; delete it with force=true or change autopay first"
+
+
+class CustomerErased(DomainError):
+    code = "customer-erased"
+    kind = "gone"
+    title = "The customer was erased; nothing more can be read or changed for them"
+
+
+class ErasureBlocked(DomainError):
+    code = "erasure-blocked"
+    kind = "conflict"
+    title = "A payment for this customer is still in flight; erase after it finishes"

@@ -10,6 +10,7 @@ processor-side work already done) are its attributes.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from domain.commands import (
@@ -71,7 +72,7 @@ class AddCardHandler(Handler):
     def decide(self, customer: Customer, receipt: Receipt) -> str:
         ledger, command = self.ledger, self.command
         if self.details is None:
-            self.details = ledger.processor.retrieve(command.token)
+            self.details = self._sealed(ledger.processor.retrieve(command.token))
         card_id = new_card_id()
         customer.add_card(
             card_id, self.token, self.details, make_primary=command.make_primary,
@@ -84,6 +85,16 @@ class AddCardHandler(Handler):
             raise OnlinePaymentsDisabled(
                 "Online payments were switched off while the card was being added")
         return card_id
+
+    def _sealed(self, details: CardDetails) -> CardDetails:
+        """The details with every personal field sealed under the customer's
+        key (domain/personal_data.py), before any event can hold them."""
+        name = details.cardholder_name
+        if name is None:
+            return details
+        command = self.command
+        return replace(details, cardholder_name=self.ledger.personal_data.seal(
+            command.company_id, command.customer_id, "cardholder_name", name))
 
     @property
     def token(self) -> str:

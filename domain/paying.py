@@ -85,6 +85,7 @@ class InvoicePayments:
         """Records PaymentStarted; a retry of the request resumes instead."""
         ledger = self.ledger
         customer = ledger.get_customer(command.company_id, command.customer_id)
+        customer.check_not_erased()
         key = receipt.idempotency_key
         assert key is not None  # check_payment_request made sure
         payment_id = payment_id_for(command.company_id, command.customer_id, key)

@@ -24,12 +24,11 @@ from domain.autopay_charge import AutopayChargeAsDict
 from domain.autopay_handlers import AUTOPAY_HANDLERS
 from domain.autopay_service import AutopayService
 from domain.cards import SavedCardAsDict
-from domain.company import Company
-from domain.customer import Customer
 from domain.commands import (
     AddCard,
     CustomerCommand,
     DeleteCard,
+    EraseCustomer,
     MakePrimary,
     PayInvoice,
     Receipt,
@@ -37,6 +36,9 @@ from domain.commands import (
     RegisterCustomer,
     Stamp,
 )
+from domain.company import Company
+from domain.customer import Customer
+from domain.erasure import EraseCustomerHandler
 from domain.errors import CustomerNotFound, InvalidCommand, VersionConflict
 from domain.group_commit import GroupCommit
 from domain.handlers import HANDLERS, Handler, handler_for
@@ -50,12 +52,14 @@ from domain.ids import (
 from domain.outcomes import Outcome, PaymentOutcome
 from domain.paying import InvoicePayments
 from domain.payments import Payment, PaymentAsDict
+from domain.personal_data import NotKept, PersonalData
 from domain.processor import Processor
 from domain.provenance import Provenance
 from domain.retry import retry_on_conflict
 
 log = logging.getLogger("cardledger.service")
 HANDLERS.update(AUTOPAY_HANDLERS)
+HANDLERS[EraseCustomer] = EraseCustomerHandler
 PROCESSOR = Provenance("system:processor", "processor")
 
 
@@ -76,9 +80,11 @@ class CardLedger(Application[Any]):
         clock: Callable[[], datetime] = utcnow,
         max_cards: int = 10,
         group_commit: bool = True,
+        personal_data: PersonalData | None = None,
     ) -> None:
         super().__init__(env)
         self.processor = processor
+        self.personal_data: PersonalData = personal_data or NotKept()
         self.clock = clock
         self.max_cards = max_cards
         self.invoice_payments = InvoicePayments(self)
@@ -123,6 +129,8 @@ class CardLedger(Application[Any]):
                 raise CustomerNotFound(
                     f"No customer {command.customer_id} in company {command.company_id}")
             customer = Customer.register(command.company_id, command.customer_id, receipt.by)
+        if not command.runs_after_erasure:
+            customer.check_not_erased()
         if receipt.idempotency_key:
             prior = customer.recall(receipt.idempotency_key, receipt.request_hash or "")
             if prior is not None:
@@ -192,6 +200,12 @@ class CardLedger(Application[Any]):
         return self.run(DeleteCard(company_id=company_id, customer_id=customer_id,
                                    card_id=card_id, force=force),
                         Stamp(by, idempotency_key), expected_version=expected_version)
+
+    def erase_customer(self, company_id: str, customer_id: str, *, by: Provenance,
+                       idempotency_key: str | None = None) -> Outcome:
+        """Erases the customer (domain/erasure.py); erasing again answers the first."""
+        return self.run(EraseCustomer(company_id=company_id, customer_id=customer_id),
+                        Stamp(by, idempotency_key))
 
     def record_processor_update(self, customer_ref: str, token: str, *, last4: str,
                                 exp_month: int, exp_year: int, reason: str,

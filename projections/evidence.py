@@ -10,7 +10,7 @@ database it came from.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from eventsourcing.application import Application
@@ -20,6 +20,7 @@ from domain.checkpoints import CHECKPOINTS_ID, CheckpointKey, Checkpoints
 from domain.customer import Customer
 from domain.errors import NoSuchPayment
 from domain.ids import customer_aggregate_id
+from domain.personal_data import PERSONAL_FIELDS
 from domain.service import CardLedger
 from projections.chain_check import checkpoint_refusal, stream_links
 from projections.views import iso
@@ -29,6 +30,7 @@ PRIVATE_FIELDS = frozenset({"processor_token", "processor_customer_id", "idempot
                             "request_hash", "chain_link"})
 _LIBRARY_FIELDS = frozenset({"originator_id", "originator_version", "originator_topic",
                              "timestamp"})
+Reveal = Callable[[str, Any], Any]
 OUTCOMES = {Customer.PaymentStarted: "started", Customer.PaymentSucceeded: "succeeded",
             Customer.PaymentFailed: "failed"}
 
@@ -42,14 +44,23 @@ def evidence_pack(ledger: CardLedger, company_id: str, customer_id: str, payment
     started: Customer.PaymentStarted = mine[0]
     last_version = mine[-1].originator_version
     before = ledger.get_customer(company_id, customer_id, version=started.originator_version - 1)
+
+    def reveal(field: str, value: Any) -> Any:
+        # Personal fields are stored sealed (domain/personal_data.py): shown in
+        # the clear while the customer's key lives, as null once erased.
+        return ledger.personal_data.reveal(company_id, customer_id, field, value)
+
+    erased = next((e for e in events if isinstance(e, Customer.Erased)), None)
     return {
         "company_id": company_id,
         "customer_id": customer_id,
+        # Set when the customer was erased since: personal fields then read null.
+        "erased_at": iso(erased.timestamp) if erased else None,
         "payment": _payment(started, mine),
-        "card": _card(before, started.card_id),
+        "card": _card(before, started.card_id, reveal),
         "selection": {"how": started.selection, "card_version": started.card_version},
         "consent": None,  # autopay's consent, once autopay records one (issue 13)
-        "history": [_entry(e) for e in events if e.originator_version <= last_version],
+        "history": [_entry(e, reveal) for e in events if e.originator_version <= last_version],
         "chain": _chain(ledger, customer_aggregate_id(company_id, customer_id), last_version,
                         keys),
     }
@@ -71,19 +82,20 @@ def _payment(started: Customer.PaymentStarted, mine: list[Any]) -> dict[str, Any
     }
 
 
-def _card(before: Customer, card_id: str) -> dict[str, Any]:
+def _card(before: Customer, card_id: str, reveal: Reveal) -> dict[str, Any]:
     card = before.cards[card_id]  # a card is charged only while saved
     return {
         "card_id": card.card_id, "brand": card.brand, "last4": card.last4,
         "exp_month": card.exp_month, "exp_year": card.exp_year,
         "fingerprint": card.fingerprint, "funding": card.funding, "country": card.country,
-        "cardholder_name": card.cardholder_name, "added_at": iso(card.added_at),
+        "cardholder_name": reveal("cardholder_name", card.cardholder_name),
+        "added_at": iso(card.added_at),
         "added_by": card.added_by, "added_from": card.added_from,
         "was_primary": before.primary_card_id == card_id, "version": card.version,
     }
 
 
-def _entry(event: Any) -> dict[str, Any]:
+def _entry(event: Any, reveal: Reveal) -> dict[str, Any]:
     fields = vars(event)
     return {
         "version": event.originator_version,
@@ -91,7 +103,7 @@ def _entry(event: Any) -> dict[str, Any]:
         "at": iso(event.timestamp),
         "actor": fields.get("actor"),
         "source": fields.get("source"),
-        "data": {k: v for k, v in fields.items()
+        "data": {k: reveal(k, v) if k in PERSONAL_FIELDS else v for k, v in fields.items()
                  if k not in PRIVATE_FIELDS | _LIBRARY_FIELDS
                  and k not in ("actor", "source", "company_id", "customer_id")},
     }

@@ -26,6 +26,7 @@ ACTIONS: dict[type, tuple[str, str | None, str | None]] = {
     Customer.UnsavedCardDetached: ("unsaved_card_detached", None, "summary"),
     Customer.PaymentSucceeded: ("payment_succeeded", "card_id", "summary"),
     Customer.PaymentFailed: ("payment_failed", "card_id", "summary"),
+    Customer.Erased: ("erased", None, None),
     Company.OnlinePaymentsEnabled: ("online_payments_enabled", None, None),
     Company.OnlinePaymentsDisabled: ("online_payments_disabled", None, None),
     autopay.AutopaySettingsChanged: ("autopay_settings_changed", None, "summary"),

@@ -14,6 +14,7 @@ from typing import Any
 
 from domain.company import Company
 from domain.customer import Customer
+from domain.errors import CustomerErased
 from projections import autopay_views
 from projections.database import Database, Transaction
 from projections.history import history_entry
@@ -113,7 +114,7 @@ class ReadModel:
 
     @_apply.register
     def _(self, event: Customer.Registered, tx: _Batch, position: int) -> None:
-        tx.execute("INSERT INTO cl_customers VALUES (:id, :co, :cu, :v, :at)", {
+        tx.execute("INSERT INTO cl_customers VALUES (:id, :co, :cu, :v, :at, NULL)", {
             "id": event.originator_id.hex, "co": event.company_id, "cu": event.customer_id,
             "v": event.originator_version, "at": iso(event.timestamp)})
 
@@ -156,6 +157,12 @@ class ReadModel:
         self._record(tx, event, position)
 
     @_apply.register
+    def _(self, event: Customer.Erased, tx: _Batch, position: int) -> None:
+        tx.execute("UPDATE cl_customers SET erased_at = :at WHERE aggregate_id = :id",
+                   {"at": iso(event.timestamp), "id": event.originator_id.hex})
+        self._record(tx, event, position)
+
+    @_apply.register
     def _(self, event: Company.Registered, tx: _Batch, position: int) -> None:
         tx.execute("INSERT INTO cl_companies VALUES (:co, :on, :v)",
                    {"co": event.company_id, "on": False, "v": event.originator_version})
@@ -178,9 +185,10 @@ class ReadModel:
     # --- reading ---------------------------------------------------------------------
 
     def card_list(self, company_id: str, customer_id: str) -> tuple[int, list[CardView]] | None:
-        """(customer version, cards primary first then newest) in one query; None if unknown."""
+        """(customer version, cards primary first then newest) in one query; None if
+        unknown. Raises CustomerErased for an erased customer."""
         rows = self.db.read(
-            "SELECT c.version, p.card_id, p.brand, p.last4, p.exp_month, p.exp_year, p.funding, "
+            "SELECT c.version, c.erased_at, p.card_id, p.brand, p.last4, p.exp_month, p.exp_year, p.funding, "
             "p.is_primary, p.added_at, p.added_by, p.added_from "
             "FROM cl_customers c LEFT JOIN cl_payment_methods p "
             "ON p.company_id = c.company_id AND p.customer_id = c.customer_id "
@@ -190,6 +198,9 @@ class ReadModel:
             {"co": company_id, "cu": customer_id})
         if not rows:
             return None
+        if rows[0]["erased_at"] is not None:
+            raise CustomerErased(f"Customer {customer_id} of company {company_id} was erased "
+                                 f"at {rows[0]['erased_at']}")
         cards = [
             CardView(id=r["card_id"], brand=r["brand"], last4=r["last4"],
                      exp_month=r["exp_month"], exp_year=r["exp_year"], funding=r["funding"],
@@ -198,6 +209,12 @@ class ReadModel:
             for r in rows if r["card_id"] is not None
         ]
         return int(rows[0]["version"]), cards
+
+    def has_customer(self, company_id: str, customer_id: str) -> bool:
+        """Whether the customer is known, erased or not."""
+        return bool(self.db.read("SELECT 1 AS known FROM cl_customers "
+                                 "WHERE company_id = :co AND customer_id = :cu",
+                                 {"co": company_id, "cu": customer_id}))
 
     def history(self, company_id: str, customer_id: str, limit: int = 500,
                 before: int | None = None) -> list[HistoryEntry]:

@@ -43,7 +43,8 @@ PAGE = 5000  # events read at a time
 FLUSH = 10_000  # rows copied at a time: the transaction never sits idle for long
 DELETE_CHUNK = 50_000  # PostgreSQL: each DELETE well within the statement timeout
 
-CUSTOMER_COLUMNS = ("aggregate_id", "company_id", "customer_id", "version", "registered_at")
+CUSTOMER_COLUMNS = ("aggregate_id", "company_id", "customer_id", "version", "registered_at",
+                    "erased_at")
 CARD_COLUMNS = ("card_id", "company_id", "customer_id", "brand", "last4", "exp_month",
                 "exp_year", "funding", "is_primary", "added_at", "added_by", "added_from",
                 "added_position", "deleted_at")
@@ -256,6 +257,7 @@ class _Folder:
         cards: dict[str, list[Any]] = {}  # card id -> row (a list: columns change)
         history = []
         version = stored[0][VERSION]
+        erased_at = None
 
         def display(card_id: str) -> tuple[str, str] | None:
             card = cards.get(card_id)
@@ -269,6 +271,8 @@ class _Folder:
             if kind == "version only":
                 continue
             values = self._values(aggregate_id, row, how == "slow" or kind == "autopay")
+            if kind == "erased":
+                erased_at = values["timestamp"]
             if kind == "autopay":
                 # Autopay's two small tables take the projector's own statements:
                 # their events are few, and one set of rules for them is kept.
@@ -278,7 +282,7 @@ class _Folder:
             if entry is not None:
                 history.append(entry)
         rows.add("cl_customers", [(aggregate_id.hex, first["company_id"], first["customer_id"],
-                                   version, first["timestamp"])])
+                                   version, first["timestamp"], erased_at)])
         rows.add("cl_payment_methods", [tuple(card) for card in cards.values()])
         rows.add("cl_history", history)
 
@@ -309,6 +313,8 @@ def _plan(topic: str) -> tuple[str, Any]:
         return "company setting", "slow" if action else None
     if issubclass(cls, Customer.Registered):
         return "customer registered", None if plain else "slow"
+    if issubclass(cls, Customer.Erased):
+        return "erased", how
     if issubclass(cls, AUTOPAY_VIEW_EVENTS):
         return "autopay", "slow" if action else None
     if not issubclass(cls, Customer.Event):

@@ -9,7 +9,8 @@ TABLES = (
         company_id TEXT NOT NULL,
         customer_id TEXT NOT NULL,
         version BIGINT NOT NULL,
-        registered_at TEXT NOT NULL)""",
+        registered_at TEXT NOT NULL,
+        erased_at TEXT)""",
     "CREATE UNIQUE INDEX IF NOT EXISTS cl_customers_by_ids ON cl_customers (company_id, customer_id)",
     """CREATE TABLE IF NOT EXISTS cl_payment_methods (
         card_id TEXT PRIMARY KEY,

@@ -24,8 +24,8 @@ from uuid import UUID
 from eventsourcing.application import Application
 
 from cardledger.store import progressed
-from domain.company import Company
 from domain.autopay import autopay_of
+from domain.company import Company
 from domain.customer import Customer
 from domain.ids import check_external_id, company_aggregate_id, customer_aggregate_id
 from projections.database import Transaction
@@ -294,7 +294,9 @@ def _replay(events: list[tuple[Any, int]]) -> Expected | None:
         return Expected(aggregate.company_id, aggregate.customer_id, {
             "aggregate_id": aggregate.id.hex, "company_id": aggregate.company_id,
             "customer_id": aggregate.customer_id, "version": aggregate.version,
-            "registered_at": iso(aggregate.created_on)}, cards, history,
+            "registered_at": iso(aggregate.created_on),
+            "erased_at": iso(aggregate.erased_at) if aggregate.erased_at else None},
+            cards, history,
             (autopay.enabled, autopay.card_id))
     if isinstance(aggregate, Company):
         return Expected(aggregate.company_id, None, {

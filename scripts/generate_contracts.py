@@ -44,6 +44,8 @@ FIELD_NOTES = {
     "last4": "the card number's last four digits",
     "funding": "credit, debit, prepaid or unknown",
     "country": "the issuing country, ISO 3166-1 alpha-2",
+    "cardholder_name": "always null: personal data is never published (docs/erasure.md); "
+                       "kept in the schema because v1 of the contract listed it",
     "reason": "why, in the event's words (see docs/events.md)",
     "from_card_id": "the previous primary card; null for the first card",
     "to_card_id": "the new primary card",
@@ -92,6 +94,9 @@ FIELD_NOTES = {
 MESSAGE_NOTES = {
     "Customer.Registered": "The customer exists (registered by the office, or with its first card)",
     "Customer.CardAdded": "A card was saved for the customer (as the processor's token)",
+    "Customer.Erased": "The customer was erased (a GDPR or CCPA request): drop what you hold "
+                       "of them. Their cards were deleted by the CardDeleted events just "
+                       "before (reason customer-erased); nothing more follows for them",
     "Customer.PrimaryChanged": "Another card became the primary one",
     "Customer.CardDeleted": "A saved card was deleted",
     "Customer.CardUpdated": "The processor reported a new expiry or number ending for a card",

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from api.routes import (
-    card_setup,
     autopay,
+    card_setup,
     customers,
-    evidence,
     events,
+    evidence,
     health,
     history,
     me,

@@ -36,6 +36,7 @@ from domain.errors import (
     CardAlreadyDeleted,
     CardExpired,
     ConsentRequired,
+    CustomerErased,
     CustomerNotFound,
     IdempotencyKeyRequired,
     InvalidAmount,
@@ -92,7 +93,7 @@ def put_autopay_settings(company: CompanyPath, change: AutopaySettingsBody,
 
 
 @router.put(AUTOPAY, response_model=AutopayState, operation_id="setAutopay",
-            openapi_extra=raises(CustomerNotFound, OnlinePaymentsDisabled, ConsentRequired,
+            openapi_extra=raises(CustomerErased, CustomerNotFound, OnlinePaymentsDisabled, ConsentRequired,
                                  InvalidCommand, NoPrimaryCard, NoSuchCard,
                                  CardAlreadyDeleted, CardExpired))
 def put_autopay(company: CompanyPath, customer: CustomerPath, change: AutopayChange,
@@ -135,7 +136,7 @@ def get_autopay(company: CompanyPath, customer: CustomerPath, runtime: RuntimeDe
 
 @router.post(AUTOPAY + "/charges", status_code=201, response_model=AutopayChargeOut,
              operation_id="chargeAutopay",
-             openapi_extra=raises(CustomerNotFound, AutopayNotEnabled, OnlinePaymentsDisabled,
+             openapi_extra=raises(CustomerErased, CustomerNotFound, AutopayNotEnabled, OnlinePaymentsDisabled,
                                   NoPrimaryCard, InvoiceAlreadyPaid, PaymentInProgress,
                                   UnsupportedCurrency, InvalidAmount, IdempotencyKeyRequired,
                                   ProcessorUnavailable, VersionConflict))

@@ -33,7 +33,7 @@ def history(company: CompanyPath, customer: CustomerPath, runtime: RuntimeDep,
     """When, what, which card, who and from where; company-wide switches of
     online payments are included (company_wide: true)."""
     wait_for_views(runtime, min_position)
-    if runtime.read_model.card_list(company, customer) is None:
+    if not runtime.read_model.has_customer(company, customer):
         raise CustomerNotFound(f"No customer {customer} in company {company}")
     cursor = starting_after if starting_after is not None else before
     entries, has_more = page(runtime.read_model.history(company, customer, limit=limit + 1,

@@ -32,6 +32,7 @@ from domain.errors import (
     CardDeclined,
     CardExpired,
     CardInUseByAutopay,
+    CustomerErased,
     CustomerNotFound,
     NoSuchCard,
     OnlinePaymentsDisabled,
@@ -62,7 +63,7 @@ AsOf = Annotated[datetime | None, Query(
 
 @router.get("", response_model=PaymentMethods, operation_id="listPaymentMethods",
             responses={200: {"headers": {"ETag": {"$ref": "#/components/headers/ETag"}}}},
-            openapi_extra=raises(CustomerNotFound))
+            openapi_extra=raises(CustomerErased, CustomerNotFound))
 def list_payment_methods(company: CompanyPath, customer: CustomerPath, runtime: RuntimeDep,
                          principal: Reader, response: Response, as_of: AsOf = None,
                          min_position: MinPositionHeader = None) -> PaymentMethods:
@@ -87,7 +88,7 @@ def list_payment_methods(company: CompanyPath, customer: CustomerPath, runtime: 
 
 
 @router.post("", status_code=201, response_model=Card, operation_id="addPaymentMethod",
-             openapi_extra=raises(OnlinePaymentsDisabled, CardAlreadySaved, TooManyCards,
+             openapi_extra=raises(CustomerErased, OnlinePaymentsDisabled, CardAlreadySaved, TooManyCards,
                                   CardExpired, UnknownToken, CardDeclined,
                                   ProcessorUnavailable, VersionConflict))
 def add_payment_method(company: CompanyPath, customer: CustomerPath, card: AddCard,
@@ -104,7 +105,7 @@ def add_payment_method(company: CompanyPath, customer: CustomerPath, card: AddCa
 
 
 @router.post("/{id}/primary", response_model=Card, operation_id="setPrimaryPaymentMethod",
-             openapi_extra=raises(CustomerNotFound, NoSuchCard, CardAlreadyDeleted,
+             openapi_extra=raises(CustomerErased, CustomerNotFound, NoSuchCard, CardAlreadyDeleted,
                                   AlreadyPrimary, CardExpired, VersionConflict))
 def set_primary(company: CompanyPath, customer: CustomerPath, card_id: CardPath,
                 actor: ActorHeader, runtime: RuntimeDep, principal: Writer, response: Response,
@@ -119,7 +120,7 @@ def set_primary(company: CompanyPath, customer: CustomerPath, card_id: CardPath,
 
 @router.delete("/{id}", status_code=204, response_class=Response,
                operation_id="deletePaymentMethod",
-               openapi_extra=raises(CustomerNotFound, NoSuchCard, CardAlreadyDeleted,
+               openapi_extra=raises(CustomerErased, CustomerNotFound, NoSuchCard, CardAlreadyDeleted,
                                     CardInUseByAutopay, VersionConflict))
 def delete_payment_method(company: CompanyPath, customer: CustomerPath, card_id: CardPath,
                           actor: ActorHeader, runtime: RuntimeDep, principal: Writer,

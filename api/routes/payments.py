@@ -23,6 +23,7 @@ from api.runtime import RuntimeDep
 from domain.errors import (
     CardAlreadyDeleted,
     CardExpired,
+    CustomerErased,
     CustomerNotFound,
     IdempotencyKeyRequired,
     InvalidAmount,
@@ -133,7 +134,7 @@ PaymentCursor = Annotated[str | None, Query(min_length=1, max_length=64,
 
 
 @router.post("", status_code=201, response_model=PaymentRecord, operation_id="payInvoice",
-             openapi_extra=raises(OnlinePaymentsDisabled, CustomerNotFound, NoSuchCard,
+             openapi_extra=raises(CustomerErased, OnlinePaymentsDisabled, CustomerNotFound, NoSuchCard,
                                   CardAlreadyDeleted, NoPrimaryCard, InvoiceAlreadyPaid,
                                   PaymentInProgress, UnsupportedCurrency, InvalidAmount,
                                   IdempotencyKeyRequired, CardExpired,

@@ -31,6 +31,7 @@ from cardledger.schema import (
     m0002_read_side,
     m0003_autopay_and_reconcile,
     m0004_one_position_table,
+    m0005_personal_data_keys,
 )
 from projections.database import Database
 
@@ -59,6 +60,8 @@ MIGRATIONS = (
               statements=m0003_autopay_and_reconcile.STATEMENTS),
     Migration(4, m0004_one_position_table.NAME,
               statements=m0004_one_position_table.STATEMENTS),
+    Migration(5, m0005_personal_data_keys.NAME,
+              statements=m0005_personal_data_keys.STATEMENTS),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -1,0 +1,229 @@
+"""Erasure by crypto-shredding, on both stores (docs/erasure.md): given a
+customer whose card carries the cardholder's name, when an admin erases them,
+then the name is unreadable everywhere while the history, the chain and the
+views still hold together."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from cardledger.processors.sandbox import TEST_CARDS, SandboxProcessor
+from cardledger.settings import Settings
+from cardledger.wiring import Runtime, open_runtime
+from domain.errors import CustomerErased
+from domain.personal_data import is_sealed
+from domain.provenance import Provenance
+from projections.chain_check import check_chains
+from projections.evidence import evidence_pack
+from projections.rebuild import rebuild
+from projections.verify import verify
+from tests.conftest import Clock
+
+ADMIN = Provenance("user:admin", "admin")
+ME = Provenance("customer:1001", "portal")
+# A name no other test data holds, so finding it anywhere is this story's leak.
+NAME = "Zebulon Quartermaine-Erasable"
+NAMED = "pm_card_named"
+
+
+@pytest.fixture
+def runtime(store_settings: Settings, clock: Clock) -> Iterator[Runtime]:
+    named = replace(TEST_CARDS["pm_card_visa"].details, cardholder_name=NAME,
+                    last4="1881", fingerprint="fp-named")
+    processor = SandboxProcessor(extra_cards={NAMED: named})
+    with open_runtime(store_settings, processor=processor, clock=clock,
+                      run_projector=False) as rt:
+        yield rt
+
+
+def story(runtime: Runtime) -> dict[str, str]:
+    """A named card (primary) and a second one, and one invoice paid."""
+    ledger = runtime.ledger
+    ledger.set_online_payments("acme", True, ADMIN)
+    named = ledger.add_card("acme", "1001", NAMED, by=ME).card_id
+    other = ledger.add_card("acme", "1001", "pm_card_mastercard", by=ME).card_id
+    paid = ledger.pay_invoice("acme", "1001", invoice_id="inv-1", amount=1250, currency="usd",
+                              by=ME, idempotency_key="pay-inv-1")
+    runtime.projector.catch_up()
+    assert paid.payment is not None
+    return {"named": named, "other": other, "payment": paid.payment.payment_id}
+
+
+def tables_holding(runtime: Runtime, text: str) -> list[str]:
+    """Every table of the store (events, snapshots, views, keys) with a value
+    holding ``text``: the store read as an attacker with a dump would."""
+    db = runtime.read_model.db
+    if db.postgres:
+        names = [r["table_name"] for r in db.read(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = 'public' AND table_type = 'BASE TABLE'")]
+    else:
+        names = [r["name"] for r in db.read(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")]
+    found = []
+    for table in names:
+        for row in db.read(f'SELECT * FROM "{table}"'):  # noqa: S608 (names from the catalogue)
+            if any(text in _text(value) for value in row.values()):
+                found.append(table)
+                break
+    return sorted(found)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, memoryview):
+        value = value.tobytes()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+def test_the_name_is_sealed_everywhere_and_readable_only_until_the_erasure(
+        runtime: Runtime, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    # Given a customer whose primary card carries the cardholder's name, and a payment
+    ids = story(runtime)
+    # Then no table holds the name in the clear (events and snapshots hold it sealed)
+    assert tables_holding(runtime, NAME) == []
+    stored = runtime.ledger.get_customer("acme", "1001").cards[ids["named"]].cardholder_name
+    assert is_sealed(stored)
+    # And the evidence pack, read by the office, shows it
+    pack = evidence_pack(runtime.ledger, "acme", "1001", ids["payment"], {})
+    assert pack["card"]["cardholder_name"] == NAME
+    added = next(e for e in pack["history"] if e["type"] == "Customer.CardAdded")
+    assert added["data"]["cardholder_name"] == NAME
+    assert pack["erased_at"] is None
+
+    # When an admin erases the customer
+    outcome = runtime.ledger.erase_customer("acme", "1001", by=ADMIN)
+    runtime.projector.catch_up()
+
+    # Then the name can no longer be read, from the events or anywhere else
+    pack = evidence_pack(runtime.ledger, "acme", "1001", ids["payment"], {})
+    assert pack["card"]["cardholder_name"] is None
+    assert [e["data"].get("cardholder_name") for e in pack["history"]
+            if e["type"] == "Customer.CardAdded"] == [None, None]
+    assert pack["erased_at"] is not None
+    assert tables_holding(runtime, NAME) == []
+    key = runtime.read_model.db.read("SELECT data_key, destroyed_at FROM cl_data_keys")
+    assert [(k["data_key"], k["destroyed_at"] is not None) for k in key] == [(None, True)]
+    # And the payment record stays: amount, card facts, who and when
+    assert pack["payment"]["amount"] == 1250
+    assert pack["card"]["last4"] == "1881"
+    # And the chain, the views and a rebuild all still agree with the events
+    assert check_chains(runtime.ledger, None) == []
+    assert verify(runtime.ledger, runtime.read_model) == []
+    rebuild(runtime.ledger, runtime.read_model)
+    assert verify(runtime.ledger, runtime.read_model) == []
+    # And no log line of the whole story held the name
+    assert not [r for r in caplog.records if NAME in r.getMessage()]
+    assert outcome.version == runtime.ledger.get_customer("acme", "1001").version
+
+
+def test_erasure_deletes_and_detaches_every_card_and_leaves_the_history(
+        runtime: Runtime) -> None:
+    # Given a customer with two saved cards attached at the processor
+    ids = story(runtime)
+    processor = runtime.ledger.processor
+    assert isinstance(processor, SandboxProcessor)
+    assert len(processor.attached) == 2
+    # When the customer is erased
+    runtime.ledger.erase_customer("acme", "1001", by=ADMIN)
+    runtime.projector.catch_up()
+    # Then no card is attached at the processor any more
+    assert processor.attached == {}
+    # And the card list is gone, while the history tells what happened, newest first
+    with pytest.raises(CustomerErased):
+        runtime.read_model.card_list("acme", "1001")
+    history = runtime.read_model.history("acme", "1001")
+    assert [(h.action, h.card_id, h.detail) for h in history[:3]] == [
+        ("erased", None, ""),
+        ("deleted", ids["other"], "customer-erased"),
+        ("deleted", ids["named"], "customer-erased"),
+    ]
+    assert {h.action for h in history} >= {"added", "payment_succeeded", "erased"}
+    assert runtime.read_model.has_customer("acme", "1001")
+
+
+def test_every_command_on_an_erased_customer_is_refused_as_erased(runtime: Runtime) -> None:
+    # Given an erased customer
+    ids = story(runtime)
+    first = runtime.ledger.erase_customer("acme", "1001", by=ADMIN)
+    ledger = runtime.ledger
+    # When anyone asks for any change, through any command
+    commands = {
+        "register": lambda: ledger.register_customer("acme", "1001", ADMIN),
+        "add card": lambda: ledger.add_card("acme", "1001", "pm_card_visa", by=ME),
+        "set primary": lambda: ledger.set_primary("acme", "1001", ids["other"], by=ME),
+        "delete card": lambda: ledger.delete_card("acme", "1001", ids["other"], by=ME),
+        "pay": lambda: ledger.pay_invoice("acme", "1001", invoice_id="inv-2", amount=100,
+                                          currency="usd", by=ME, idempotency_key="pay-2"),
+        "autopay on": lambda: ledger.autopay.enrol(
+            "acme", "1001", card_id=None, consent_text_version="v1", consent_channel="portal",
+            by=ME),
+        "autopay charge": lambda: ledger.autopay.charge(
+            "acme", "1001", invoice_id="inv-3", amount=100, currency="usd", by=ADMIN,
+            idempotency_key="charge-3"),
+    }
+    # Then each is refused as erased (not with another rule's error), and nothing is stored
+    refused = {}
+    for name, command in commands.items():
+        with pytest.raises(Exception) as caught:  # noqa: PT011 (the type is the assertion)
+            command()
+        refused[name] = type(caught.value).__name__
+    assert refused == dict.fromkeys(commands, "CustomerErased")
+    assert ledger.get_customer("acme", "1001").version == first.version
+    # And erasing again answers the first erasure
+    again = ledger.erase_customer("acme", "1001", by=ADMIN)
+    assert (again.version, again.position) == (first.version, None)
+
+
+def test_a_key_destroyed_before_the_erasure_was_recorded_fails_closed_and_a_retry_completes(
+        runtime: Runtime) -> None:
+    # Given a customer whose key was destroyed by an erasure that stopped before its
+    # events were appended (a crash between the two)
+    ids = story(runtime)
+    runtime.ledger.personal_data.forget("acme", "1001")
+    # Then the name is already unreadable, and no new name can be sealed for them
+    pack = evidence_pack(runtime.ledger, "acme", "1001", ids["payment"], {})
+    assert pack["card"]["cardholder_name"] is None
+    runtime.ledger.delete_card("acme", "1001", ids["named"], by=ME)
+    with pytest.raises(CustomerErased):
+        runtime.ledger.add_card("acme", "1001", NAMED, by=ME)
+    # When the erasure is sent again
+    runtime.ledger.erase_customer("acme", "1001", by=ADMIN)
+    runtime.projector.catch_up()
+    # Then it completes
+    with pytest.raises(CustomerErased):
+        runtime.read_model.card_list("acme", "1001")
+    assert verify(runtime.ledger, runtime.read_model) == []
+
+
+def test_a_name_stored_in_the_clear_before_sealing_existed_is_unreadable_after_erasure(
+        runtime: Runtime) -> None:
+    # Given a card added before personal fields were sealed: its name is in the
+    # event in the clear
+    real = runtime.ledger.personal_data
+
+    class InTheClear:
+        def seal(self, company_id: str, customer_id: str, field: str, value: str) -> str:
+            return value
+
+    runtime.ledger.personal_data = InTheClear()  # type: ignore[assignment]
+    ids = story(runtime)
+    runtime.ledger.personal_data = real
+    pack = evidence_pack(runtime.ledger, "acme", "1001", ids["payment"], {})
+    assert pack["card"]["cardholder_name"] == NAME
+    # When the customer is erased
+    runtime.ledger.erase_customer("acme", "1001", by=ADMIN)
+    runtime.projector.catch_up()
+    # Then cardledger no longer shows it
+    pack = evidence_pack(runtime.ledger, "acme", "1001", ids["payment"], {})
+    assert pack["card"]["cardholder_name"] is None
+    # But the events written before still hold it (the documented limit,
+    # docs/erasure.md): an append-only store cannot unwrite them
+    assert tables_holding(runtime, NAME) == [runtime.ledger.recorder.events_table_name]
