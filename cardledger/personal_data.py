@@ -28,13 +28,16 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime
 
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from domain.errors import CustomerErased
 from domain.personal_data import SEALED_PREFIX, is_sealed
 from projections.database import Database
 
 FORMAT = "v1"
+WRAPPED = "w1:"  # a data key sealed under the wrapping secret
 NONCE_BYTES = 12
 _TO_LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
 _FROM_LETTERS = str.maketrans("abcdefghijklmnop", "0123456789abcdef")
@@ -52,11 +55,20 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
-class SealedWithKeys:
-    """The PersonalData port (domain/personal_data.py) over ``cl_data_keys``."""
+class KeyWrappingMismatch(RuntimeError):
+    """A stored key is wrapped and no wrapping key is set, or the reverse."""
 
-    def __init__(self, db: Database) -> None:
+
+class SealedWithKeys:
+    """The PersonalData port (domain/personal_data.py) over ``cl_data_keys``.
+
+    With a wrapping secret, each data key is itself sealed (AES-GCM, the
+    customer as associated data) under a key derived from the secret, which
+    lives outside the database: a dump of the store alone opens nothing."""
+
+    def __init__(self, db: Database, wrapping_secret: str = "") -> None:
         self.db = db
+        self._wrapping = _derive(wrapping_secret) if wrapping_secret else None
 
     def seal(self, company_id: str, customer_id: str, field: str, value: str) -> str:
         key = self._key(company_id, customer_id, create=True)
@@ -102,19 +114,48 @@ class SealedWithKeys:
                 tx.execute("INSERT INTO cl_data_keys (company_id, customer_id, data_key, "
                            "created_at) VALUES (:co, :cu, :key, :now) "
                            "ON CONFLICT (company_id, customer_id) DO NOTHING",
-                           {**params, "key": _letters(AESGCM.generate_key(bit_length=256)),
+                           {**params, "key": self._wrap(company_id, customer_id,
+                                                        AESGCM.generate_key(bit_length=256)),
                             "now": _now()})
             rows = self.db.read("SELECT data_key, destroyed_at FROM cl_data_keys "
                                 "WHERE company_id = :co AND customer_id = :cu", params)
         if not rows or rows[0]["data_key"] is None:
             return None
-        return _bytes(rows[0]["data_key"])
+        return self._unwrap(company_id, customer_id, rows[0]["data_key"])
+
+    def _wrap(self, company_id: str, customer_id: str, key: bytes) -> str:
+        if self._wrapping is None:
+            return _letters(key)
+        nonce = os.urandom(NONCE_BYTES)
+        wrapped = AESGCM(self._wrapping).encrypt(nonce, key,
+                                                 _context(company_id, customer_id, "data_key"))
+        return WRAPPED + _letters(nonce + wrapped)
+
+    def _unwrap(self, company_id: str, customer_id: str, stored: str) -> bytes:
+        if not stored.startswith(WRAPPED):
+            if self._wrapping is not None:
+                raise KeyWrappingMismatch(
+                    "a personal-data key is stored unwrapped but "
+                    "CARDLEDGER_DATA_KEY_WRAPPING_KEY is set (docs/erasure.md)")
+            return _bytes(stored)
+        if self._wrapping is None:
+            raise KeyWrappingMismatch(
+                "personal-data keys are wrapped: set CARDLEDGER_DATA_KEY_WRAPPING_KEY")
+        blob = _bytes(stored[len(WRAPPED):])
+        return AESGCM(self._wrapping).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:],
+                                              _context(company_id, customer_id, "data_key"))
 
     def _destroyed(self, company_id: str, customer_id: str) -> bool:
         rows = self.db.read("SELECT destroyed_at FROM cl_data_keys "
                             "WHERE company_id = :co AND customer_id = :cu",
                             {"co": company_id, "cu": customer_id})
         return bool(rows and rows[0]["destroyed_at"] is not None)
+
+
+def _derive(secret: str) -> bytes:
+    # HKDF, not a password hash: the setting is a random secret, not a password.
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                info=b"cardledger/data-key-wrapping/v1").derive(secret.encode())
 
 
 def _context(company_id: str, customer_id: str, field: str) -> bytes:

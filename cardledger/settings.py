@@ -143,6 +143,14 @@ class Settings(BaseSettings):
     chain_retired_keys: SecretStr = Field(
         SecretStr(""), description=("Keys that no longer sign but still verify older "
                                     "checkpoints: `id=secret,id=secret`."))
+    data_key_wrapping_key: SecretStr = Field(
+        SecretStr(""), description=(
+            "A secret (32 or more random bytes, as text) that wraps each customer's "
+            "personal-data key before it is stored (docs/erasure.md), so a copy of the "
+            "database alone reveals no cardholder name; keep it outside the database, "
+            "like the chain key. Empty: keys are stored unwrapped (the embedded default). "
+            "Set it before the first customer is keyed: keys stored one way are not "
+            "read the other way."))
     expiry_reminder_link_template: str = Field(
         "https://portal.example.com/{company_id}/customers/{customer_id}/payment-methods",
         description=("The \"update your card\" link in expiry reminders, from `{company_id}`, "

@@ -139,7 +139,8 @@ def open_runtime(settings: Settings | None = None, *, processor: Processor | Non
         raise
     read_model = ReadModel(Database(ledger))
     # Beside the events, in the same store (docs/erasure.md).
-    ledger.personal_data = SealedWithKeys(read_model.db)
+    ledger.personal_data = SealedWithKeys(
+        read_model.db, settings.data_key_wrapping_key.get_secret_value())
     projector = Projector(ledger, read_model, poll_interval=settings.projection_poll_interval)
     listener = None
     if read_model.db.postgres:

@@ -12,11 +12,11 @@ from dataclasses import replace
 
 from eventsourcing.utils import register_topic
 
-from domain.autopay import Autopay, Consent, autopay_of, charges_of, reminders_of
+from domain.autopay import Autopay, AutopaySettings, Consent, autopay_of, charges_of, reminders_of
 from domain.autopay_charge import AutopayAttempt, AutopayCharge
 from domain.company import Company
 from domain.customer import Customer
-from domain.autopay import AutopaySettings
+from domain.personal_data import is_sealed
 
 
 class AutopaySettingsChanged(Company.Event):
@@ -235,11 +235,14 @@ class ExpiryReminderFailed(Customer.Event):
     card_id: str
     exp_month: int
     exp_year: int
-    error: str  # the mail server's answer, one line
+    error: str  # the mail server's answer, one line; sealed (it may quote the address)
 
     @property
     def summary(self) -> str:
-        return f"expires {self.exp_month:02d}/{self.exp_year}: {self.error}"
+        # A sealed answer stays out of the history; one stored in the clear
+        # before sealing existed is shown as it always was.
+        error = "not sent" if is_sealed(self.error) else self.error
+        return f"expires {self.exp_month:02d}/{self.exp_year}: {error}"
 
     def change(self, customer: Customer) -> None:
         reminders_of(customer).pop(reminder_key(self.card_id, self.exp_month, self.exp_year),

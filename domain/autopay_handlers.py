@@ -65,8 +65,12 @@ class ReleaseExpiryReminderHandler(Handler):
 
     def decide(self, customer: Customer, receipt: Receipt) -> str:
         c = self.command
+        # Sealed like every personal field (domain/personal_data.py): a mail
+        # server's refusal often quotes the address.
+        error = self.ledger.personal_data.seal(c.company_id, c.customer_id, "error",
+                                                 c.error[:200])
         release_reminder(customer, Reminder(c.card_id, "", "", c.exp_month, c.exp_year, False),
-                         c.error, **receipt.fields())
+                         error, **receipt.fields())
         return c.card_id
 
 

@@ -23,7 +23,9 @@ from typing import Protocol
 # payment record, kept for accounting and disputes after an erasure, and name
 # nobody without the processor's own (erased) data. Actors are pseudonymous
 # ids (customer:1001) that the company maps to a person in its own systems.
-PERSONAL_FIELDS = frozenset({"cardholder_name"})
+# ``error`` is ExpiryReminderFailed's mail-server answer, which may quote the
+# customer's e-mail address.
+PERSONAL_FIELDS = frozenset({"cardholder_name", "error"})
 
 # Every sealed value starts with this; anything else is a value stored in the
 # clear before sealing existed (docs/erasure.md: streams written before).

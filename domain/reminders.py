@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING
 from domain.autopay import autopay_of, reminders_of
 from domain.autopay_events import ExpiryReminderFailed, ExpiryReminderSent, reminder_key
 
+from domain.personal_data import is_sealed
+from domain.provenance import Provenance
+
 if TYPE_CHECKING:
     from domain.customer import Customer
-    from domain.provenance import Provenance
 
 
 @dataclass(frozen=True)
@@ -55,5 +57,5 @@ def release_reminder(customer: Customer, reminder: Reminder, error: str, *, by: 
     """The e-mail was not sent: the next run tries again."""
     customer.trigger_event(ExpiryReminderFailed, card_id=reminder.card_id,
                            exp_month=reminder.exp_month, exp_year=reminder.exp_year,
-                           error=error[:200], **customer._stamp(by, idempotency_key,
-                                                                request_hash))
+                           error=error if is_sealed(error) else error[:200],
+                           **customer._stamp(by, idempotency_key, request_hash))

@@ -8,14 +8,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
+from cardledger.personal_data import KeyWrappingMismatch
 from cardledger.processors.sandbox import TEST_CARDS, SandboxProcessor
 from cardledger.settings import Settings
 from cardledger.wiring import Runtime, open_runtime
-from domain.errors import CustomerErased
+from domain.errors import CustomerErased, ErasureBlocked, ProcessorUnavailable
 from domain.personal_data import is_sealed
 from domain.provenance import Provenance
 from projections.chain_check import check_chains
@@ -227,3 +230,71 @@ def test_a_name_stored_in_the_clear_before_sealing_existed_is_unreadable_after_e
     # But the events written before still hold it (the documented limit,
     # docs/erasure.md): an append-only store cannot unwrite them
     assert tables_holding(runtime, NAME) == [runtime.ledger.recorder.events_table_name]
+
+
+class OutageOnce(SandboxProcessor):
+    """The processor does not answer the first charge: the payment stays in flight."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.down = True
+
+    def charge(self, *args: Any, **kwargs: Any) -> Any:
+        if self.down:
+            self.down = False
+            raise ProcessorUnavailable("timed out")
+        return super().charge(*args, **kwargs)
+
+
+def test_a_payment_in_flight_blocks_the_erasure_until_its_retry_records_the_outcome(
+        store_settings: Settings, clock: Clock) -> None:
+    with open_runtime(store_settings, processor=OutageOnce(), clock=clock,
+                      run_projector=False) as runtime:
+        ledger = runtime.ledger
+        ledger.set_online_payments("acme", True, ADMIN)
+        ledger.add_card("acme", "1001", "pm_card_visa", by=ME)
+        # Given a payment whose charge got no answer: started, outcome unknown
+        with pytest.raises(ProcessorUnavailable):
+            ledger.pay_invoice("acme", "1001", invoice_id="inv-1", amount=500,
+                               currency="usd", by=ME, idempotency_key="pay-1")
+        version = ledger.get_customer("acme", "1001").version
+        # When an admin erases the customer
+        # Then the erasure is refused, naming the payment, and nothing is destroyed
+        with pytest.raises(ErasureBlocked, match="pay_"):
+            ledger.erase_customer("acme", "1001", by=ADMIN)
+        assert ledger.get_customer("acme", "1001").version == version
+        assert runtime.read_model.db.read(
+            "SELECT data_key FROM cl_data_keys WHERE data_key IS NULL") == []
+        # When the payment is retried with its key, once its first try's window has
+        # passed, and its outcome recorded
+        clock.now += timedelta(minutes=30)
+        paid = ledger.pay_invoice("acme", "1001", invoice_id="inv-1", amount=500,
+                                  currency="usd", by=ME, idempotency_key="pay-1")
+        assert paid.payment is not None and paid.payment.status == "succeeded"
+        # Then the erasure goes through
+        ledger.erase_customer("acme", "1001", by=ADMIN)
+        assert ledger.get_customer("acme", "1001").erased_at is not None
+
+
+def test_with_a_wrapping_key_a_copy_of_the_database_alone_opens_no_name(
+        store_settings: Settings, clock: Clock) -> None:
+    named = replace(TEST_CARDS["pm_card_visa"].details, cardholder_name=NAME)
+    wrapped = store_settings.model_copy(
+        update={"data_key_wrapping_key": SecretStr("a-long-random-secret-kept-outside")})
+    # Given a named card saved by a server whose settings hold a wrapping key
+    with open_runtime(wrapped, processor=SandboxProcessor(extra_cards={NAMED: named}),
+                      clock=clock, run_projector=False) as runtime:
+        runtime.ledger.set_online_payments("acme", True, ADMIN)
+        runtime.ledger.add_card("acme", "1001", NAMED, by=ME)
+        stored = runtime.ledger.get_customer("acme", "1001")
+        sealed = next(iter(stored.cards.values())).cardholder_name
+        assert runtime.ledger.personal_data.reveal("acme", "1001", "cardholder_name",
+                                                   sealed) == NAME
+        (key,) = runtime.read_model.db.read("SELECT data_key FROM cl_data_keys")
+        assert key["data_key"].startswith("w1:")
+    # When the same database is opened without the wrapping key (a stolen copy)
+    with open_runtime(store_settings, processor=SandboxProcessor(), clock=clock,
+                      run_projector=False) as runtime:
+        # Then the name does not open, and the refusal says why
+        with pytest.raises(KeyWrappingMismatch, match="WRAPPING_KEY"):
+            runtime.ledger.personal_data.reveal("acme", "1001", "cardholder_name", sealed)

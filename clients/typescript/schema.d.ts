@@ -89,7 +89,18 @@ export interface paths {
          */
         put: operations["registerCustomer"];
         post?: never;
-        delete?: never;
+        /**
+         * Erase Customer
+         * @description Erase the customer (a GDPR or CCPA request): every saved card is detached
+         *     at the processor and deleted, autopay is turned off, and the customer's
+         *     personal fields (the cardholder name) become unreadable for good, in the
+         *     events and every copy of them, by destroying the customer's own key. The
+         *     history keeps amounts, dates, actions and card facts. Afterwards the card
+         *     list and every command answer 410 `customer-erased`; erasing again answers
+         *     200 with the first erasure. Refused with 409 while a payment is in flight.
+         *     See docs/erasure.md.
+         */
+        delete: operations["eraseCustomer"];
         options?: never;
         head?: never;
         patch?: never;
@@ -787,6 +798,31 @@ export interface components {
              * @description False when the customer already existed
              */
             created: boolean;
+        };
+        /**
+         * Erasure
+         * @example {
+         *       "company_id": "acme-plumbing",
+         *       "customer_id": "1001",
+         *       "erased_at": "2026-11-26T10:00:00.000000+00:00",
+         *       "version": 9
+         *     }
+         */
+        Erasure: {
+            /** Company Id */
+            company_id: string;
+            /** Customer Id */
+            customer_id: string;
+            /**
+             * Version
+             * @description The customer version after the erasure
+             */
+            version: number;
+            /**
+             * Erased At
+             * @description When the customer was erased (ISO 8601); the same on every later DELETE
+             */
+            erased_at: string;
         };
         /** Events */
         Events: {
@@ -1817,6 +1853,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Problem: `customer-erased`. `customer-erased`: The customer was erased (a GDPR or CCPA request, `DELETE .../customers/{id}`): their cards were detached and deleted and their personal data made unreadable. Nothing more can be changed or listed for them; their history stays readable. */
+            410: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description Problem: `request-too-large`. `request-too-large`: The body is over 64 KiB. */
             413: {
                 headers: {
@@ -1879,6 +1925,173 @@ export interface operations {
                 };
             };
             /** @description Problem: `store-unavailable`. `store-unavailable`: The event store did not answer within the store timeout. Nothing was changed. */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `internal-error`. `internal-error`: A bug. It was logged under the request's id (`instance`). */
+            default: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    eraseCustomer: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Who is acting: `customer:<id>` (portal keys: the path's customer) or `user:<id>` (office and admin keys) */
+                "X-Actor": string;
+                /** @description Makes a retry safe: the same key with the same request returns the first answer without changing anything again; with a different request it is a 422. Optional: without it the command runs every time. */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                /** @description The company's own id */
+                company: string;
+                /** @description The customer's id in the company's systems */
+                customer: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    ETag: components["headers"]["ETag"];
+                    "Cardledger-Position": components["headers"]["Cardledger-Position"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Erasure"];
+                };
+            };
+            /** @description Problem: `unauthorized`. `unauthorized`: No `Authorization: Bearer <key>` header, or a key this server does not know. */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `wrong-actor`, `wrong-company`, `wrong-role`. `wrong-actor`: A portal key may act only as `customer:<the path's customer>`; office and admin keys act as `user:<id>`. `wrong-company`: The key is valid, but for another company than the path's. `wrong-role`: The key's role (portal, office, auditor, admin) may not call this operation. */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `customer-not-found`. `customer-not-found`: No customer with this id exists in this company (never registered, no card ever added, or it did not exist yet at `as_of`). */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `request-timeout`. `request-timeout`: The body took longer than 10 seconds to arrive. */
+            408: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `erasure-blocked`. `erasure-blocked`: A payment or autopay charge of this customer is still in flight: its outcome must be recorded before the customer's stream is closed. Nothing was erased. */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `request-too-large`. `request-too-large`: The body is over 64 KiB. */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `uri-too-long`. `uri-too-long`: The path and query are over 8 KiB. */
+            414: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `unsupported-content-encoding`, `unsupported-media-type`. `unsupported-content-encoding`: The request has a Content-Encoding other than identity. `unsupported-media-type`: The body's Content-Type is not `application/json` (UTF-8). */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `ambiguous-headers`, `card-data-refused`, `idempotency-key-reused`, `invalid-json`, `invalid-request`. `ambiguous-headers`: Content-Type, Content-Encoding, Content-Length or Transfer-Encoding is repeated, so the body could be read two ways. `card-data-refused`: Something in the path, query, a header or the body looks like a card number or CVC, or a field is named like one. Nothing was recorded. `idempotency-key-reused`: This Idempotency-Key was already used for a different request to this customer. `invalid-json`: The body is not strict UTF-8 JSON: a BOM, invalid UTF-8, a repeated key, nesting over 32 or a number over 40 characters. `invalid-request`: A header, path parameter, query parameter or body field does not match the OpenAPI schema. `errors` says where; the input itself is never echoed. */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `rate-limited`. `rate-limited`: This key sent more requests than its rate allows in this process. */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `headers-too-large`. `headers-too-large`: The headers are over 16 KiB. */
+            431: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `processor-unavailable`, `store-unavailable`. `processor-unavailable`: The payment processor did not answer in time or failed. Nothing was recorded. `store-unavailable`: The event store did not answer within the store timeout. Nothing was changed. */
             503: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
@@ -1965,6 +2178,16 @@ export interface operations {
             };
             /** @description Problem: `request-timeout`. `request-timeout`: The body took longer than 10 seconds to arrive. */
             408: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `customer-erased`. `customer-erased`: The customer was erased (a GDPR or CCPA request, `DELETE .../customers/{id}`): their cards were detached and deleted and their personal data made unreadable. Nothing more can be changed or listed for them; their history stays readable. */
+            410: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
@@ -2128,6 +2351,16 @@ export interface operations {
             };
             /** @description Problem: `card-already-saved`, `too-many-cards`, `version-conflict`. `card-already-saved`: The same card (by the processor's fingerprint) is already saved for this customer. `too-many-cards`: The customer has the most saved cards allowed (10 by default). `version-conflict`: The customer changed since the version you sent as If-Match, or too many changes raced at once. Nothing was changed. */
             409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `customer-erased`. `customer-erased`: The customer was erased (a GDPR or CCPA request, `DELETE .../customers/{id}`): their cards were detached and deleted and their personal data made unreadable. Nothing more can be changed or listed for them; their history stays readable. */
+            410: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
@@ -2307,6 +2540,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Problem: `customer-erased`. `customer-erased`: The customer was erased (a GDPR or CCPA request, `DELETE .../customers/{id}`): their cards were detached and deleted and their personal data made unreadable. Nothing more can be changed or listed for them; their history stays readable. */
+            410: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description Problem: `request-too-large`. `request-too-large`: The body is over 64 KiB. */
             413: {
                 headers: {
@@ -2471,6 +2714,16 @@ export interface operations {
             };
             /** @description Problem: `card-already-deleted`, `card-in-use-by-autopay`, `version-conflict`. `card-already-deleted`: The card existed but was deleted: another request won a race (two deletes, or a set-primary after a delete). `card-in-use-by-autopay`: Deleting this card would leave autopay without the card it charges: it is the card autopay names, or the last saved card while autopay is on. Nothing was deleted. `version-conflict`: The customer changed since the version you sent as If-Match, or too many changes raced at once. Nothing was changed. */
             409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `customer-erased`. `customer-erased`: The customer was erased (a GDPR or CCPA request, `DELETE .../customers/{id}`): their cards were detached and deleted and their personal data made unreadable. Nothing more can be changed or listed for them; their history stays readable. */
+            410: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
@@ -3260,6 +3513,16 @@ export interface operations {
             409: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `customer-erased`. `customer-erased`: The customer was erased (a GDPR or CCPA request, `DELETE .../customers/{id}`): their cards were detached and deleted and their personal data made unreadable. Nothing more can be changed or listed for them; their history stays readable. */
+            410: {
+                headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
@@ -4426,6 +4689,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Problem: `customer-erased`. `customer-erased`: The customer was erased (a GDPR or CCPA request, `DELETE .../customers/{id}`): their cards were detached and deleted and their personal data made unreadable. Nothing more can be changed or listed for them; their history stays readable. */
+            410: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description Problem: `request-too-large`. `request-too-large`: The body is over 64 KiB. */
             413: {
                 headers: {
@@ -4591,6 +4864,16 @@ export interface operations {
             409: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem: `customer-erased`. `customer-erased`: The customer was erased (a GDPR or CCPA request, `DELETE .../customers/{id}`): their cards were detached and deleted and their personal data made unreadable. Nothing more can be changed or listed for them; their history stays readable. */
+            410: {
+                headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };

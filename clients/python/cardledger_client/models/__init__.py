@@ -19,6 +19,7 @@ from .consent_in import ConsentIn
 from .consent_in_channel import ConsentInChannel
 from .consent_out import ConsentOut
 from .customer_record import CustomerRecord
+from .erasure import Erasure
 from .events import Events
 from .expiring_card_out import ExpiringCardOut
 from .expiring_cards import ExpiringCards
@@ -63,6 +64,7 @@ __all__ = (
     "ConsentInChannel",
     "ConsentOut",
     "CustomerRecord",
+    "Erasure",
     "Events",
     "ExpiringCardOut",
     "ExpiringCards",
