@@ -1,25 +1,29 @@
-"""Tamper evidence's cost: the hash-chain link per command, and the chain
-check and checkpoint beside the views' verify.
+"""Tamper evidence's and erasure's costs: the hash-chain link and the sealing
+of personal fields per command, and the chain check and checkpoint beside
+the views' verify.
 
     .venv/bin/python -m bench.chain_cost --store postgres
 
 Commands (add card / set primary / delete, bench.workload's mix) run straight
 into CardLedger; every call of the link computation (domain.chain.link_for)
 is timed inside them, so the share is measured in the same commands, not in
-a separate run. Then, on the same store: `check_chains` (every link and the
+a separate run. Every sandbox card carries a cardholder name here, so every
+card added is sealed (AES-GCM under the customer's key, cardledger/personal_data.py,
+its key read or made in the store): that call is timed the same way. Then, on the same store: `check_chains` (every link and the
 signed checkpoint) vs `verify` (views vs replay), and `make_checkpoints`.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 import domain.chain
 from bench.common import Deadline, Report, latency_summary, parser, ratio, store_settings, versions
 from bench.workload import open_company, run_op, scripts
 from cardledger.checkpoints import make_checkpoints
-from cardledger.processors.sandbox import SandboxProcessor
+from cardledger.processors.sandbox import TEST_CARDS, SandboxProcessor
 from cardledger.wiring import open_runtime
 from domain.checkpoints import CheckpointKey
 from projections.chain_check import ChainSummary, check_chains
@@ -56,8 +60,13 @@ def main(argv: list[str] | None = None) -> Report:
     timed = _Timed(domain.chain.link_for)
     domain.chain.link_for = timed  # type: ignore[assignment]
     try:
+        named = {token: replace(card.details, cardholder_name="Bench Cardholder")
+                 for token, card in TEST_CARDS.items()}
         with store_settings(args.store) as settings, \
-                open_runtime(settings, processor=SandboxProcessor(), run_projector=False) as rt:
+                open_runtime(settings, processor=SandboxProcessor(extra_cards=named),
+                             run_projector=False) as rt:
+            sealing = _Timed(rt.ledger.personal_data.seal)
+            rt.ledger.personal_data.seal = sealing  # type: ignore[method-assign]
             report.versions = versions(settings.postgres_dbname if args.store == "postgres"
                                        else None)
             ledger = rt.ledger
@@ -83,6 +92,11 @@ def main(argv: list[str] | None = None) -> Report:
             report.figures["link_share_of_command_path"] = share
             report.goal("chain links' share of the command path", share, 0.05,
                         higher_is_better=False)
+            report.figures["seal_calls"] = sealing.calls
+            report.figures["seal_us_each"] = round(sealing.seconds / max(sealing.calls, 1) * 1e6,
+                                                   1)
+            report.figures["seal_share_of_command_path"] = ratio(sealing.seconds,
+                                                                 command_seconds)
 
             rt.projector.catch_up()
             started = time.perf_counter()

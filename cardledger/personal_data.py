@@ -107,21 +107,34 @@ class SealedWithKeys:
 
     def _key(self, company_id: str, customer_id: str, *, create: bool) -> bytes | None:
         params = {"co": company_id, "cu": customer_id}
-        rows = self.db.read("SELECT data_key, destroyed_at FROM cl_data_keys "
+        rows = self.db.read("SELECT data_key FROM cl_data_keys "
                             "WHERE company_id = :co AND customer_id = :cu", params)
         if not rows and create:
-            with self.db.transaction() as tx:
-                tx.execute("INSERT INTO cl_data_keys (company_id, customer_id, data_key, "
-                           "created_at) VALUES (:co, :cu, :key, :now) "
-                           "ON CONFLICT (company_id, customer_id) DO NOTHING",
-                           {**params, "key": self._wrap(company_id, customer_id,
-                                                        AESGCM.generate_key(bit_length=256)),
-                            "now": _now()})
-            rows = self.db.read("SELECT data_key, destroyed_at FROM cl_data_keys "
-                                "WHERE company_id = :co AND customer_id = :cu", params)
+            rows = self._create(company_id, customer_id)
         if not rows or rows[0]["data_key"] is None:
             return None
         return self._unwrap(company_id, customer_id, rows[0]["data_key"])
+
+    def _create(self, company_id: str, customer_id: str) -> list[dict[str, str | None]]:
+        """The customer's first key: one statement, which returns nothing when
+        another process inserted the row first (that row is then read)."""
+        params = {"co": company_id, "cu": customer_id}
+        with self.db.transaction() as tx:
+            if tx.postgres:
+                # No flush of its own: the sealed value reaches the store only
+                # in a later, durable commit of the events, and PostgreSQL's
+                # log is flushed in order, so that commit makes this row
+                # durable too. A crash before it loses a key nothing uses yet.
+                tx.execute("SET LOCAL synchronous_commit TO OFF")
+            created = tx.execute(
+                "INSERT INTO cl_data_keys (company_id, customer_id, data_key, created_at) "
+                "VALUES (:co, :cu, :key, :now) ON CONFLICT (company_id, customer_id) DO NOTHING "
+                "RETURNING data_key",
+                {**params, "key": self._wrap(company_id, customer_id,
+                                             AESGCM.generate_key(bit_length=256)),
+                 "now": _now()}).all()
+        return created or self.db.read("SELECT data_key FROM cl_data_keys "
+                                       "WHERE company_id = :co AND customer_id = :cu", params)
 
     def _wrap(self, company_id: str, customer_id: str, key: bytes) -> str:
         if self._wrapping is None:
