@@ -175,6 +175,8 @@ class Reconciler:
             current = self._fresh(customer)
             if current.card_by_token(theirs.token) is not None:
                 return  # saved meanwhile by a racing add-card: it stays
+            if current.erased_at is not None:
+                return  # the stream takes no more events; the detach is all there is to do
             current.detached_unsaved_card(theirs.token, theirs.brand, theirs.last4,
                                           theirs.exp_month, theirs.exp_year, by=RECONCILER)
             self.ledger.save(current)

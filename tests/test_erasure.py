@@ -298,3 +298,23 @@ def test_with_a_wrapping_key_a_copy_of_the_database_alone_opens_no_name(
         # Then the name does not open, and the refusal says why
         with pytest.raises(KeyWrappingMismatch, match="WRAPPING_KEY"):
             runtime.ledger.personal_data.reveal("acme", "1001", "cardholder_name", sealed)
+
+
+def test_reconciliation_detaches_a_card_attached_after_the_erasure_and_records_nothing(
+        runtime: Runtime) -> None:
+    from cardledger.reconcile import Reconciler  # noqa: PLC0415
+
+    # Given an erased customer to whose processor-side record a card was attached
+    # afterwards (in the processor's dashboard, say)
+    story(runtime)
+    runtime.ledger.erase_customer("acme", "1001", by=ADMIN)
+    customer = runtime.ledger.get_customer("acme", "1001")
+    processor = runtime.ledger.processor
+    assert isinstance(processor, SandboxProcessor) and customer.processor_customer_id
+    processor.attach(customer.processor_customer_id, "pm_card_visa_debit")
+    # When reconciliation runs
+    changes = Reconciler(runtime.ledger).reconcile_customer("acme", "1001")
+    # Then the card is detached at the processor, reported, and nothing is recorded
+    assert [c.kind for c in changes] == ["detach-unsaved"]
+    assert processor.attached == {}
+    assert runtime.ledger.get_customer("acme", "1001").version == customer.version
