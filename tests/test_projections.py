@@ -348,6 +348,7 @@ VIEW_CORRUPTIONS = [
     ("cl_customers", "customer_id", "'other'", "1=1"),
     ("cl_customers", "version", "version + 1", "1=1"),
     ("cl_customers", "registered_at", "'2000-01-01T00:00:00.000000+00:00'", "1=1"),
+    ("cl_customers", "erased_at", "'2000-01-01T00:00:00.000000+00:00'", "1=1"),
     *[("cl_payment_methods", column, value, LIVE_OTHER) for column, value in [
         ("card_id", "'card_forged'"), ("company_id", "'other'"), ("customer_id", "'other'"),
         ("brand", "'diners'"), ("last4", "'0000'"), ("exp_month", "CASE WHEN exp_month = 12 THEN 1 ELSE exp_month + 1 END"),
