@@ -40,7 +40,8 @@ def render(pack: dict[str, Any]) -> str:
     payment, chain = pack["payment"], pack["chain"]
     summary = {k: v for k, v in payment.items() if k != "attempts"}
     chain_summary = {k: chain[k] for k in ("stream", "start", "intact", "problems")}
-    title = (f"Payment evidence: {payment['payment_id']}, customer {pack['customer_id']} "
+    kind = "Autopay charge" if pack["kind"] == "autopay" else "Payment"
+    title = (f"{kind} evidence: {payment['payment_id']}, customer {pack['customer_id']} "
              f"of {pack['company_id']}")
     return "".join([
         "<!doctype html><html><head><meta charset='utf-8'>",
@@ -49,6 +50,7 @@ def render(pack: dict[str, Any]) -> str:
         _pairs("Payment", summary),
         _rows("Attempts and outcomes", payment["attempts"]),
         _pairs("Card as charged", pack["card"]),
+        _rows("Every card tried, as it was when chosen", pack["cards"]),
         _pairs("Why this card", pack["selection"]),
         _pairs("Consent", pack["consent"]),
         _rows("History up to the payment", pack["history"]),

@@ -15,6 +15,15 @@ from typing import Any
 
 from eventsourcing.application import Application
 
+from domain.autopay_events import (
+    AutopayAttemptFinished,
+    AutopayAttemptStarted,
+    AutopayAttemptTakenOver,
+    AutopayChargeSettled,
+    AutopayChargeStarted,
+    AutopayEnabled,
+    AutopayRetryStarted,
+)
 from domain.chain import start_of
 from domain.checkpoints import CHECKPOINTS_ID, CheckpointKey, Checkpoints
 from domain.customer import Customer
@@ -31,38 +40,112 @@ PRIVATE_FIELDS = frozenset({"processor_token", "processor_customer_id", "idempot
 _LIBRARY_FIELDS = frozenset({"originator_id", "originator_version", "originator_topic",
                              "timestamp"})
 Reveal = Callable[[str, Any], Any]
+AUTOPAY_STEPS = (AutopayChargeStarted, AutopayAttemptStarted, AutopayAttemptTakenOver,
+                 AutopayAttemptFinished, AutopayChargeSettled, AutopayRetryStarted)
 OUTCOMES = {Customer.PaymentStarted: "started", Customer.PaymentSucceeded: "succeeded",
             Customer.PaymentFailed: "failed"}
 
 
 def evidence_pack(ledger: CardLedger, company_id: str, customer_id: str, payment_id: str,
                   keys: Mapping[str, CheckpointKey]) -> dict[str, Any]:
+    """The pack of an invoice payment (``pay_...``) or of an autopay charge
+    (``apc_...``): the same document, whichever way the card was charged."""
     events = ledger.customer_events(company_id, customer_id)
-    mine = [e for e in events if type(e) in OUTCOMES and e.payment_id == payment_id]
-    if not mine or not isinstance(mine[0], Customer.PaymentStarted):
-        raise NoSuchPayment(f"No payment {payment_id} for customer {customer_id}")
-    started: Customer.PaymentStarted = mine[0]
-    last_version = mine[-1].originator_version
-    before = ledger.get_customer(company_id, customer_id, version=started.originator_version - 1)
 
     def reveal(field: str, value: Any) -> Any:
         # Personal fields are stored sealed (domain/personal_data.py): shown in
         # the clear while the customer's key lives, as null once erased.
         return ledger.personal_data.reveal(company_id, customer_id, field, value)
 
+    def card_at(version: int, card_id: str) -> dict[str, Any]:
+        return _card(ledger.get_customer(company_id, customer_id, version=version), card_id,
+                     reveal)
+
+    charge = [e for e in events if type(e) in AUTOPAY_STEPS and e.charge_id == payment_id]
+    if charge:
+        told = _autopay(charge, events, card_at)
+    else:
+        told = _invoice_payment(events, payment_id, customer_id, card_at)
+    last_version = told.pop("last_version")
     erased = next((e for e in events if isinstance(e, Customer.Erased)), None)
     return {
         "company_id": company_id,
         "customer_id": customer_id,
         # Set when the customer was erased since: personal fields then read null.
         "erased_at": iso(erased.timestamp) if erased else None,
-        "payment": _payment(started, mine),
-        "card": _card(before, started.card_id, reveal),
-        "selection": {"how": started.selection, "card_version": started.card_version},
-        "consent": None,  # autopay's consent, once autopay records one (issue 13)
+        **told,
         "history": [_entry(e, reveal) for e in events if e.originator_version <= last_version],
         "chain": _chain(ledger, customer_aggregate_id(company_id, customer_id), last_version,
                         keys),
+    }
+
+
+CardAt = Callable[[int, str], dict[str, Any]]
+
+
+def _invoice_payment(events: list[Any], payment_id: str, customer_id: str,
+                     card_at: CardAt) -> dict[str, Any]:
+    mine = [e for e in events if type(e) in OUTCOMES and e.payment_id == payment_id]
+    if not mine or not isinstance(mine[0], Customer.PaymentStarted):
+        raise NoSuchPayment(f"No payment {payment_id} for customer {customer_id}")
+    started: Customer.PaymentStarted = mine[0]
+    card = card_at(started.originator_version - 1, started.card_id)
+    return {
+        "kind": "invoice",
+        "payment": _payment(started, mine),
+        "card": card,
+        "cards": [card],
+        "selection": {"how": started.selection, "card_version": started.card_version},
+        "consent": None,  # a customer-initiated payment needs none
+        "last_version": mine[-1].originator_version,
+    }
+
+
+def _autopay(charge: list[Any], events: list[Any], card_at: CardAt) -> dict[str, Any]:
+    """A merchant-initiated charge: every attempt of every round (autopay's
+    card, then the fallbacks), each card as it was when chosen, and the
+    consent it was charged under."""
+    started = charge[0]
+    attempts: dict[str, dict[str, Any]] = {}
+    status = "in_progress"
+    for e in charge:
+        if isinstance(e, AutopayAttemptStarted):
+            attempts[e.attempt_id] = {
+                "attempt_id": e.attempt_id, "round": e.round, "card_id": e.card_id,
+                "selection": e.selection, "card_version": e.card_version,
+                "started_at": iso(e.timestamp), "actor": e.actor, "source": e.source,
+                "outcome": None, "decline_code": None, "processor_payment_id": None,
+                "finished_at": None}
+        elif isinstance(e, AutopayAttemptFinished):
+            attempts[e.attempt_id].update(
+                outcome=e.outcome, decline_code=e.decline_code,
+                processor_payment_id=e.processor_payment_id, finished_at=iso(e.timestamp))
+        elif isinstance(e, AutopayChargeSettled):
+            status = e.status
+    tried = list(attempts.values())
+    # The card that paid, else the last one tried.
+    deciding = next((a for a in tried if a["outcome"] == "succeeded"), tried[-1] if tried else None)
+    consent = next((e for e in events if isinstance(e, AutopayEnabled)
+                    and e.consent_id == started.consent_id
+                    and e.originator_version < started.originator_version), None)
+    return {
+        "kind": "autopay",
+        "payment": {
+            "payment_id": started.charge_id, "invoice_id": started.invoice_id,
+            "amount": started.amount, "currency": started.currency,
+            "initiated_by": started.initiated_by, "status": status,
+            "attempts": tried,
+        },
+        "card": card_at(deciding["card_version"], deciding["card_id"]) if deciding else None,
+        "cards": [card_at(a["card_version"], a["card_id"]) for a in tried],
+        "selection": ({"how": deciding["selection"], "card_version": deciding["card_version"]}
+                      if deciding else None),
+        "consent": None if consent is None else {
+            "consent_id": consent.consent_id, "text_version": consent.text_version,
+            "channel": consent.channel, "given_at": iso(consent.timestamp),
+            "given_by": consent.actor, "given_from": consent.source,
+            "version": consent.originator_version},
+        "last_version": charge[-1].originator_version,
     }
 
 
@@ -83,7 +166,9 @@ def _payment(started: Customer.PaymentStarted, mine: list[Any]) -> dict[str, Any
 
 
 def _card(before: Customer, card_id: str, reveal: Reveal) -> dict[str, Any]:
-    card = before.cards[card_id]  # a card is charged only while saved
+    """The card as it was just before it was charged (a card is charged only
+    while saved)."""
+    card = before.cards[card_id]
     return {
         "card_id": card.card_id, "brand": card.brand, "last4": card.last4,
         "exp_month": card.exp_month, "exp_year": card.exp_year,

@@ -18,7 +18,8 @@ from domain.errors import CustomerNotFound, NoSuchPayment
 from domain.ids import EXTERNAL_ID
 from projections.evidence import evidence_pack
 
-PaymentPath = Annotated[str, Path(description="The payment's id (`pay_...`)",
+PaymentPath = Annotated[str, Path(description="The payment's id (`pay_...`), or an autopay "
+                                              "charge's (`apc_...`)",
                                   pattern=EXTERNAL_ID.pattern, min_length=1, max_length=64)]
 
 router = APIRouter(prefix="/v1/companies/{company}/customers/{customer}/payments",
@@ -35,8 +36,9 @@ def payment_evidence(company: CompanyPath, customer: CustomerPath,
                      _: Annotated[Principal, Depends(require("office", "auditor"))],
                      format: Literal["json", "html"] | None = None,  # noqa: A002
                      accept: Annotated[str, Header()] = "application/json") -> Any:
-    """The payment's attempts and outcomes, the card as it was when charged,
-    why that card, the history up to the payment and the chain links with the
+    """The payment's attempts and outcomes, the card as it was when charged
+    (and every card tried), why that card, the consent an autopay charge was
+    made under, the history up to the payment and the chain links with the
     signed checkpoint that pins them. HTML with `?format=html` or
     `Accept: text/html`, for printing."""
     pack = evidence_pack(runtime.ledger, company, customer, payment_id,

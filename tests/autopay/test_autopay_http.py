@@ -162,6 +162,11 @@ def test_the_office_charges_an_invoice_off_session_under_the_consent(
     read = api.request("GET", f"{autopay_path(api, customer)}/charges/{body['id']}",
                        as_="auditor")
     assert read.status_code == 200 and read.json() == body
+    # and its evidence pack is served where an invoice payment's is
+    pack = api.request("GET", f"{api.company_path()}/customers/{customer}/payments/"
+                              f"{body['id']}/evidence", as_="auditor")
+    assert pack.status_code == 200, pack.text
+    assert (pack.json()["kind"], pack.json()["consent"]["consent_id"]) == ("autopay", consent)
 
 
 def test_declines_fall_back_and_a_soft_one_schedules_a_retry(api: Api) -> None:
