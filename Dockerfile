@@ -35,6 +35,7 @@ COPY consumers consumers
 COPY cardledger cardledger
 COPY ui ui
 COPY entrypoints entrypoints
+COPY storage storage
 # The project itself, with the image's own setuptools (no isolated build env
 # fetched unhashed from the index); its dependencies are all in already.
 RUN pip install --no-deps --no-build-isolation .

@@ -29,7 +29,7 @@ import anyio
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.json_body import read_json, strings_of, check_storable
+from api.json_body import check_storable, read_json, strings_of
 from api.problems import Problem, problem_response
 from cardledger.card_data import (
     TooDeeplyEncoded,

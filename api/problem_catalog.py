@@ -13,9 +13,27 @@ from __future__ import annotations
 import inspect
 from dataclasses import dataclass
 
-from api.problems import status_for
 from domain import errors
 from domain.errors import DomainError
+
+STATUS_BY_KIND = {
+    "invalid": 422,
+    "not-found": 404,
+    "conflict": 409,
+    "forbidden": 403,
+    "unavailable": 503,
+    "gone": 410,
+}
+# Codes whose status differs from their kind's. A card that was deleted is not
+# unknown: the caller raced another change (two deletes, or a set-primary after
+# a delete), which is a conflict with the current state like already-primary.
+STATUS_BY_CODE = {
+    "card-already-deleted": 409,
+}
+
+
+def status_for(error: DomainError | type[DomainError]) -> int:
+    return STATUS_BY_CODE.get(error.code, STATUS_BY_KIND.get(error.kind, 422))
 
 
 @dataclass(frozen=True)

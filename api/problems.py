@@ -1,9 +1,10 @@
 """RFC 9457 problem details: the one shape every error of the API takes.
 
-Domain errors carry a stable ``code`` and a ``kind``; this module is the only
-place that turns them into HTTP statuses. Adapter-level refusals (credentials,
-roles, the card-number guard, rate limits, bad headers) raise ``Problem``.
-Every code, with what it means and what to do, is in api/problem_catalog.py.
+Domain errors carry a stable ``code`` and a ``kind``; api/problem_catalog.py
+holds every code with its HTTP status (``status_for``), what it means and what
+to do, and this module answers with them. Adapter-level refusals
+(credentials, roles, the card-number guard, rate limits, bad headers) raise
+``Problem``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Mapping
+from http import HTTPStatus
 from typing import Any
 
 from eventsourcing.persistence import PersistenceError
@@ -19,26 +21,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.problem_catalog import REGISTRY, status_for
 from domain.errors import DomainError
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://cardledger.dev/problems/"
 STORE_RETRY_AFTER = 5  # seconds; a store outage is rarely shorter
-
-STATUS_BY_KIND = {
-    "invalid": 422,
-    "not-found": 404,
-    "conflict": 409,
-    "forbidden": 403,
-    "unavailable": 503,
-    "gone": 410,
-}
-# Codes whose status differs from their kind's. A card that was deleted is not
-# unknown: the caller raced another change (two deletes, or a set-primary after
-# a delete), which is a conflict with the current state like already-primary.
-STATUS_BY_CODE = {
-    "card-already-deleted": 409,
-}
 
 log = logging.getLogger("cardledger.api")
 
@@ -77,8 +65,6 @@ def problem_body(status: int, code: str, title: str, detail: str, *,
 def _registered_title(code: str, title: str, detail: str) -> tuple[str, str]:
     """RFC 9457: a type's title does not change from one occurrence to the next.
     A raise site's own wording leads the detail instead."""
-    from api.problem_catalog import REGISTRY  # the registry builds on this module
-
     registered = REGISTRY.get(code)
     if registered is None or registered.title == title:
         return title, detail
@@ -94,10 +80,6 @@ def problem_response(status: int, code: str, title: str, detail: str = "", *,
     return JSONResponse(
         problem_body(status, code, title, detail or title, request_id=request_id, extra=extra),
         status_code=status, headers=dict(headers or {}), media_type=PROBLEM_JSON)
-
-
-def status_for(error: DomainError | type[DomainError]) -> int:
-    return STATUS_BY_CODE.get(error.code, STATUS_BY_KIND.get(error.kind, 422))
 
 
 def request_id_of(request: Request) -> str | None:
@@ -139,7 +121,11 @@ def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     codes = {404: ("not-found", "No such resource"),
              405: ("method-not-allowed", "The method is not allowed on this resource")}
     code, title = codes.get(exc.status_code, ("http-error", "The request failed"))
-    detail = exc.detail if isinstance(exc.detail, str) and exc.status_code not in codes else title
+    # A raise site's own words are kept (the UI's "pages are off"); Starlette's
+    # stock phrase for a 404 or 405 ("Not Found") gives way to our title.
+    own_words = isinstance(exc.detail, str) and (
+        exc.status_code not in codes or exc.detail != HTTPStatus(exc.status_code).phrase)
+    detail = exc.detail if own_words else title
     return problem_response(exc.status_code, code, title, detail,
                             request_id=request_id_of(request), headers=exc.headers)
 

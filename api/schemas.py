@@ -14,7 +14,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from projections.views import CardView, HistoryEntry
 
-
 # An example card, for the OpenAPI document.
 _CARD = {"id": "card_qhzkvtrnwoyeblsmxadpucfgij", "brand": "visa", "last4": "4242",
          "exp_month": 12, "exp_year": 2034, "funding": "credit", "is_primary": True,

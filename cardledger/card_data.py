@@ -48,9 +48,9 @@ import sys
 import unicodedata
 from collections.abc import Iterator
 from functools import cache
-from urllib.parse import unquote
 from itertools import accumulate, cycle, islice, repeat
 from operator import add, mod, sub
+from urllib.parse import unquote
 
 MIN_DIGITS = 13
 MAX_DIGITS = 19

@@ -26,9 +26,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cardledger.log_safety import CardDataFilter
+from projections.log_follower import position
 
 request_id: ContextVar[str | None] = ContextVar("log_request_id", default=None)
-position: ContextVar[int | None] = ContextVar("log_position", default=None)
 
 
 @contextmanager

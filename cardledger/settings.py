@@ -170,7 +170,7 @@ class Settings(BaseSettings):
                 "SQLITE_LOCK_TIMEOUT": "10",
             }
         return {
-            "PERSISTENCE_MODULE": "cardledger.store:BoundedPostgresFactory",
+            "PERSISTENCE_MODULE": "storage.bounded_postgres:BoundedPostgresFactory",
             "STORE_TIMEOUT": str(self.store_timeout),
             "POSTGRES_HOST": self.postgres_host,
             "POSTGRES_PORT": str(self.postgres_port),

@@ -22,9 +22,9 @@ from typing import Any
 from eventsourcing.application import Application
 from kafka import KafkaProducer
 
-from cardledger import logs
 from consumers.envelope import envelope_of
 from consumers.topics import ensure_topics  # noqa: F401 (where callers found it)
+from projections import log_follower
 from projections.database import Database
 from projections.log_follower import Loop, Positions, read_page, relay_position_name
 
@@ -130,7 +130,7 @@ class Relay:
     def run_once(self) -> int:
         """Publish the next batch; the number of events published (0 when current)."""
         position = self.tracking.position()
-        logs.position.set(position)  # this thread's log lines say where the relay is
+        log_follower.position.set(position)  # this thread's log lines say where the relay is
         notifications = read_page(self.app, position, self.batch_size)
         if not notifications:
             return 0

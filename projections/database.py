@@ -3,7 +3,7 @@
 Statements are written once with ``:name`` parameters; for PostgreSQL they are
 rewritten to psycopg's ``%(name)s``. Connections come from the event store's own
 datastore (the library's pool), so views live beside the events, and share its
-time bound (cardledger/store.py): a read is retried within it, and in a
+time bound (storage/bounded_postgres.py): a read is retried within it, and in a
 transaction each statement gets it anew, so a long rebuild is not cut.
 """
 
@@ -18,7 +18,7 @@ from eventsourcing.application import Application
 from eventsourcing.postgres import PostgresDatastore
 from psycopg.rows import tuple_row
 
-from cardledger.store import BoundedDatastore, progressed
+from storage.bounded_postgres import BoundedDatastore, progressed
 
 _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 

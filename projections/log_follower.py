@@ -24,12 +24,18 @@ import logging
 import random
 import threading
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import Notification
 
 from projections.database import Database, Transaction
+
+# The event position the current thread's follower is working at. Set by each
+# follower (the projector, the relay); the log format (cardledger/logs.py)
+# stamps it on every line, so a line says where in the log it happened.
+position: ContextVar[int | None] = ContextVar("log_position", default=None)
 
 log = logging.getLogger("cardledger.follow")
 

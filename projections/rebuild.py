@@ -28,7 +28,6 @@ import orjson
 from eventsourcing.application import Application
 from eventsourcing.utils import resolve_topic
 
-from cardledger.store import progressed
 from domain.company import Company
 from domain.customer import Customer
 from projections import autopay_views
@@ -38,6 +37,7 @@ from projections.event_log import POSITION, STATE, TOPIC, VERSION, EventLog
 from projections.history import ACTIONS, history_entry
 from projections.read_model import NAME, ReadModel
 from projections.views import iso
+from storage.bounded_postgres import progressed
 
 PAGE = 5000  # events read at a time
 FLUSH = 10_000  # rows copied at a time: the transaction never sits idle for long

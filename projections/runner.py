@@ -21,7 +21,7 @@ from typing import Any
 
 from eventsourcing.application import Application
 
-from cardledger import logs
+from projections import log_follower
 from projections.log_follower import Loop, read_page
 from projections.read_model import ReadModel, StalePosition
 
@@ -62,7 +62,7 @@ class Projector:
                 position = self.read_model.position()
                 self._read_at = time.monotonic()
                 self.advanced(position)
-            logs.position.set(position)  # this thread's log lines say where the views are
+            log_follower.position.set(position)  # this thread's log lines say where the views are
             notifications = read_page(self.app, position, self.batch_size)
             if not notifications:
                 self._position = position

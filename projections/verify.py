@@ -23,7 +23,6 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 
-from cardledger.store import progressed
 from domain.autopay import autopay_of
 from domain.company import Company
 from domain.customer import Customer
@@ -34,6 +33,7 @@ from projections.history import history_entry
 from projections.read_model import NAME, ReadModel
 from projections.replay import replay_customer
 from projections.views import cards_of, iso
+from storage.bounded_postgres import progressed
 
 PAGE = 200  # aggregates compared at a time
 CARD_COLUMNS = ("card_id", "company_id", "customer_id", "brand", "last4", "exp_month",

@@ -1,4 +1,4 @@
-"""The store timeout at the level of one call (cardledger/store.py), on the real
+"""The store timeout at the level of one call (storage/bounded_postgres.py), on the real
 PostgreSQL; what the API answers during outages is in tests/api/test_outages.py."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 
 from cardledger.processors.sandbox import SandboxProcessor
 from cardledger.settings import Settings
-from cardledger.store import StoreTimeout
+from storage.bounded_postgres import StoreTimeout
 from cardledger.wiring import Runtime, open_runtime
 from tests.conftest import PG_HOST, PG_PORT, PG_USER
 

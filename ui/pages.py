@@ -15,8 +15,8 @@ from string import Template
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request, Response
+from starlette.exceptions import HTTPException
 
-from api.problems import Problem
 from cardledger.settings import Settings
 
 HERE = Path(__file__).parent
@@ -31,8 +31,7 @@ router = APIRouter(prefix="/ui", include_in_schema=False)
 def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.runtime.settings
     if not settings.ui_enabled:
-        raise Problem(404, "not-found", "No such resource",
-                      "The pages under /ui/ are off; set CARDLEDGER_UI=true")
+        raise HTTPException(404, "The pages under /ui/ are off; set CARDLEDGER_UI=true")
     return settings
 
 
@@ -41,7 +40,7 @@ def _settings(request: Request) -> Settings:
 def page(request: Request, page: str = "") -> Response:
     settings = _settings(request)
     if page not in PAGES:
-        raise Problem(404, "not-found", "No such resource")
+        raise HTTPException(404)
     title, name = PAGES[page]
     stripe = settings.processor == "stripe"
     document = _template("layout").substitute(
@@ -57,7 +56,7 @@ def static(request: Request, name: str) -> Response:
     settings = _settings(request)
     files = _static_files()
     if name not in files:
-        raise Problem(404, "not-found", "No such resource")
+        raise HTTPException(404)
     content, media_type = files[name]
     return Response(content, media_type=media_type, headers=security_headers(settings))
 

@@ -8,7 +8,8 @@ import httpx
 import pytest
 
 from api.guard import MAX_BODY_BYTES
-from api.problems import PROBLEM_JSON, STATUS_BY_CODE, STATUS_BY_KIND, TYPE_BASE, status_for
+from api.problem_catalog import STATUS_BY_CODE, STATUS_BY_KIND, status_for
+from api.problems import PROBLEM_JSON, TYPE_BASE
 from domain.errors import DomainError
 from tests.api.client import Api
 

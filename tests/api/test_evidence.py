@@ -136,9 +136,10 @@ def test_an_unknown_payment_is_404(api: Api, story: Any) -> None:
 
 def test_the_page_escapes_every_value() -> None:
     hostile = "<script>alert(1)</script>"
-    pack = {"company_id": hostile, "customer_id": "c", "consent": None,
+    pack = {"company_id": hostile, "customer_id": "c", "consent": None, "kind": "invoice",
             "payment": {"payment_id": hostile, "attempts": [{"actor": hostile}]},
-            "card": {"cardholder_name": hostile}, "selection": {"how": hostile},
+            "card": {"cardholder_name": hostile}, "cards": [{"brand": hostile}],
+            "selection": {"how": hostile},
             "history": [{"data": {"x": hostile}}],
             "chain": {"stream": "s", "start": "a", "intact": True, "problems": [],
                       "links": [], "checkpoint": None}}

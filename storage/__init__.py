@@ -1,0 +1,4 @@
+"""The event store's PostgreSQL plumbing, below every reader and writer of it:
+time-bounded connections and calls (bounded_postgres.py). Imports only the
+eventsourcing library and psycopg, so the views (projections/) and the
+composition root (cardledger/) both build on it without importing upward."""
