@@ -273,8 +273,9 @@ export interface paths {
         };
         /**
          * Payment Evidence
-         * @description The payment's attempts and outcomes, the card as it was when charged,
-         *     why that card, the history up to the payment and the chain links with the
+         * @description The payment's attempts and outcomes, the card as it was when charged
+         *     (and every card tried), why that card, the consent an autopay charge was
+         *     made under, the history up to the payment and the chain links with the
          *     signed checkpoint that pins them. HTML with `?format=html` or
          *     `Accept: text/html`, for printing.
          */
@@ -3627,7 +3628,7 @@ export interface operations {
                 company: string;
                 /** @description The customer's id in the company's systems */
                 customer: string;
-                /** @description The payment's id (`pay_...`) */
+                /** @description The payment's id (`pay_...`), or an autopay charge's (`apc_...`) */
                 payment_id: string;
             };
             cookie?: never;

@@ -138,15 +138,16 @@ def sync_detailed(
 ) -> Response[Any | ProblemDetails]:
     """Payment Evidence
 
-     The payment's attempts and outcomes, the card as it was when charged,
-    why that card, the history up to the payment and the chain links with the
+     The payment's attempts and outcomes, the card as it was when charged
+    (and every card tried), why that card, the consent an autopay charge was
+    made under, the history up to the payment and the chain links with the
     signed checkpoint that pins them. HTML with `?format=html` or
     `Accept: text/html`, for printing.
 
     Args:
         company (str): The company's own id
         customer (str): The customer's id in the company's systems
-        payment_id (str): The payment's id (`pay_...`)
+        payment_id (str): The payment's id (`pay_...`), or an autopay charge's (`apc_...`)
         format_ (GetPaymentEvidenceFormatType0 | None | Unset):
         accept (str | Unset):  Default: 'application/json'.
 
@@ -184,15 +185,16 @@ def sync(
 ) -> Any | ProblemDetails | None:
     """Payment Evidence
 
-     The payment's attempts and outcomes, the card as it was when charged,
-    why that card, the history up to the payment and the chain links with the
+     The payment's attempts and outcomes, the card as it was when charged
+    (and every card tried), why that card, the consent an autopay charge was
+    made under, the history up to the payment and the chain links with the
     signed checkpoint that pins them. HTML with `?format=html` or
     `Accept: text/html`, for printing.
 
     Args:
         company (str): The company's own id
         customer (str): The customer's id in the company's systems
-        payment_id (str): The payment's id (`pay_...`)
+        payment_id (str): The payment's id (`pay_...`), or an autopay charge's (`apc_...`)
         format_ (GetPaymentEvidenceFormatType0 | None | Unset):
         accept (str | Unset):  Default: 'application/json'.
 
@@ -225,15 +227,16 @@ async def asyncio_detailed(
 ) -> Response[Any | ProblemDetails]:
     """Payment Evidence
 
-     The payment's attempts and outcomes, the card as it was when charged,
-    why that card, the history up to the payment and the chain links with the
+     The payment's attempts and outcomes, the card as it was when charged
+    (and every card tried), why that card, the consent an autopay charge was
+    made under, the history up to the payment and the chain links with the
     signed checkpoint that pins them. HTML with `?format=html` or
     `Accept: text/html`, for printing.
 
     Args:
         company (str): The company's own id
         customer (str): The customer's id in the company's systems
-        payment_id (str): The payment's id (`pay_...`)
+        payment_id (str): The payment's id (`pay_...`), or an autopay charge's (`apc_...`)
         format_ (GetPaymentEvidenceFormatType0 | None | Unset):
         accept (str | Unset):  Default: 'application/json'.
 
@@ -269,15 +272,16 @@ async def asyncio(
 ) -> Any | ProblemDetails | None:
     """Payment Evidence
 
-     The payment's attempts and outcomes, the card as it was when charged,
-    why that card, the history up to the payment and the chain links with the
+     The payment's attempts and outcomes, the card as it was when charged
+    (and every card tried), why that card, the consent an autopay charge was
+    made under, the history up to the payment and the chain links with the
     signed checkpoint that pins them. HTML with `?format=html` or
     `Accept: text/html`, for printing.
 
     Args:
         company (str): The company's own id
         customer (str): The customer's id in the company's systems
-        payment_id (str): The payment's id (`pay_...`)
+        payment_id (str): The payment's id (`pay_...`), or an autopay charge's (`apc_...`)
         format_ (GetPaymentEvidenceFormatType0 | None | Unset):
         accept (str | Unset):  Default: 'application/json'.
 
