@@ -66,6 +66,11 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
     "consumers": (["consumers/base.py", "consumers/envelope.py", "consumers/relay.py",
                    "consumers/office_read_model.py", "projections/log_follower.py"],
                   ["tests/kafka", "-k", "not postgres"]),
+    # erasure: the decision, sealing and the keys (docs/erasure.md)
+    "erasure": (["domain/erasure.py", "domain/personal_data.py", "cardledger/personal_data.py"],
+                ["tests/domain/test_erasure.py", "tests/test_erasure.py",
+                 "tests/api/test_erasure.py", "tests/autopay/test_expiry_reminders.py",
+                 "-k", "not postgres"]),
 }
 
 FLIPS: dict[type, type] = {

@@ -25,9 +25,11 @@ does. Backups taken before an erasure still hold the key: they must age out
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import UTC, datetime
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -35,6 +37,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from domain.errors import CustomerErased
 from domain.personal_data import SEALED_PREFIX, is_sealed
 from projections.database import Database
+
+log = logging.getLogger("cardledger.personal_data")
 
 FORMAT = "v1"
 WRAPPED = "w1:"  # a data key sealed under the wrapping secret
@@ -93,8 +97,15 @@ class SealedWithKeys:
         if version != FORMAT:
             return None
         blob = _bytes(body)
-        return AESGCM(key).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:],
-                                   _context(company_id, customer_id, field)).decode()
+        try:
+            return AESGCM(key).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:],
+                                       _context(company_id, customer_id, field)).decode()
+        except InvalidTag:
+            # Edited, or copied from another customer or field: not shown. The
+            # event's chain link says which (verify-chain).
+            log.warning("a sealed %s of customer %s of company %s does not open: "
+                        "altered or moved", field, customer_id, company_id)
+            return None
 
     def forget(self, company_id: str, customer_id: str) -> None:
         with self.db.transaction() as tx:

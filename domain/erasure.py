@@ -43,13 +43,13 @@ def check_erasable(customer: Customer) -> None:
 
 
 def erase(customer: Customer, *, by: Provenance, idempotency_key: str | None = None,
-          request_hash: str | None = None) -> bool:
-    """Records the erasure; False when the customer was already erased."""
+          request_hash: str | None = None) -> None:
+    """Records the erasure; nothing when the customer was already erased."""
     from domain import autopay  # noqa: PLC0415
     from domain.autopay_events import AutopayChargeSettled  # noqa: PLC0415
 
     if customer.erased_at is not None:
-        return False
+        return
     check_erasable(customer)
     stamp = customer._stamp(by, idempotency_key, request_hash)
     for charge in list(autopay.charges_of(customer).values()):
@@ -63,7 +63,6 @@ def erase(customer: Customer, *, by: Provenance, idempotency_key: str | None = N
     for card_id in list(customer.cards):
         customer.trigger_event(customer.CardDeleted, card_id=card_id, reason=REASON, **stamp)
     customer.trigger_event(customer.Erased, **stamp)
-    return True
 
 
 class EraseCustomerHandler(Handler):

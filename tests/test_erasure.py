@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from cardledger.personal_data import KeyWrappingMismatch
+from cardledger.personal_data import KeyWrappingMismatch, SealedWithKeys
 from cardledger.processors.sandbox import TEST_CARDS, SandboxProcessor
 from cardledger.settings import Settings
 from cardledger.wiring import Runtime, open_runtime
@@ -318,3 +318,69 @@ def test_reconciliation_detaches_a_card_attached_after_the_erasure_and_records_n
     assert [c.kind for c in changes] == ["detach-unsaved"]
     assert processor.attached == {}
     assert runtime.ledger.get_customer("acme", "1001").version == customer.version
+
+
+def test_a_value_sealed_by_this_release_opens_in_later_ones(runtime: Runtime) -> None:
+    # Given a name sealed the way release 1 of the format writes it, by hand:
+    # AES-256-GCM, a 12-byte nonce, the customer and field as associated data,
+    # nonce + ciphertext as hex shifted to letters (docs/erasure.md)
+    import os  # noqa: PLC0415
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: PLC0415
+
+    key, nonce = os.urandom(32), os.urandom(12)
+    letters = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
+    with runtime.read_model.db.transaction() as tx:
+        tx.execute("INSERT INTO cl_data_keys (company_id, customer_id, data_key, created_at) "
+                   "VALUES ('acme', '1001', :key, '2026-11-26T00:00:00+00:00')",
+                   {"key": key.hex().translate(letters)})
+    body = nonce + AESGCM(key).encrypt(nonce, NAME.encode(),
+                                       b"cardledger/v1/acme/1001/cardholder_name")
+    sealed = "sealed:v1:" + body.hex().translate(letters)
+    personal_data = runtime.ledger.personal_data
+    # Then it opens, for that customer and field only
+    assert personal_data.reveal("acme", "1001", "cardholder_name", sealed) == NAME
+    assert personal_data.reveal("acme", "1001", "error", sealed) is None
+
+
+def test_a_sealed_value_copied_to_another_customer_does_not_open(runtime: Runtime) -> None:
+    personal_data = runtime.ledger.personal_data
+    sealed = personal_data.seal("acme", "1001", "cardholder_name", NAME)
+    personal_data.seal("acme", "1002", "cardholder_name", "someone else")
+    # Even with the other customer's own key, the value is bound to its customer:
+    # it shows as unreadable (and the event's chain link as broken), never as a name
+    assert personal_data.reveal("acme", "1002", "cardholder_name", sealed) is None
+
+
+def test_the_loser_of_a_race_to_make_a_customers_first_key_uses_the_winners(
+        runtime: Runtime) -> None:
+    personal_data = runtime.ledger.personal_data
+    assert isinstance(personal_data, SealedWithKeys)
+    # Given another process made the customer's key between this one's read and insert
+    winner = personal_data.seal("acme", "1001", "cardholder_name", NAME)
+    # When this one inserts its own (the race's loser: nothing inserted)
+    rows = personal_data._create("acme", "1001")
+    # Then it reads and uses the winner's key
+    assert len(rows) == 1 and rows[0]["data_key"]
+    assert personal_data.reveal("acme", "1001", "cardholder_name", winner) == NAME
+
+
+def test_reading_never_makes_a_key(runtime: Runtime) -> None:
+    personal_data = runtime.ledger.personal_data
+    assert personal_data.reveal("acme", "1001", "cardholder_name", "in the clear") == (
+        "in the clear")
+    assert runtime.read_model.db.read("SELECT * FROM cl_data_keys") == []
+
+
+def test_a_ledger_built_without_the_composition_root_keeps_no_name() -> None:
+    # A CardLedger built directly (tests, tools) has no key store: personal
+    # fields are dropped, never stored in the clear
+    from domain.service import CardLedger  # noqa: PLC0415
+
+    named = replace(TEST_CARDS["pm_card_visa"].details, cardholder_name=NAME)
+    ledger = CardLedger({"PERSISTENCE_MODULE": "eventsourcing.popo"},
+                        processor=SandboxProcessor(extra_cards={NAMED: named}))
+    ledger.set_online_payments("acme", True, ADMIN)
+    card_id = ledger.add_card("acme", "1001", NAMED, by=ME).card_id
+    stored = ledger.get_customer("acme", "1001").cards[card_id].cardholder_name
+    assert stored is not None and is_sealed(stored) and NAME not in stored

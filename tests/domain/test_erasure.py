@@ -94,6 +94,63 @@ def test_a_payment_not_finished_blocks_the_erasure_and_names_itself() -> None:
     assert customer.collect_events() == []
 
 
+def autopay_charge(charge_id: str, *, settled: str | None) -> object:
+    """An autopay charge of invoice inv-<id> whose first attempt on c1 was
+    declined; settled with ``settled`` (None: the round is still in progress)."""
+    from domain.autopay_events import (  # noqa: PLC0415
+        AutopayAttemptFinished,
+        AutopayAttemptStarted,
+        AutopayChargeSettled,
+        AutopayChargeStarted,
+    )
+
+    def step(c: object) -> None:
+        stamp = c._stamp(ADMIN, None, None)  # type: ignore[attr-defined]
+        c.trigger_event(AutopayChargeStarted, charge_id=charge_id,  # type: ignore[attr-defined]
+                        invoice_id="inv-" + charge_id, amount=700, currency="usd",
+                        consent_id="cns_a", initiated_by="merchant",
+                        started_at=SOON.isoformat(), **stamp)
+        c.trigger_event(AutopayAttemptStarted, charge_id=charge_id,  # type: ignore[attr-defined]
+                        attempt_id="att-" + charge_id, card_id="c1", selection="autopay",
+                        card_version=2, consent_id="cns_a", round=0,
+                        in_flight_until=SOON.isoformat(), **stamp)
+        if settled is None:
+            return
+        c.trigger_event(AutopayAttemptFinished, charge_id=charge_id,  # type: ignore[attr-defined]
+                        attempt_id="att-" + charge_id, card_id="c1", outcome="declined",
+                        decline_code="insufficient_funds", processor_payment_id=None, **stamp)
+        c.trigger_event(AutopayChargeSettled, charge_id=charge_id,  # type: ignore[attr-defined]
+                        invoice_id="inv-" + charge_id, amount=700, currency="usd",
+                        status=settled, card_id="c1",
+                        next_retry_at=None if settled == "failed" else SOON.isoformat(),
+                        failure_code=None, **stamp)
+    return step
+
+
+def test_an_autopay_charge_in_progress_blocks_the_erasure() -> None:
+    # Given autopay charges: one whose round is still in progress, one that failed
+    customer = given(added("c1"), autopay_on, autopay_charge("apc_done", settled="failed"),
+                     autopay_charge("apc_open", settled=None))
+    # When the customer is erased
+    # Then the erasure is refused, naming the charge in progress only
+    with pytest.raises(ErasureBlocked, match="apc_open") as refused:
+        erased(customer)
+    assert "apc_done" not in str(refused.value)
+
+
+def test_a_scheduled_autopay_retry_is_settled_as_failed_by_the_erasure() -> None:
+    # Given one charge with a retry scheduled and one that already failed
+    customer = given(added("c1"), autopay_on, autopay_charge("apc_later", settled="retry_scheduled"),
+                     autopay_charge("apc_over", settled="failed"))
+    # When the customer is erased
+    events = when(customer, erased)
+    # Then the scheduled one (only) is settled as failed for the erasure, first
+    assert kinds(events) == ["AutopayChargeSettled", "AutopayDisabled", "CardDeleted", "Erased"]
+    settled = events[0]
+    assert (settled.charge_id, settled.status, settled.failure_code, settled.next_retry_at) == (
+        "apc_later", "failed", "customer-erased", None)
+
+
 def test_erasing_a_customer_without_cards_or_autopay_records_only_the_erasure() -> None:
     customer = given()
     events = when(customer, erased)
