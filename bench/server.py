@@ -54,10 +54,15 @@ class Server:
 
 
 @contextmanager
-def api_server(settings: Settings, workers: int, log_dir: Path) -> Iterator[Server]:
+def api_server(settings: Settings, workers: int, log_dir: Path,
+               source: Path | None = None) -> Iterator[Server]:
+    """``source``: serve the code of another source tree (e.g. `git archive` of an
+    older commit) instead of this one, for a same-run before/after comparison."""
     port = free_port()
     log = log_dir / f"api-{port}.log"
     env = settings_env(bench_settings(settings))
+    if source is not None:  # ahead of the editable install on every worker's path
+        env["PYTHONPATH"] = str(source.resolve())
     with log.open("wb") as out:
         process = subprocess.Popen(  # noqa: S603
             [str(CLI), "serve", "--port", str(port), "--workers", str(workers)],
