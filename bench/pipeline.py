@@ -13,6 +13,9 @@ One throwaway store, two `cardledger serve --workers N` servers started once
               `git archive <commit> | tar -x -C DIR`: before and after a change,
               both against the same anchor, group commit on; http_vs_base_c* is
               the two divided directly (adjacent phases), median over rounds
+Each HTTP row also has server_cpu_ms_per_command: the CPU the server's
+processes used in the phase (/proc) per command served, a cost that other
+load on the machine does not move (figures http*_cpu_ms_c*: median over rounds).
 The anchor moves with the machine's load (it moved 2x between phases before),
 so each HTTP figure is divided by the anchor measured right before it, and the
 ratio's median over rounds is the figure. Then open loop at --rate.
@@ -72,17 +75,24 @@ def main(argv: list[str] | None = None) -> Report:
                                **{k: anchor[k] for k in ("commands_per_s", "p50_ms", "p99_ms")})
                     # Alternate the order so neither server always goes first.
                     for phase, server in phases if n % 2 == 0 else phases[::-1]:
+                        cpu_before = server.cpu_seconds()
                         result = loadgen(rt, server.url, ["--mode", "closed", "--concurrency",
                                                           str(c)], args,
                                          prefix=f"{phase}{n}c{c}-")
+                        cpu_ms = 1000 * (server.cpu_seconds() - cpu_before)
                         _note_errors(report, f"{phase} c={c}", result)
                         share = ratio(result["commands_per_s"], anchor["commands_per_s"])
                         report.row(round=n, phase=phase, concurrency=c,
                                    commands_per_s=result["commands_per_s"],
                                    p50_ms=result["p50_ms"], p99_ms=result["p99_ms"],
-                                   of_append=share)
+                                   of_append=share,
+                                   server_cpu_ms_per_command=round(cpu_ms / result["commands"], 2)
+                                   if result["commands"] else None)
                         if share is not None:
                             ratios.setdefault(f"{phase}_c{c}", []).append(share)
+                        if result["commands"]:
+                            ratios.setdefault(f"{phase}_cpu_ms_c{c}", []).append(
+                                cpu_ms / result["commands"])
                         served[phase] = result["commands_per_s"]
                     if args.baseline is not None and served.get("http-base"):
                         # Adjacent phases: nearer in time than either is to the anchor.
@@ -102,7 +112,8 @@ def main(argv: list[str] | None = None) -> Report:
                 report.figures[f"open_achieved_cps{suffix}"] = result["commands_per_s"]
         for key, values in ratios.items():
             # http_vs_base_c*: this tree's API / the baseline's, median over rounds
-            name = key if key.startswith("http_vs_base") else f"{key}_of_append"
+            name = key if key.startswith("http_vs_base") or "_cpu_ms_" in key \
+                else f"{key}_of_append"
             report.figures[name] = round(statistics.median(values), 3)
         for c in levels:
             report.goal(f"API at {c} clients / bare append (median over rounds)",

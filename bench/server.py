@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 from pydantic import SecretStr
 
-from bench.common import child_pids, interrupt, rss_kib, settings_env
+from bench.common import child_pids, cpu_seconds, interrupt, rss_kib, settings_env
 from bench.workload import COMPANY
 from cardledger.settings import Settings
 
@@ -48,6 +48,11 @@ class Server:
         """uvicorn's worker processes, or the server itself with one worker."""
         workers = [pid for pid in child_pids(self.process.pid) if _is_worker(pid)]
         return workers or [self.process.pid]
+
+    def cpu_seconds(self) -> float:
+        """CPU used so far by the server and its workers: read before and
+        after a phase, it is the phase's cost, whatever else ran meanwhile."""
+        return sum(cpu_seconds(pid) for pid in {self.process.pid, *self.worker_pids()})
 
     def worker_rss_mib(self) -> list[float]:
         return [round((rss_kib(pid) or 0) / 1024, 1) for pid in self.worker_pids()]
