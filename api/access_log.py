@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import re
 import time
 from typing import Any
@@ -30,6 +31,10 @@ log = logging.getLogger("cardledger.access")
 REQUEST_ID_HEADER = "x-request-id"
 _PLAIN_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 UNMATCHED = "-"
+# Request ids need to be unique, not secret (a caller may send its own), so they
+# come from a generator seeded once from the OS: no system call per request on
+# the event loop, where giving up the GIL means waiting for the worker threads.
+_REQUEST_IDS = random.Random()
 READS = frozenset({"GET", "HEAD", "OPTIONS"})  # no route: refused by the guard, or no such path
 
 
@@ -39,7 +44,7 @@ def _request_id(scope: Scope) -> str:
             candidate = value.decode("latin-1")
             if _PLAIN_ID.match(candidate) and not looks_like_card_number(candidate):
                 return candidate
-    return random_id("req_")
+    return random_id("req_", below=_REQUEST_IDS.randrange)
 
 
 class AccessLog:

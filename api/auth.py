@@ -138,9 +138,14 @@ def ensure_dev_keys(settings: Settings) -> Path:
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer <key>`")
 
 
-def authenticate(request: Request,
-                 credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-                 ) -> Principal:
+# The dependencies below are ``async def`` although they never await: they do no
+# I/O (a digest, a dict, a lock held for a few instructions), and FastAPI runs a
+# plain ``def`` dependency in the thread pool, a hand-off to another thread and
+# back for every request (bench/README.md §1b).
+async def authenticate(request: Request,
+                       credentials: Annotated[HTTPAuthorizationCredentials | None,
+                                              Depends(_bearer)],
+                       ) -> Principal:
     keys: KeyRing = request.app.state.keys
     principal = keys.authenticate(credentials.credentials) if credentials else None
     if principal is None:
@@ -164,7 +169,7 @@ def require(*roles: str) -> Callable[..., Principal]:
     unknown = set(roles) - set(ROLES)
     assert not unknown, f"unknown roles {unknown}"
 
-    def dependency(company: CompanyPath, principal: Authenticated) -> Principal:
+    async def dependency(company: CompanyPath, principal: Authenticated) -> Principal:
         if not principal.may_act_for(company):
             raise Problem(403, "wrong-company", "This key belongs to another company")
         if principal.role not in roles:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -149,10 +149,12 @@ def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _noting_code(handler: Callable[[Request, Exception], JSONResponse],
-                 ) -> Callable[[Request, Exception], JSONResponse]:
+                 ) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
     """The handler, also leaving the problem's code in the request's state for
-    the command metrics (api/access_log.py)."""
-    def handle(request: Request, exc: Exception) -> JSONResponse:
+    the command metrics (api/access_log.py). ``async`` although it never
+    awaits: it only builds a body, and Starlette runs a plain handler in the
+    thread pool, one more hand-off per error answer."""
+    async def handle(request: Request, exc: Exception) -> JSONResponse:
         response = handler(request, exc)
         request.state.problem_code = json.loads(response.body)["code"]
         return response

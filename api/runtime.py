@@ -9,7 +9,8 @@ from fastapi import Depends, Request
 from cardledger.wiring import Runtime
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
+    # async: no I/O, so no thread-pool hop (api/auth.py)
     runtime: Runtime = request.app.state.runtime
     return runtime
 

@@ -7,9 +7,11 @@ unknown fields, so a misplaced one is an error instead of being ignored.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
 from projections.views import CardView, HistoryEntry
@@ -125,6 +127,22 @@ class History(_Page):
         None, description="Send as `starting_after` for the next page; null on the last page")
     next_before: int | None = Field(description="The same cursor under its first name: "
                                                 "pass as `before`")
+
+
+def history_json(entries: Sequence[HistoryEntry], has_more: bool,
+                 following: int | None) -> bytes:
+    """The ``History`` answer as JSON, byte for byte what FastAPI makes of the
+    model (tests/api/test_history_json.py), without a model per entry: a page
+    of 100 took about 0.5 ms to build and dump that way, 0.1 ms this way."""
+    items = [{"at": datetime.fromisoformat(e.at), "action": e.action,
+              "payment_method": ({"id": e.card_id, "brand": e.brand, "last4": e.last4}
+                                 if e.card_id else None),
+              "actor": e.actor, "source": e.source, "detail": e.detail,
+              "company_wide": e.customer_id == "", "position": e.position}
+             for e in entries]
+    return orjson.dumps({"has_more": has_more, "history": items,
+                         "next_starting_after": following, "next_before": following},
+                        option=orjson.OPT_UTC_Z)
 
 
 class StoredEvent(BaseModel):

@@ -59,6 +59,9 @@ def main(argv: list[str] | None = None) -> Report:
     p.add_argument("--history-limit", type=int, default=100,
                    help="history entries per page (the API's default page)")
     p.add_argument("--no-http", action="store_true", help="only the direct reads")
+    p.add_argument("--baseline", type=Path, default=None,
+                   help="also read through a server of this source tree (an older commit, "
+                        "e.g. git archive), way http-base, right after each http read")
     p.add_argument("--history", default=",".join(map(str, HISTORY)),
                    help="past events per customer (about one history entry each)")
     args = p.parse_args(argv)
@@ -72,16 +75,19 @@ def main(argv: list[str] | None = None) -> Report:
         open_company(rt.ledger)
         customers = {(c, h): seed(rt, f"read-{c}-{h}", c, h) for c in CARDS for h in histories}
         rt.projector.catch_up()
-        worst: dict[str, float] = {"direct": 0.0, "http": 0.0}
+        worst: dict[str, float] = {"direct": 0.0, "http": 0.0, "http-base": 0.0}
         statements: dict[str, set[float]] = {"direct": set(), "http": set()}
         counts = {} if args.no_http else http_statement_counts(rt, customers, args)
         with tempfile.TemporaryDirectory(prefix="cardledger-bench-") as tmp, \
-                _maybe_server(settings, args.no_http, Path(tmp)) as url:
+                _maybe_server(settings, args.no_http, Path(tmp)) as url, \
+                _maybe_server(settings, args.no_http or args.baseline is None, Path(tmp),
+                              source=args.baseline) as base_url:
+            servers = [("http", url), ("http-base", base_url)]
             # The floors, measured in the same run: a bare round trip to the
             # database through the same pool, and an HTTP request that touches nothing.
             floors = [("direct", "floor: SELECT 1", (lambda: len(rt.read_model.db.read("SELECT 1")), 1))]
-            if url:
-                floors.append(("http", "floor: GET /healthz", healthz_reader(url)))
+            floors += [(way, "floor: GET /healthz", healthz_reader(at))
+                       for way, at in servers if at]
             for way, name, (read, rows) in floors:
                 figures = measure(read, args, count=way == "direct")
                 report.row(way=way, view=name, cards="", history_entries="", rows=rows, **figures)
@@ -89,17 +95,21 @@ def main(argv: list[str] | None = None) -> Report:
             for (cards, history), customer in customers.items():
                 for view in ("card_list", "history"):
                     ways = [("direct", direct_reader(rt, view, customer, args))]
-                    if url:
-                        ways.append(("http", http_reader(url, view, customer, args)))
+                    ways += [(way, http_reader(at, view, customer, args))
+                             for way, at in servers if at]
                     for way, (read, rows) in ways:
                         figures = measure(read, args, count=way == "direct")
                         if way == "http":
                             figures["statements_per_read"] = counts[(view, customer)]
                         worst[way] = max(worst[way], figures["p99_ms"])
-                        statements[way].add(figures["statements_per_read"])
+                        if way in statements:
+                            statements[way].add(figures["statements_per_read"])
                         report.row(way=way, view=view, cards=cards, history_entries=history,
                                    rows=rows, **figures)
-        for way in ("direct", "http") if url else ("direct",):
+        if args.baseline is not None and not args.no_http:
+            report.figures["http-base_worst_p99_ms"] = worst["http-base"]
+            report.figures["http_worst_p99_vs_base"] = ratio(worst["http"], worst["http-base"])
+        for way in ("direct", "http") if not args.no_http else ("direct",):
             report.figures[f"{way}_statements_per_read_seen"] = sorted(statements[way])
             report.figures[f"{way}_worst_p99_ms"] = worst[way]
             report.figures[f"{way}_worst_p99_vs_floor_p99"] = ratio(
@@ -226,11 +236,12 @@ def http_statement_counts(rt: Runtime, customers: dict[Any, str],
 
 
 @contextmanager
-def _maybe_server(settings: Any, skip: bool, tmp: Path) -> Iterator[str | None]:
+def _maybe_server(settings: Any, skip: bool, tmp: Path,
+                  source: Path | None = None) -> Iterator[str | None]:
     if skip:
         yield None
         return
-    with api_server(settings, 1, tmp) as server:
+    with api_server(settings, 1, tmp, source=source) as server:
         yield server.url
 
 

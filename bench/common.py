@@ -155,6 +155,16 @@ def rss_kib(pid: int) -> int | None:
     return None
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far, from /proc (Linux);
+    0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def interrupt(process: subprocess.Popen[Any], timeout: float = 15) -> None:
     """Stop a process the way Ctrl-C does (its graceful shutdown); kill it only
     if it is still there after ``timeout`` seconds."""

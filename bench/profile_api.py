@@ -7,6 +7,11 @@ summed per cardledger function (inclusive) and per library.
 Needs py-spy (dev extras). Percentages are of samples of busy threads (the
 request threads, the in-process projector thread, the event loop), so the
 shares overlap along a call chain and do not add up to 100.
+
+The rows named ``thread: ...`` and ``event loop: ...`` do add up to 100: each
+sample counted once, by thread, and the event loop's (uvicorn's thread, where
+the HTTP layer runs: parsing, middleware, FastAPI, serialising) by the
+innermost frame that names a part (docs/command-path.md §7).
 """
 
 from __future__ import annotations
@@ -55,7 +60,7 @@ def main(argv: list[str] | None = None) -> Report:
             time.sleep(2)  # past the first requests' warm-up
             subprocess.run([spy, "record", "-p", str(server.process.pid),  # noqa: S603
                             "-d", str(int(args.seconds)), "-r", "200", "-f", "raw",
-                            "-o", str(raw), "--nonblocking"], capture_output=True, check=False)
+                            "-o", str(raw), "--nonblocking", "--threads"], capture_output=True, check=False)
             load.wait(timeout=args.seconds + 120)
         if not raw.exists():
             report.note("py-spy wrote no samples (is ptrace allowed here?)")
@@ -64,8 +69,47 @@ def main(argv: list[str] | None = None) -> Report:
             report.figures["samples"] = total
             for name, share in shares.most_common(args.top):
                 report.row(share_pct=round(100 * share / total, 1), where=name)
+            parts = by_thread_and_part(raw)
+            for name, share in sorted(parts.items()):
+                report.row(share_pct=round(100 * share / total, 1), where=name)
+            report.figures["event_loop_pct"] = round(100 * sum(
+                n for name, n in parts.items() if name.startswith("event loop")) / total, 1)
     report.finish(args.out_dir)
     return report
+
+
+# The event loop's parts, by the innermost frame whose function or file names one.
+LOOP_PARTS = (
+    ("card-number guard", ("cardledger/card_data.py", "api/json_body.py", "_inspect_",
+                           "check_bounds", "_read_body")),
+    ("hand-off to worker threads", ("anyio/", "queue.py", "threading.py", "concurrent/")),
+    ("logging", ("logging/",)),
+    ("metrics", ("prometheus_client",)),
+    ("pydantic", ("pydantic",)),
+    ("fastapi", ("fastapi/",)),
+    ("starlette", ("starlette/",)),
+    ("uvicorn, httptools", ("uvicorn/", "httptools")),
+    ("asyncio, uvloop (C: sockets, parsing callbacks)", ("asyncio/", "uvloop")),
+    ("cardledger api", ("api/",)),
+)
+
+
+def by_thread_and_part(raw: Path) -> collections.Counter[str]:
+    """Samples per thread kind, and the event loop's per part (py-spy --threads:
+    the first frame is 'thread (id): name')."""
+    parts: collections.Counter[str] = collections.Counter()
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames = stack.split(";")
+        thread = frames[0].partition(": ")[2]
+        if thread != "MainThread":
+            kind = "worker threads" if thread.startswith("AnyIO") else thread
+            parts[f"thread: {kind}"] += int(count)
+            continue
+        part = next((name for frame in reversed(frames[1:]) for name, needles in LOOP_PARTS
+                     if any(needle in frame for needle in needles)), "other")
+        parts[f"event loop: {part}"] += int(count)
+    return parts
 
 
 def summarise(raw: Path) -> tuple[int, collections.Counter[str]]:

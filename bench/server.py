@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 from pydantic import SecretStr
 
-from bench.common import child_pids, interrupt, rss_kib, settings_env
+from bench.common import child_pids, cpu_seconds, interrupt, rss_kib, settings_env
 from bench.workload import COMPANY
 from cardledger.settings import Settings
 
@@ -49,15 +49,25 @@ class Server:
         workers = [pid for pid in child_pids(self.process.pid) if _is_worker(pid)]
         return workers or [self.process.pid]
 
+    def cpu_seconds(self) -> float:
+        """CPU used so far by the server and its workers: read before and
+        after a phase, it is the phase's cost, whatever else ran meanwhile."""
+        return sum(cpu_seconds(pid) for pid in {self.process.pid, *self.worker_pids()})
+
     def worker_rss_mib(self) -> list[float]:
         return [round((rss_kib(pid) or 0) / 1024, 1) for pid in self.worker_pids()]
 
 
 @contextmanager
-def api_server(settings: Settings, workers: int, log_dir: Path) -> Iterator[Server]:
+def api_server(settings: Settings, workers: int, log_dir: Path,
+               source: Path | None = None) -> Iterator[Server]:
+    """``source``: serve the code of another source tree (e.g. `git archive` of an
+    older commit) instead of this one, for a same-run before/after comparison."""
     port = free_port()
     log = log_dir / f"api-{port}.log"
     env = settings_env(bench_settings(settings))
+    if source is not None:  # ahead of the editable install on every worker's path
+        env["PYTHONPATH"] = str(source.resolve())
     with log.open("wb") as out:
         process = subprocess.Popen(  # noqa: S603
             [str(CLI), "serve", "--port", str(port), "--workers", str(workers)],

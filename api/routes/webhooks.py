@@ -43,7 +43,7 @@ async def stripe_webhook(request: Request, signature: SignatureHeader = None) ->
     record a CardUpdated (actor system:processor), or a CardUpdateIgnored when
     the event is older (its `created`) than the card's last update; other
     events are acknowledged."""
-    runtime = get_runtime(request)
+    runtime = await get_runtime(request)
     secret = runtime.settings.stripe_webhook_secret.get_secret_value()
     if not secret:
         raise Problem(503, "webhook-not-configured", "The Stripe webhook is not configured",

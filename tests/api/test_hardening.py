@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import socket
+import string
 import json
 import threading
 import time
@@ -215,6 +216,16 @@ def test_a_percent_encoded_number_in_the_path_leaves_no_form_in_any_log(
 def test_no_id_cardledger_makes_can_look_like_a_card_number() -> None:
     ids = [random_id(prefix) for prefix in ("req_", "card_", "pay_") for _ in range(3_000)]
     assert not any(looks_like_card_number(made) for made in ids)
+
+
+def test_an_id_is_its_prefix_and_26_letters_each_of_which_can_be_any_letter() -> None:
+    # 26 letters hold 122 bits only if every letter can appear at every place;
+    # 2,000 ids leave a letter out of a place with odds of about e**-78.
+    ids = [random_id("card_") for _ in range(2_000)]
+    assert all(made.startswith("card_") and len(made) == 31 for made in ids)
+    assert len(set(ids)) == len(ids)
+    places = [{made[5 + place] for made in ids} for place in range(26)]
+    assert all(letters == set(string.ascii_lowercase) for letters in places)
 
 
 def test_request_ids_the_server_makes_pass_the_guard_when_echoed(
