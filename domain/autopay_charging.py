@@ -58,7 +58,7 @@ from domain.provenance import Provenance
 from domain.retry import retry_on_conflict
 
 if TYPE_CHECKING:
-    from domain.service import CardLedger
+    from domain.ledger_port import Ledger
 
 T = TypeVar("T")
 RETRY_WORKER = Provenance("system:autopay-retry", "scheduler")
@@ -75,7 +75,7 @@ class AutopayCharges:
     # As for invoice payments: longer than one processor call can take.
     in_flight = timedelta(seconds=60)
 
-    def __init__(self, ledger: CardLedger) -> None:
+    def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
 
     # --- the two ways in -------------------------------------------------------------

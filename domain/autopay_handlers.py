@@ -19,11 +19,11 @@ from domain.ids import random_id
 from domain.reminders import Reminder, claim_reminder, release_reminder
 
 if TYPE_CHECKING:
-    from domain.service import CardLedger
+    from domain.ledger_port import Ledger
 
 
 class EnrolAutopayHandler(Handler):
-    def __init__(self, ledger: CardLedger, command: EnrolAutopay) -> None:
+    def __init__(self, ledger: Ledger, command: EnrolAutopay) -> None:
         super().__init__(ledger)
         self.command = command
         self.consent_id = random_id("cns_")  # one per run, kept by its retries
@@ -39,7 +39,7 @@ class EnrolAutopayHandler(Handler):
 
 
 class TurnOffAutopayHandler(Handler):
-    def __init__(self, ledger: CardLedger, command: TurnOffAutopay) -> None:
+    def __init__(self, ledger: Ledger, command: TurnOffAutopay) -> None:
         super().__init__(ledger)
 
     def decide(self, customer: Customer, receipt: Receipt) -> None:
@@ -47,7 +47,7 @@ class TurnOffAutopayHandler(Handler):
 
 
 class ClaimExpiryReminderHandler(Handler):
-    def __init__(self, ledger: CardLedger, command: ClaimExpiryReminder) -> None:
+    def __init__(self, ledger: Ledger, command: ClaimExpiryReminder) -> None:
         super().__init__(ledger)
         self.command = command
         self.reminder: Reminder | None = None  # what to e-mail, once saved
@@ -59,7 +59,7 @@ class ClaimExpiryReminderHandler(Handler):
 
 
 class ReleaseExpiryReminderHandler(Handler):
-    def __init__(self, ledger: CardLedger, command: ReleaseExpiryReminder) -> None:
+    def __init__(self, ledger: Ledger, command: ReleaseExpiryReminder) -> None:
         super().__init__(ledger)
         self.command = command
 

@@ -26,11 +26,11 @@ from domain.retry import retry_on_conflict
 
 if TYPE_CHECKING:
     from domain.customer import Customer
-    from domain.service import CardLedger
+    from domain.ledger_port import Ledger
 
 
 class AutopayService:
-    def __init__(self, ledger: CardLedger) -> None:
+    def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
         self.charges = AutopayCharges(ledger)
 
@@ -51,7 +51,7 @@ class AutopayService:
 
         def step() -> Outcome:
             ledger = self.ledger
-            company = ledger._company_or_none(company_id) or Company.register(company_id, by)
+            company = ledger.company_or_none(company_id) or Company.register(company_id, by)
             if autopay_settings_of(company) != wanted:
                 company.trigger_event(
                     AutopaySettingsChanged, company_id=company_id, actor=by.actor,

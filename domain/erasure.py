@@ -22,7 +22,7 @@ from domain.handlers import Handler
 from domain.provenance import Provenance
 
 if TYPE_CHECKING:
-    from domain.service import CardLedger
+    from domain.ledger_port import Ledger
 
 REASON = "customer-erased"
 
@@ -71,7 +71,7 @@ class EraseCustomerHandler(Handler):
     recorded (ProcessorUnavailable: retry); a card already detached counts as
     detached. Retried after a lost race from a fresh load, like every command."""
 
-    def __init__(self, ledger: CardLedger, command: EraseCustomer) -> None:
+    def __init__(self, ledger: Ledger, command: EraseCustomer) -> None:
         super().__init__(ledger)
         self.command = command
         self.detached: set[str] = set()  # processor tokens, across retries

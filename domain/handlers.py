@@ -29,13 +29,13 @@ from domain.processor import CardDetails
 
 if TYPE_CHECKING:
     from domain.outcomes import Outcome
-    from domain.service import CardLedger
+    from domain.ledger_port import Ledger
 
 log = logging.getLogger("cardledger.service")
 
 
 class Handler:
-    def __init__(self, ledger: CardLedger) -> None:
+    def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
 
     def decide(self, customer: Customer, receipt: Receipt) -> str | None:
@@ -50,7 +50,7 @@ class Handler:
 
 
 class RegisterCustomerHandler(Handler):
-    def __init__(self, ledger: CardLedger, command: RegisterCustomer) -> None:
+    def __init__(self, ledger: Ledger, command: RegisterCustomer) -> None:
         super().__init__(ledger)
 
     def decide(self, customer: Customer, receipt: Receipt) -> None:
@@ -62,7 +62,7 @@ class AddCardHandler(Handler):
     card is then attached to the customer's processor-side record (created and
     linked with the first card), and the switch is read again last."""
 
-    def __init__(self, ledger: CardLedger, command: AddCard) -> None:
+    def __init__(self, ledger: Ledger, command: AddCard) -> None:
         super().__init__(ledger)
         self.command = command
         self.details: CardDetails | None = None  # fetched once, reused by retries
@@ -135,7 +135,7 @@ class AddCardHandler(Handler):
 
 
 class MakePrimaryHandler(Handler):
-    def __init__(self, ledger: CardLedger, command: MakePrimary) -> None:
+    def __init__(self, ledger: Ledger, command: MakePrimary) -> None:
         super().__init__(ledger)
         self.command = command
 
@@ -146,7 +146,7 @@ class MakePrimaryHandler(Handler):
 
 
 class DeleteCardHandler(Handler):
-    def __init__(self, ledger: CardLedger, command: DeleteCard) -> None:
+    def __init__(self, ledger: Ledger, command: DeleteCard) -> None:
         super().__init__(ledger)
         self.command = command
         self.token: str | None = None
@@ -167,7 +167,7 @@ class DeleteCardHandler(Handler):
 
 
 class RecordCardUpdateHandler(Handler):
-    def __init__(self, ledger: CardLedger, command: RecordCardUpdate) -> None:
+    def __init__(self, ledger: Ledger, command: RecordCardUpdate) -> None:
         super().__init__(ledger)
         self.command = command
 
@@ -191,5 +191,5 @@ HANDLERS: dict[type[CustomerCommand], type[Handler]] = {
 }
 
 
-def handler_for(ledger: CardLedger, command: CustomerCommand) -> Handler:
+def handler_for(ledger: Ledger, command: CustomerCommand) -> Handler:
     return HANDLERS[type(command)](ledger, command)  # type: ignore[call-arg]

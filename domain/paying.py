@@ -44,7 +44,7 @@ from domain.processor import ChargeResult
 from domain.retry import retry_on_conflict
 
 if TYPE_CHECKING:
-    from domain.service import CardLedger
+    from domain.ledger_port import Ledger
 
 __all__ = ["InvoicePayments", "PaymentOutcome"]
 
@@ -57,7 +57,7 @@ class InvoicePayments:
     # so a retry inside the window cannot overtake a charge still in flight.
     in_flight = timedelta(seconds=60)
 
-    def __init__(self, ledger: CardLedger) -> None:
+    def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
 
     def pay(self, command: PayInvoice, stamp: Stamp) -> PaymentOutcome:

@@ -154,7 +154,7 @@ class CardLedger(Application[Any]):
         check_external_id(company_id, "company id")
 
         def step() -> Outcome:
-            company = self._company_or_none(company_id) or Company.register(company_id, by)
+            company = self.company_or_none(company_id) or Company.register(company_id, by)
             company.switch_online_payments(enabled, by)
             recordings = self.save(company)
             position = recordings[-1].notification.id if recordings else None
@@ -280,7 +280,7 @@ class CardLedger(Application[Any]):
     def autopay_settings(self, company_id: str) -> AutopaySettings:
         return self.autopay.settings(company_id)
 
-    def _company_or_none(self, company_id: str) -> Company | None:
+    def company_or_none(self, company_id: str) -> Company | None:
         try:
             return self.repository.get(company_aggregate_id(company_id))
         except AggregateNotFoundError:
