@@ -223,8 +223,10 @@ def keep_consuming(consumer: OfficeConsumer, done: Callable[[], bool],
     return failures
 
 
+@pytest.mark.parametrize("failing", ["first", "middle"])
 def test_a_message_failing_mid_batch_in_a_running_consumer_is_handled_on_the_next_poll(
-        runtime: Runtime, kafka_bootstrap: str, topic: str, tmp_path: Path) -> None:
+        runtime: Runtime, kafka_bootstrap: str, topic: str, tmp_path: Path,
+        failing: str) -> None:
     # given a consumer that has already handled and committed an earlier batch
     relay = make_relay(runtime, kafka_bootstrap, topic)
     customers = seed_story(runtime, 1)
@@ -235,15 +237,17 @@ def test_a_message_failing_mid_batch_in_a_running_consumer_is_handled_on_the_nex
     earlier = len(all_event_ids(runtime))
     try:
         assert keep_consuming(consumer, lambda: model.processed() == earlier) == []
-        # when the next batch's middle message fails in the same, still running consumer
+        # when, in the same still running consumer, the next batch's first message
+        # (nothing of its partition done yet) or a middle one (some done) fails
         customers += seed_story(runtime, 2)
         stored = all_event_ids(runtime)
-        hiccup.fail_on = middle_of_last_stream(runtime)
+        hiccup.fail_on = stored[earlier] if failing == "first" else middle_of_last_stream(runtime)
         relay.catch_up()
         failures = keep_consuming(consumer, lambda: model.processed() == len(stored))
     finally:
         consumer.close()
-    # then it failed once, and that message and the rest of its batch were still applied, once
+    # then it failed once, and that message and the rest of its batch were still
+    # applied, once, without reading again the messages finished before it
     assert [str(f) for f in failures] == ["office store unreachable"]
-    assert consumer.stats.handled == len(stored)
+    assert (consumer.stats.handled, consumer.stats.duplicates) == (len(stored), 0)
     assert office_differences(runtime, model, customers) == []
