@@ -12,11 +12,14 @@ import pytest
 from domain.customer import Customer
 from domain.errors import (
     CardExpired,
+    IdempotencyKeyRequired,
+    InvalidCommand,
     InvoiceAlreadyPaid,
     NoPrimaryCard,
     NoSuchCard,
     OnlinePaymentsDisabled,
 )
+from domain.payments import check_payment_request
 from domain.processor import CardDetails, ChargeResult
 from tests.domain.scenario import CUSTOMER, TODAY, added, deleted, given, kinds, when
 
@@ -113,6 +116,29 @@ def test_a_finished_payment_is_never_finished_again() -> None:
     assert customer.payments["p1"].processor_payment_id == "pi_1"
 
 
+def stopped(payment_id: str, reason: str = "online-payments-disabled",
+            ) -> Callable[[Customer], Any]:
+    return lambda customer: customer.stop_payment(
+        payment_id, reason=reason, by=CUSTOMER, idempotency_key="key-" + payment_id,
+        request_hash="hash-" + payment_id)
+
+
+def test_a_stopped_payment_fails_uncharged_with_the_reason_as_its_code() -> None:
+    customer = given(added("c1"), started("p1"))
+    events = when(customer, stopped("p1"))
+    assert kinds(events) == ["PaymentFailed"]
+    assert (events[0].processor_payment_id, events[0].decline_code) == (
+        None, "online-payments-disabled")
+
+
+def test_stopping_a_finished_payment_answers_it_as_it_is() -> None:
+    customer = given(added("c1"), started("p1"), finished("p1", ChargeResult(True, "pi_1")))
+    payment = stopped("p1")(customer)
+    assert customer.collect_events() == []
+    assert (payment.payment_id, payment.status, payment.processor_payment_id) == (
+        "p1", "succeeded", "pi_1")
+
+
 def test_a_payment_remembers_its_idempotency_key_with_the_card_it_charged() -> None:
     customer = given(added("c1"), started("p1"), finished("p1", ChargeResult(True, "pi_1")))
     assert customer.recall("key-p1", "hash-p1") == ("c1", customer.version)
@@ -173,3 +199,23 @@ def test_the_invoice_rule_is_checked_before_the_card_is_chosen() -> None:
     customer = given(added("c1"), started("p1"))
     with pytest.raises(InvoiceAlreadyPaid):
         when(customer, started("p2", "no-such-card"))
+
+
+# --- the request's Idempotency-Key ------------------------------------------------------
+
+def test_a_key_of_255_printable_characters_is_accepted() -> None:
+    key = "k" * 255
+    assert check_payment_request("INV-1", 1250, "usd", key) == key
+
+
+@pytest.mark.parametrize("key", ["k" * 256, "key\n1", "key\x001"],
+                         ids=["256 characters", "a newline", "a NUL"])
+def test_a_key_too_long_or_not_printable_is_refused(key: str) -> None:
+    with pytest.raises(InvalidCommand, match="1-255 printable characters"):
+        check_payment_request("INV-1", 1250, "usd", key)
+
+
+@pytest.mark.parametrize("key", [None, ""])
+def test_a_payment_without_a_key_is_refused(key: str | None) -> None:
+    with pytest.raises(IdempotencyKeyRequired):
+        check_payment_request("INV-1", 1250, "usd", key)
