@@ -251,3 +251,45 @@ def test_a_message_failing_mid_batch_in_a_running_consumer_is_handled_on_the_nex
     assert [str(f) for f in failures] == ["office store unreachable"]
     assert (consumer.stats.handled, consumer.stats.duplicates) == (len(stored), 0)
     assert office_differences(runtime, model, customers) == []
+
+
+class FailsAtFirst:
+    """The office model, whose handling of one event fails the first ``times`` times."""
+
+    def __init__(self, model: OfficeReadModel, times: int) -> None:
+        self.model = model
+        self.name = model.name
+        self.times = times
+        self.fail_on: str | None = None
+        self.attempts = 0
+
+    def seen(self, event_id: str) -> bool:
+        return self.model.seen(event_id)
+
+    def handle(self, envelope: Envelope) -> None:
+        if envelope.event_id == self.fail_on:
+            self.attempts += 1
+            if self.attempts <= self.times:
+                raise OSError("office store busy")
+        self.model.handle(envelope)
+
+
+def test_an_event_that_fails_twice_is_handled_on_its_third_attempt_not_parked(
+        runtime: Runtime, kafka_bootstrap: str, topic: str, tmp_path: Path) -> None:
+    # given relayed events, one of which the office model fails on twice, then takes
+    customers = seed_story(runtime, 1)
+    stored = all_event_ids(runtime)
+    make_relay(runtime, kafka_bootstrap, topic).catch_up()
+    model = OfficeReadModel(tmp_path / "office.sqlite3")
+    flaky = FailsAtFirst(model, times=2)
+    flaky.fail_on = stored[len(stored) // 2]
+    # when a consumer allowed three attempts reads them
+    consumer = office_consumer(kafka_bootstrap, topic, flaky, max_attempts=3, retry_delay=0.01)
+    try:
+        consume_until(consumer, lambda: model.processed() == len(stored), timeout=15)
+    finally:
+        consumer.close()
+    # then the third attempt applied it: nothing parked, every event applied once
+    assert flaky.attempts == 3
+    assert (consumer.stats.handled, consumer.stats.parked) == (len(stored), 0)
+    assert office_differences(runtime, model, customers) == []
