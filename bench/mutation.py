@@ -74,7 +74,7 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
                    "tests/kafka/test_office_verify.py",
                    "tests/kafka/test_checkpoints_published.py",
                    "tests/kafka/test_event_contract.py", "tests/kafka/test_topics.py",
-                   "-k", "not postgres"]),
+                   "tests/test_log_follower.py", "-k", "not postgres"]),
 }
 
 FLIPS: dict[type, type] = {
