@@ -46,6 +46,7 @@ def test_every_event_of_the_seed_story_arrives_once_in_order_per_customer(
     # when the relay catches up
     relay = make_relay(runtime, kafka_bootstrap, topic)
     assert relay.catch_up() == len(stored)
+    assert (relay.sent, relay.failed_batches) == (len(stored), 0)  # its own counts agree
     relay.close()
     # (each envelope went past the schema check on its way out: tests/kafka/conftest.py)
     assert len(every_envelope_the_relay_sends_meets_its_schema) == len(stored)
