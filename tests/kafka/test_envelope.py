@@ -98,3 +98,18 @@ def test_an_instant_a_uuid_or_a_decimal_in_the_data_goes_out_as_text() -> None:
     # and a value of any other type stops the encoding, naming the type
     with pytest.raises(TypeError, match="bytes has no JSON form"):
         Envelope(**{**vars(envelope), "data": {"raw": b"\x00"}}).to_bytes()
+
+
+def test_an_envelope_goes_out_with_its_keys_sorted_as_documented() -> None:
+    # given an envelope whose data came in the event's own field order
+    envelope = Envelope(envelope_version=1, event_id="evt_x", type="Customer.CardAdded",
+                        topic="cardledger/Customer.CardAdded", schema_version=2,
+                        company_id="acme", customer_id="1001", aggregate_id=str(AGGREGATE),
+                        aggregate_version=2, position=7, occurred_at=AT.isoformat(),
+                        actor="customer:1001", source="portal",
+                        data={"last4": "4242", "brand": "visa", "card_id": "card_a"})
+    # when it is encoded, then its keys and its data's keys are in sorted order
+    # (docs/events.md shows the envelope "keys sorted, as sent")
+    sent = json.loads(envelope.to_bytes())
+    assert list(sent) == sorted(sent)
+    assert list(sent["data"]) == ["brand", "card_id", "last4"]
