@@ -256,10 +256,12 @@ def test_a_message_failing_mid_batch_in_a_running_consumer_is_handled_on_the_nex
 class FailsAtFirst:
     """The office model, whose handling of one event fails the first ``times`` times."""
 
-    def __init__(self, model: OfficeReadModel, times: int) -> None:
+    def __init__(self, model: OfficeReadModel, times: int,
+                 message: str = "office store busy") -> None:
         self.model = model
         self.name = model.name
         self.times = times
+        self.message = message
         self.fail_on: str | None = None
         self.attempts = 0
 
@@ -270,7 +272,7 @@ class FailsAtFirst:
         if envelope.event_id == self.fail_on:
             self.attempts += 1
             if self.attempts <= self.times:
-                raise OSError("office store busy")
+                raise OSError(self.message)
         self.model.handle(envelope)
 
 
@@ -293,3 +295,25 @@ def test_an_event_that_fails_twice_is_handled_on_its_third_attempt_not_parked(
     assert flaky.attempts == 3
     assert (consumer.stats.handled, consumer.stats.parked) == (len(stored), 0)
     assert office_differences(runtime, model, customers) == []
+
+
+def test_a_parked_messages_error_header_is_its_reason_cut_at_1000_characters(
+        runtime: Runtime, kafka_bootstrap: str, topic: str, tmp_path: Path) -> None:
+    # given relayed events, the first of which the office model fails on with a
+    # 5,000-character message, in a consumer that tries each event once
+    seed_story(runtime, 1)
+    stored = all_event_ids(runtime)
+    make_relay(runtime, kafka_bootstrap, topic).catch_up()
+    model = OfficeReadModel(tmp_path / "office.sqlite3")
+    failing = FailsAtFirst(model, times=1, message="x" * 5000)
+    failing.fail_on = stored[0]
+    # when the consumer gives up on it and parks it
+    consumer = office_consumer(kafka_bootstrap, topic, failing, max_attempts=1)
+    try:
+        consume_until(consumer, lambda: consumer.stats.parked == 1, timeout=15)
+    finally:
+        consumer.close()
+    # then its error header is the start of the reason, cut at 1,000 characters
+    [parked] = read_records(kafka_bootstrap, topic + ".dead-letter", 1)
+    error = dict(parked.headers)["error"].decode()
+    assert error == ("handler failed 1 times: OSError('" + "x" * 5000)[:1000]
