@@ -194,6 +194,12 @@ def test_a_repeated_key_is_recalled_with_the_card_and_version_of_the_first_resul
     assert customer.recall("k1", "h-c1") == ("c1", 3)
 
 
+def test_a_repeated_key_of_a_make_primary_recalls_the_card_made_primary() -> None:
+    customer = given(added("c1"), added("c2", "pm_card_amex"), lambda c: c.set_primary(
+        "c2", today=TODAY, by=CUSTOMER, idempotency_key="k1", request_hash="h-k1"))
+    assert customer.recall("k1", "h-k1") == ("c2", customer.version)
+
+
 def test_a_repeated_key_for_a_later_card_recalls_that_card_and_its_own_version() -> None:
     # The first card's add also made it primary (two events); a later card's is one.
     customer = given(added("c1", key="k1"), added("c2", "pm_card_amex", key="k2"),
