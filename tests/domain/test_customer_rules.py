@@ -244,6 +244,18 @@ def test_a_processor_update_says_whether_it_changed_the_card() -> None:
     assert kinds(customer.collect_events()) == ["CardUpdated"]
 
 
+def test_a_card_detached_at_the_processor_and_never_saved_is_recorded_a_saved_one_refused(
+        ) -> None:
+    customer = given(added("c1"))  # the Visa is saved, the Amex never was
+    events = when(customer, lambda c: c.detached_unsaved_card(
+        "pm_card_amex", "amex", "8431", 12, 2034, by=OFFICE))
+    assert kinds(events) == ["UnsavedCardDetached"]
+    assert (events[0].processor_token, events[0].last4) == ("pm_card_amex", "8431")
+    with pytest.raises(ValueError, match="a saved card is not an unsaved one"):
+        customer.detached_unsaved_card("pm_card_visa", "visa", "4242", 12, 2034, by=OFFICE)
+    assert customer.collect_events() == []
+
+
 def test_a_deletion_that_does_not_say_force_is_not_forced() -> None:
     # given autopay charging the second card
     customer = given(added("c1"), added("c2", "pm_card_amex"), lambda c: autopay.enrol(
