@@ -156,8 +156,10 @@ class Reconciler:
         def step() -> None:
             current = self._fresh(customer)
             if card_id in current.cards:
+                # force: the card is gone at the processor, so autopay cannot keep
+                # it; autopay then follows the primary, or goes off with the last card.
                 current.delete_card(card_id, today=self.ledger.clock().date(), by=RECONCILER,
-                                    reason="processor-detached")
+                                    reason="processor-detached", force=True)
                 self.ledger.save(current)
         return lambda: retry_on_conflict(step)
 

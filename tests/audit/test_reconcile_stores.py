@@ -55,3 +55,28 @@ def test_a_run_resumes_after_the_customer_it_finished_last(
     assert resumed.resumed_after == ("acme", "1002")
     assert resumed.customers == 1
     assert Reconciler(runtime.ledger).run().resumed_after is None  # finished: starts over
+
+
+def test_autopays_card_gone_at_the_processor_is_deleted_and_autopay_follows_the_primary(
+        runtime: Runtime, sandbox: SandboxProcessor) -> None:
+    # given customer 1000 (reconciled first) with a Mastercard, primary, and an Amex
+    # that autopay charges
+    me = portal("1000")
+    runtime.ledger.add_card("acme", "1000", "pm_card_mastercard", by=me)
+    amex = runtime.ledger.add_card("acme", "1000", "pm_card_amex", by=me).card_id
+    runtime.ledger.autopay.enrol("acme", "1000", card_id=amex, by=me,
+                                 consent_text_version="autopay-terms-v3", consent_channel="portal")
+    runtime.projector.catch_up()
+    # when the Amex is detached at the processor and the company is reconciled
+    sandbox.detach("pm_card_amex")
+    summary = Reconciler(runtime.ledger, grace=timedelta(0)).run("acme")
+    # then it is recorded as deleted, autopay follows the primary (the office is
+    # told), and the run goes on to the customers after it
+    assert [(c.kind, c.card) for c in summary.changes if c.customer_id == "1000"] == [
+        ("deleted", amex)]
+    assert summary.customers == 3
+    events = runtime.ledger.customer_events("acme", "1000")
+    assert [type(e).__name__ for e in events[-2:]] == ["CardDeleted", "AutopayCardChanged"]
+    autopay, customer = runtime.ledger.autopay.of("acme", "1000")
+    assert (autopay.enabled, autopay.card_id, [c.brand for c in customer.cards.values()]) == (
+        True, None, ["mastercard"])

@@ -49,3 +49,12 @@ def test_a_change_without_an_instant_applies_as_before() -> None:
     customer = given(added("c1", "pm_card_visa"), updated("c1", (5, 2037), T))
     (event,) = when(customer, updated("c1", (3, 2036), None))
     assert isinstance(event, Customer.CardUpdated)
+
+
+def test_an_ignored_change_says_the_card_did_not_change() -> None:
+    customer = given(added("c1", "pm_card_visa"), updated("c1", (5, 2037), T))
+    changed = customer.update_card("c1", last4="4242", exp_month=3, exp_year=2036,
+                                   reason="account-updater", by=PROCESSOR,
+                                   processor_changed_at=T - timedelta(minutes=1))
+    assert changed is False
+    assert [type(e).__name__ for e in customer.collect_events()] == ["CardUpdateIgnored"]

@@ -36,3 +36,12 @@ def test_setting_the_switch_to_where_it_is_records_nothing() -> None:
     company.collect_events()
     assert company.switch_online_payments(False, ADMIN) is False
     assert company.collect_events() == []
+
+
+def test_switching_the_switch_to_the_other_side_reports_a_change() -> None:
+    company = Company.register("acme", ADMIN)
+    company.collect_events()
+    assert company.switch_online_payments(True, ADMIN) is True
+    assert company.switch_online_payments(False, ADMIN) is True
+    assert [type(e) for e in company.collect_events()] == [
+        Company.OnlinePaymentsEnabled, Company.OnlinePaymentsDisabled]

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import FrozenInstanceError
 from datetime import date
 
 import pytest
 
+from domain import autopay
 from domain.errors import (
     AlreadyPrimary,
     CardAlreadyDeleted,
     CardAlreadySaved,
     CardExpired,
+    CardInUseByAutopay,
     IdempotencyKeyReused,
     NoSuchCard,
     OnlinePaymentsDisabled,
@@ -19,7 +22,9 @@ from domain.errors import (
 from domain.processor import CardDetails
 from tests.builders import PROMOTION_DAY, four_cards_newest_expiring
 from tests.domain.scenario import (
+    CUSTOMER,
     OFFICE,
+    TODAY,
     added,
     deleted,
     details,
@@ -189,6 +194,12 @@ def test_a_repeated_key_is_recalled_with_the_card_and_version_of_the_first_resul
     assert customer.recall("k1", "h-c1") == ("c1", 3)
 
 
+def test_a_repeated_key_of_a_make_primary_recalls_the_card_made_primary() -> None:
+    customer = given(added("c1"), added("c2", "pm_card_amex"), lambda c: c.set_primary(
+        "c2", today=TODAY, by=CUSTOMER, idempotency_key="k1", request_hash="h-k1"))
+    assert customer.recall("k1", "h-k1") == ("c2", customer.version)
+
+
 def test_a_repeated_key_for_a_later_card_recalls_that_card_and_its_own_version() -> None:
     # The first card's add also made it primary (two events); a later card's is one.
     customer = given(added("c1", key="k1"), added("c2", "pm_card_amex", key="k2"),
@@ -219,6 +230,48 @@ def test_a_processor_update_that_changes_nothing_records_nothing() -> None:
     assert when(customer, lambda c: c.update_card(
         "c1", last4=card.last4, exp_month=card.exp_month, exp_year=card.exp_year,
         reason="updated", by=OFFICE)) == []
+
+
+def test_a_processor_update_says_whether_it_changed_the_card() -> None:
+    # (reconciliation saves the customer only when it did)
+    card = details("pm_card_visa")
+    customer = given(added("c1"))
+    same = customer.update_card("c1", last4=card.last4, exp_month=card.exp_month,
+                                exp_year=card.exp_year, reason="reconciled", by=OFFICE)
+    other = customer.update_card("c1", last4=card.last4, exp_month=3, exp_year=2036,
+                                 reason="reconciled", by=OFFICE)
+    assert (same, other) == (False, True)
+    assert kinds(customer.collect_events()) == ["CardUpdated"]
+
+
+def test_a_card_detached_at_the_processor_and_never_saved_is_recorded_a_saved_one_refused(
+        ) -> None:
+    customer = given(added("c1"))  # the Visa is saved, the Amex never was
+    events = when(customer, lambda c: c.detached_unsaved_card(
+        "pm_card_amex", "amex", "8431", 12, 2034, by=OFFICE))
+    assert kinds(events) == ["UnsavedCardDetached"]
+    assert (events[0].processor_token, events[0].last4) == ("pm_card_amex", "8431")
+    with pytest.raises(ValueError, match="a saved card is not an unsaved one"):
+        customer.detached_unsaved_card("pm_card_visa", "visa", "4242", 12, 2034, by=OFFICE)
+    assert customer.collect_events() == []
+
+
+def test_a_deletion_that_does_not_say_force_is_not_forced() -> None:
+    # given autopay charging the second card
+    customer = given(added("c1"), added("c2", "pm_card_amex"), lambda c: autopay.enrol(
+        c, card_id="c2", text_version="v3", channel="portal", consent_id="cns_a",
+        online_payments=True, today=TODAY, by=CUSTOMER))
+    # when it is deleted without a word about force, then that is refused
+    with pytest.raises(CardInUseByAutopay):
+        when(customer, deleted("c2"))
+    assert customer.collect_events() == []
+    assert list(customer.cards) == ["c1", "c2"]
+
+
+def test_a_saved_card_is_changed_only_by_events_never_in_place() -> None:
+    customer = given(added("c1"))
+    with pytest.raises(FrozenInstanceError):
+        customer.cards["c1"].exp_year = 2099  # type: ignore[misc]
 
 
 def test_no_event_field_can_hold_a_card_number() -> None:

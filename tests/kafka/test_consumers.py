@@ -223,8 +223,10 @@ def keep_consuming(consumer: OfficeConsumer, done: Callable[[], bool],
     return failures
 
 
+@pytest.mark.parametrize("failing", ["first", "middle"])
 def test_a_message_failing_mid_batch_in_a_running_consumer_is_handled_on_the_next_poll(
-        runtime: Runtime, kafka_bootstrap: str, topic: str, tmp_path: Path) -> None:
+        runtime: Runtime, kafka_bootstrap: str, topic: str, tmp_path: Path,
+        failing: str) -> None:
     # given a consumer that has already handled and committed an earlier batch
     relay = make_relay(runtime, kafka_bootstrap, topic)
     customers = seed_story(runtime, 1)
@@ -235,15 +237,83 @@ def test_a_message_failing_mid_batch_in_a_running_consumer_is_handled_on_the_nex
     earlier = len(all_event_ids(runtime))
     try:
         assert keep_consuming(consumer, lambda: model.processed() == earlier) == []
-        # when the next batch's middle message fails in the same, still running consumer
+        # when, in the same still running consumer, the next batch's first message
+        # (nothing of its partition done yet) or a middle one (some done) fails
         customers += seed_story(runtime, 2)
         stored = all_event_ids(runtime)
-        hiccup.fail_on = middle_of_last_stream(runtime)
+        hiccup.fail_on = stored[earlier] if failing == "first" else middle_of_last_stream(runtime)
         relay.catch_up()
         failures = keep_consuming(consumer, lambda: model.processed() == len(stored))
     finally:
         consumer.close()
-    # then it failed once, and that message and the rest of its batch were still applied, once
+    # then it failed once, and that message and the rest of its batch were still
+    # applied, once, without reading again the messages finished before it
     assert [str(f) for f in failures] == ["office store unreachable"]
-    assert consumer.stats.handled == len(stored)
+    assert (consumer.stats.handled, consumer.stats.duplicates) == (len(stored), 0)
     assert office_differences(runtime, model, customers) == []
+
+
+class FailsAtFirst:
+    """The office model, whose handling of one event fails the first ``times`` times."""
+
+    def __init__(self, model: OfficeReadModel, times: int,
+                 message: str = "office store busy") -> None:
+        self.model = model
+        self.name = model.name
+        self.times = times
+        self.message = message
+        self.fail_on: str | None = None
+        self.attempts = 0
+
+    def seen(self, event_id: str) -> bool:
+        return self.model.seen(event_id)
+
+    def handle(self, envelope: Envelope) -> None:
+        if envelope.event_id == self.fail_on:
+            self.attempts += 1
+            if self.attempts <= self.times:
+                raise OSError(self.message)
+        self.model.handle(envelope)
+
+
+def test_an_event_that_fails_twice_is_handled_on_its_third_attempt_not_parked(
+        runtime: Runtime, kafka_bootstrap: str, topic: str, tmp_path: Path) -> None:
+    # given relayed events, one of which the office model fails on twice, then takes
+    customers = seed_story(runtime, 1)
+    stored = all_event_ids(runtime)
+    make_relay(runtime, kafka_bootstrap, topic).catch_up()
+    model = OfficeReadModel(tmp_path / "office.sqlite3")
+    flaky = FailsAtFirst(model, times=2)
+    flaky.fail_on = stored[len(stored) // 2]
+    # when a consumer allowed three attempts reads them
+    consumer = office_consumer(kafka_bootstrap, topic, flaky, max_attempts=3, retry_delay=0.01)
+    try:
+        consume_until(consumer, lambda: model.processed() == len(stored), timeout=15)
+    finally:
+        consumer.close()
+    # then the third attempt applied it: nothing parked, every event applied once
+    assert flaky.attempts == 3
+    assert (consumer.stats.handled, consumer.stats.parked) == (len(stored), 0)
+    assert office_differences(runtime, model, customers) == []
+
+
+def test_a_parked_messages_error_header_is_its_reason_cut_at_1000_characters(
+        runtime: Runtime, kafka_bootstrap: str, topic: str, tmp_path: Path) -> None:
+    # given relayed events, the first of which the office model fails on with a
+    # 5,000-character message, in a consumer that tries each event once
+    seed_story(runtime, 1)
+    stored = all_event_ids(runtime)
+    make_relay(runtime, kafka_bootstrap, topic).catch_up()
+    model = OfficeReadModel(tmp_path / "office.sqlite3")
+    failing = FailsAtFirst(model, times=1, message="x" * 5000)
+    failing.fail_on = stored[0]
+    # when the consumer gives up on it and parks it
+    consumer = office_consumer(kafka_bootstrap, topic, failing, max_attempts=1)
+    try:
+        consume_until(consumer, lambda: consumer.stats.parked == 1, timeout=15)
+    finally:
+        consumer.close()
+    # then its error header is the start of the reason, cut at 1,000 characters
+    [parked] = read_records(kafka_bootstrap, topic + ".dead-letter", 1)
+    error = dict(parked.headers)["error"].decode()
+    assert error == ("handler failed 1 times: OSError('" + "x" * 5000)[:1000]

@@ -4,6 +4,10 @@ of anything that is not an envelope this code understands."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
+from decimal import Decimal
+from types import SimpleNamespace
+from uuid import UUID
 
 import pytest
 
@@ -63,3 +67,49 @@ def test_an_envelope_of_an_unknown_version_is_refused(runtime: Runtime) -> None:
     # when a consumer decodes it, then it refuses to guess
     with pytest.raises(BadEnvelope, match="unsupported envelope_version 2"):
         Envelope.from_bytes(json.dumps(fields).encode())
+
+
+AT = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+AGGREGATE = UUID("5c4717e7-7b54-5d97-92cd-87dbe0a0b451")
+
+
+def test_an_event_class_without_a_class_version_is_published_as_schema_version_1() -> None:
+    # given an event whose class never declared a class_version (the store reads it as 1)
+    event = SimpleNamespace(originator_id=AGGREGATE, originator_version=4, timestamp=AT,
+                            company_id="acme", customer_id="1001", actor="customer:1001",
+                            source="portal")
+    # when it is put in an envelope, then the envelope says version 1
+    envelope = envelope_of(event, "cardledger/Customer.SomethingNew", 7)
+    assert (envelope.schema_version, envelope.type, envelope.data) == (1, "Customer.SomethingNew", {})
+
+
+def test_an_instant_a_uuid_or_a_decimal_in_the_data_goes_out_as_text() -> None:
+    # given an envelope whose data holds values JSON has no form for
+    envelope = Envelope(envelope_version=1, event_id="evt_x", type="Customer.CardAdded",
+                        topic="cardledger/Customer.CardAdded", schema_version=2,
+                        company_id="acme", customer_id="1001", aggregate_id=str(AGGREGATE),
+                        aggregate_version=2, position=7, occurred_at=AT.isoformat(),
+                        actor="customer:1001", source="portal",
+                        data={"at": AT, "id": AGGREGATE, "amount": Decimal("12.50")})
+    # when it is encoded, then each is text
+    assert json.loads(envelope.to_bytes())["data"] == {
+        "at": "2026-11-25T09:30:00.000000+00:00",
+        "id": "5c4717e7-7b54-5d97-92cd-87dbe0a0b451", "amount": "12.50"}
+    # and a value of any other type stops the encoding, naming the type
+    with pytest.raises(TypeError, match="bytes has no JSON form"):
+        Envelope(**{**vars(envelope), "data": {"raw": b"\x00"}}).to_bytes()
+
+
+def test_an_envelope_goes_out_with_its_keys_sorted_as_documented() -> None:
+    # given an envelope whose data came in the event's own field order
+    envelope = Envelope(envelope_version=1, event_id="evt_x", type="Customer.CardAdded",
+                        topic="cardledger/Customer.CardAdded", schema_version=2,
+                        company_id="acme", customer_id="1001", aggregate_id=str(AGGREGATE),
+                        aggregate_version=2, position=7, occurred_at=AT.isoformat(),
+                        actor="customer:1001", source="portal",
+                        data={"last4": "4242", "brand": "visa", "card_id": "card_a"})
+    # when it is encoded, then its keys and its data's keys are in sorted order
+    # (docs/events.md shows the envelope "keys sorted, as sent")
+    sent = json.loads(envelope.to_bytes())
+    assert list(sent) == sorted(sent)
+    assert list(sent["data"]) == ["brand", "card_id", "last4"]

@@ -3,19 +3,22 @@ customer, never losing one when it crashes or the broker goes away."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
+from kafka import KafkaProducer
+from kafka.errors import MessageSizeTooLargeError
 
 from cardledger.demo import COMPANY
 from cardledger.processors.sandbox import SandboxProcessor
 from cardledger.wiring import Runtime
 from consumers.envelope import Envelope
 from consumers.office_read_model import OfficeReadModel
-from consumers.relay import ensure_topics, relay_lag
+from consumers.relay import Relay, ensure_topics, kafka_producer, relay_lag
 from domain.provenance import Provenance
 from tests.kafka.conftest import Broker
 from tests.kafka.support import (
@@ -46,6 +49,7 @@ def test_every_event_of_the_seed_story_arrives_once_in_order_per_customer(
     # when the relay catches up
     relay = make_relay(runtime, kafka_bootstrap, topic)
     assert relay.catch_up() == len(stored)
+    assert (relay.sent, relay.failed_batches) == (len(stored), 0)  # its own counts agree
     relay.close()
     # (each envelope went past the schema check on its way out: tests/kafka/conftest.py)
     assert len(every_envelope_the_relay_sends_meets_its_schema) == len(stored)
@@ -103,6 +107,79 @@ def test_the_relay_shows_how_many_events_it_is_behind(
     make_relay(runtime, kafka_bootstrap, topic).catch_up()
     # then it is nothing behind
     assert relay_lag(runtime.ledger).as_dict() == {"position": head, "head": head, "behind": 0}
+
+
+def test_a_relay_with_nothing_new_publishes_nothing_and_says_0(
+        runtime: Runtime, kafka_bootstrap: str, topic: str) -> None:
+    # given a relay that has published the seed's story
+    seed_story(runtime, 1)
+    relay = make_relay(runtime, kafka_bootstrap, topic)
+    try:
+        relay.catch_up()
+        # when it looks again, then there is nothing to publish
+        assert relay.run_once() == 0
+    finally:
+        relay.close()
+
+
+def test_a_relay_whose_batch_another_already_published_says_so_and_keeps_the_position(
+        runtime: Runtime, kafka_bootstrap: str, topic: str,
+        caplog: pytest.LogCaptureFixture) -> None:
+    # given the seed's story and two relays under the same name by mistake
+    seed_story(runtime, 1)
+    head = runtime.ledger.recorder.max_notification_id()
+    other = make_relay(runtime, kafka_bootstrap, topic, batch_size=5)
+    # when, after the broker acknowledged the first one's batch of 3 and before its
+    # position moved, the other publishes everything, 5 at a time
+    first = make_relay(runtime, kafka_bootstrap, topic, batch_size=3,
+                       after_ack=lambda last: other.catch_up())
+    try:
+        with caplog.at_level(logging.WARNING, logger="cardledger.relay"):
+            assert first.run_once() == 3
+    finally:
+        first.close()
+        other.close()
+    # then the first says its batch repeats the other's (the other said nothing),
+    # and the position stays where the other left it
+    assert [r.getMessage() for r in caplog.records if r.name == "cardledger.relay"] == [
+        "another relay moved the position past 0; its batch repeats ours"]
+    assert relay_lag(runtime.ledger).position == head
+
+
+def test_a_batch_that_failed_is_sent_again_with_a_fresh_producer(
+        runtime: Runtime, kafka_bootstrap: str, topic: str) -> None:
+    # given the seed's story, and a first producer that refuses every message
+    # (each is larger than it may send); the producers after it are sound
+    seed_story(runtime, 1)
+    stored = all_event_ids(runtime)
+    made: list[KafkaProducer] = []
+
+    def producers() -> KafkaProducer:
+        made.append(KafkaProducer(bootstrap_servers=kafka_bootstrap, max_request_size=16)
+                    if not made else kafka_producer(kafka_bootstrap, ack_timeout=5.0))
+        return made[-1]
+
+    relay = Relay(runtime.ledger, producers, topic)
+    try:
+        # when the first batch fails, then the next attempt publishes everything
+        with pytest.raises(MessageSizeTooLargeError):
+            relay.run_once()
+        assert relay.catch_up() == len(stored)
+    finally:
+        relay.close()
+    # ...through a second producer, the failed one dropped
+    assert (len(made), relay.failed_batches, relay.sent) == (2, 1, len(stored))
+    assert sorted(e.event_id for e in read_topic(kafka_bootstrap, topic, len(stored))) == sorted(
+        stored)
+
+
+def test_the_relays_producer_is_idempotent_and_waits_for_every_replica(
+        kafka_bootstrap: str) -> None:
+    producer = kafka_producer(kafka_bootstrap)
+    try:
+        assert (producer.config["enable_idempotence"], producer.config["acks"]) == (True, -1)
+    finally:
+        producer.close()
 
 
 def test_a_relay_that_crashes_after_the_ack_resends_and_consumers_apply_each_event_once(

@@ -53,6 +53,18 @@ def test_the_iso_table_gives_each_code_its_minor_unit_exponent() -> None:
     assert set(MINOR_UNITS.values()) == {0, 2, 3, 4}
 
 
+def test_every_code_outside_isos_zero_three_and_four_decimal_lists_has_two_decimals() -> None:
+    # ISO 4217 list one (2025): the codes whose minor unit is not the cent
+    zero = {"bif", "clp", "djf", "gnf", "isk", "jpy", "kmf", "krw", "pyg", "rwf", "ugx",
+            "uyi", "vnd", "vuv", "xaf", "xof", "xpf"}
+    three = {"bhd", "iqd", "jod", "kwd", "lyd", "omr", "tnd"}
+    four = {"clf", "uyw"}
+    expected = {code: 0 if code in zero else 3 if code in three else 4 if code in four else 2
+                for code in MINOR_UNITS}
+    assert MINOR_UNITS == expected
+    assert zero | three | four < set(MINOR_UNITS)
+
+
 def test_codes_without_a_minor_unit_and_withdrawn_codes_are_not_in_the_table() -> None:
     assert not {"xau", "xdr", "xts", "xxx", "hrk", "vef", "std", "mro"} & set(MINOR_UNITS)
 

@@ -12,11 +12,15 @@ import pytest
 from domain.customer import Customer
 from domain.errors import (
     CardExpired,
+    IdempotencyKeyRequired,
+    InvalidAmount,
+    InvalidCommand,
     InvoiceAlreadyPaid,
     NoPrimaryCard,
     NoSuchCard,
     OnlinePaymentsDisabled,
 )
+from domain.payments import check_payment_request
 from domain.processor import CardDetails, ChargeResult
 from tests.domain.scenario import CUSTOMER, TODAY, added, deleted, given, kinds, when
 
@@ -113,6 +117,52 @@ def test_a_finished_payment_is_never_finished_again() -> None:
     assert customer.payments["p1"].processor_payment_id == "pi_1"
 
 
+def stopped(payment_id: str, reason: str = "online-payments-disabled",
+            ) -> Callable[[Customer], Any]:
+    return lambda customer: customer.stop_payment(
+        payment_id, reason=reason, by=CUSTOMER, idempotency_key="key-" + payment_id,
+        request_hash="hash-" + payment_id)
+
+
+def test_a_stopped_payment_fails_uncharged_with_the_reason_as_its_code() -> None:
+    customer = given(added("c1"), started("p1"))
+    events = when(customer, stopped("p1"))
+    assert kinds(events) == ["PaymentFailed"]
+    assert (events[0].processor_payment_id, events[0].decline_code) == (
+        None, "online-payments-disabled")
+
+
+def test_stopping_a_finished_payment_answers_it_as_it_is() -> None:
+    customer = given(added("c1"), started("p1"), finished("p1", ChargeResult(True, "pi_1")))
+    payment = stopped("p1")(customer)
+    assert customer.collect_events() == []
+    assert (payment.payment_id, payment.status, payment.processor_payment_id) == (
+        "p1", "succeeded", "pi_1")
+
+
+def test_a_retry_is_recognised_by_the_fields_that_started_the_payment() -> None:
+    # given a payment of INV-1, 1250 usd on card c2
+    customer = given(added("c1"), added("c2", "pm_card_amex"), started("p1", "c2"))
+    payment = customer.payments["p1"]
+    # then the same request answers it, with its card named or not, and any other does not
+    assert payment.answers("INV-1", 1250, "usd", "c2", False)
+    assert payment.answers("INV-1", 1250, "usd", None, False)
+    assert not payment.answers("INV-1", 1250, "usd", "c1", False)
+    assert not payment.answers("INV-1", 1300, "usd", "c2", False)
+    assert not payment.answers("INV-2", 1250, "usd", "c2", False)
+    assert not payment.answers("INV-1", 1250, "eur", "c2", False)
+    assert not payment.answers("INV-1", 1250, "usd", "c2", True)
+
+
+def test_a_payment_as_callers_see_it_has_every_field_but_the_processors_handle() -> None:
+    customer = given(added("c1"), started("p1"), finished("p1", ChargeResult(True, "pi_1")))
+    shown = customer.payments["p1"].as_dict()
+    assert "processor_token" not in shown
+    assert (shown["payment_id"], shown["invoice_id"], shown["amount"], shown["status"],
+            shown["processor_payment_id"], shown["card_id"]) == (
+        "p1", "INV-1", 1250, "succeeded", "pi_1", "c1")
+
+
 def test_a_payment_remembers_its_idempotency_key_with_the_card_it_charged() -> None:
     customer = given(added("c1"), started("p1"), finished("p1", ChargeResult(True, "pi_1")))
     assert customer.recall("key-p1", "hash-p1") == ("c1", customer.version)
@@ -173,3 +223,32 @@ def test_the_invoice_rule_is_checked_before_the_card_is_chosen() -> None:
     customer = given(added("c1"), started("p1"))
     with pytest.raises(InvoiceAlreadyPaid):
         when(customer, started("p2", "no-such-card"))
+
+
+# --- the request's Idempotency-Key ------------------------------------------------------
+
+def test_a_key_of_255_printable_characters_is_accepted() -> None:
+    key = "k" * 255
+    assert check_payment_request("INV-1", 1250, "usd", key) == key
+
+
+@pytest.mark.parametrize("key", ["k" * 256, "key\n1", "key\x001"],
+                         ids=["256 characters", "a newline", "a NUL"])
+def test_a_key_too_long_or_not_printable_is_refused(key: str) -> None:
+    with pytest.raises(InvalidCommand, match="1-255 printable characters"):
+        check_payment_request("INV-1", 1250, "usd", key)
+
+
+@pytest.mark.parametrize("key", [None, ""])
+def test_a_payment_without_a_key_is_refused(key: str | None) -> None:
+    with pytest.raises(IdempotencyKeyRequired):
+        check_payment_request("INV-1", 1250, "usd", key)
+
+
+@pytest.mark.parametrize(("amount", "accepted"), [(99_999_999, True), (100_000_000, False)])
+def test_the_largest_amount_is_eight_digits_of_minor_units(amount: int, accepted: bool) -> None:
+    if accepted:
+        assert check_payment_request("INV-1", amount, "usd", "key-1") == "key-1"
+    else:
+        with pytest.raises(InvalidAmount, match="1 to 99999999"):
+            check_payment_request("INV-1", amount, "usd", "key-1")
