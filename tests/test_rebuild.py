@@ -10,7 +10,9 @@ from uuid import UUID
 
 from eventsourcing.utils import resolve_topic
 
+from cardledger.checkpoints import make_checkpoints
 from cardledger.wiring import Runtime
+from domain.checkpoints import CheckpointKey
 from domain.ids import company_aggregate_id, customer_aggregate_id
 from domain.provenance import Provenance
 from projections.read_model import ReadModel
@@ -101,6 +103,23 @@ def test_a_rebuild_of_events_stored_at_older_class_versions_writes_the_projector
             runtime.ledger.recorder.max_notification_id()
         assert dump_views(runtime.read_model) == projected
     assert verify(runtime.ledger, runtime.read_model) == []
+
+
+def test_a_rebuild_passes_over_a_stream_that_is_neither_a_company_nor_a_customer(
+        runtime: Runtime) -> None:
+    """Given every kind of event and then a signed checkpoint of the chain
+    heads (the checkpoints stream: no view row comes from it), when the views
+    are rebuilt (fast, or decoding every event), then they are the projector's,
+    up to the checkpoint's position."""
+    every_kind_of_event(runtime)
+    assert make_checkpoints(runtime.ledger, CheckpointKey("k1", b"a checkpoint signing key"))
+    runtime.projector.catch_up()
+    projected = dump_views(runtime.read_model)
+    end = runtime.ledger.recorder.max_notification_id()
+    for fast in (True, False):
+        assert rebuild(runtime.ledger, runtime.read_model, fast=fast) == end
+        assert dump_views(runtime.read_model) == projected
+        assert runtime.read_model.position() == end
 
 
 def test_a_rebuild_of_an_empty_log_leaves_empty_views(runtime: Runtime) -> None:
