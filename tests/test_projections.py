@@ -4,12 +4,14 @@ updates, rebuilds, and the auditors' replay and consistency check."""
 from __future__ import annotations
 
 import threading
+from contextvars import Context
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 import pytest
 
+from cardledger import logs
 from cardledger.wiring import Runtime
 from domain.customer import Customer
 from domain.errors import CustomerNotFound
@@ -18,7 +20,7 @@ from domain.provenance import Provenance
 from projections.read_model import ReadModel
 from projections.replay import replay_customer
 from projections.runner import Projector
-from projections.verify import differences, verify
+from projections.verify import Scope, differences, verify
 from projections.views import cards_of
 from tests.audit.stored import edit_event
 from tests.builders import three_cards
@@ -235,6 +237,44 @@ def test_the_background_projector_keeps_the_views_current(runtime: Runtime) -> N
     outcome = runtime.ledger.add_card("acme", "1001", "pm_card_visa", by=ME)
     runtime.projector.notify()
     assert runtime.projector.wait_for(outcome.position, timeout=5, help_out=False)
+
+
+def test_waiting_for_an_idempotent_replay_returns_at_once(runtime: Runtime) -> None:
+    # given a card added with an idempotency key, and the same command again:
+    # the repeat appends nothing, so it has no position to wait for
+    runtime.ledger.set_online_payments("acme", True, ADMIN)
+    first = runtime.ledger.add_card("acme", "1001", "pm_card_visa", by=ME, idempotency_key="k1")
+    repeat = runtime.ledger.add_card("acme", "1001", "pm_card_visa", by=ME, idempotency_key="k1")
+    assert (repeat.replayed, repeat.position) == (True, None)
+    # when a request waits for it (the views not even caught up), then it is done at once
+    assert runtime.projector.wait_for(repeat.position, timeout=5)
+    assert runtime.read_model.position() == 0 < first.position  # nothing was applied for it
+
+
+def test_a_request_waiting_on_the_running_projector_applies_no_batch_itself(
+        runtime: Runtime) -> None:
+    """Only the projector's thread applies batches; a request wakes it and waits
+    for its word, so concurrent requests never queue to apply the same batch.
+    A thread that applied a batch has the views' position in its log lines
+    (logs.position, set by run_once), so a request's own context shows it."""
+    # given a projector thread that idles until woken (a long poll interval), caught up
+    projector = Projector(runtime.ledger, runtime.read_model, poll_interval=60)
+    runtime.ledger.set_online_payments("acme", True, ADMIN)
+    projector.start()
+    try:
+        assert projector.wait_for(runtime.ledger.recorder.max_notification_id(), timeout=5,
+                                  help_out=False)
+        # when a command is saved and a request (a fresh context) waits for its event
+        outcome = runtime.ledger.add_card("acme", "1001", "pm_card_visa", by=ME)
+
+        def request() -> tuple[bool, int | None]:
+            return projector.wait_for(outcome.position, timeout=5), logs.position.get()
+
+        # then the views hold it, and the request's context applied nothing
+        assert Context().run(request) == (True, None)
+        assert runtime.read_model.card_list("acme", "1001")[0] == outcome.version
+    finally:
+        projector.stop()
 
 
 def dump_views(read_model: ReadModel) -> dict[str, list[dict[str, Any]]]:
