@@ -460,3 +460,69 @@ def test_the_company_row_says_online_payments_are_off_after_they_were_switched_o
     assert runtime.read_model.online_payments("acme") is True
     assert runtime.read_model.online_payments("globex") is False
     assert runtime.read_model.online_payments("initech") is False
+
+
+def forge_row(runtime: Runtime, table: str, **row: Any) -> None:
+    columns = ", ".join(row)
+    marks = ", ".join(f":{c}" for c in row)
+    with runtime.read_model.db.transaction() as tx:
+        tx.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", row)  # noqa: S608
+
+
+def forge_customer_row(runtime: Runtime, company: str, customer: str) -> str:
+    """A customer row no event explains (its aggregate id is in no stream)."""
+    aggregate_id = "0" * 32
+    forge_row(runtime, "cl_customers", aggregate_id=aggregate_id, company_id=company,
+              customer_id=customer, version=1, registered_at="2026-11-25T12:00:00.000000+00:00")
+    return aggregate_id
+
+
+def test_verify_of_one_company_reports_the_rows_no_event_explains_in_its_part_only(
+        runtime: Runtime) -> None:
+    # given acme's and globex's customers with cards, views current, and in
+    # globex's part a customer row and a card row (of a customer the views do
+    # not hold) that no event explains
+    three_cards(runtime)
+    three_cards(runtime, "globex", "2002", by=Provenance("customer:2002", "portal"))
+    runtime.projector.catch_up()
+    forge_customer_row(runtime, "globex", "9999")
+    forge_row(runtime, "cl_payment_methods", card_id="card_forged", company_id="globex",
+              customer_id="8888", brand="visa", last4="4242", exp_month=1, exp_year=2030,
+              funding="credit", is_primary=False, added_at="2026-11-25T12:00:00.000000+00:00",
+              added_by="user:mallory", added_from="office", added_position=1, deleted_at=None)
+    # when each company is checked alone, and the whole store
+    found = {scope: sorted((d.table, d.company, d.customer, d.kind) for d in differences(
+        runtime.ledger, runtime.read_model, Scope(scope))) for scope in ("acme", "globex", None)}
+    # then acme's check is clean, and globex's and the whole store's name both rows
+    expected = [("cl_customers", "globex", "9999", "extra"),
+                ("cl_payment_methods", "globex", "8888", "extra")]
+    assert found == {"acme": [], "globex": expected, None: expected}
+
+
+def test_a_row_no_event_explains_is_reported_as_its_customers_or_its_companys(
+        runtime: Runtime) -> None:
+    # given acme's customer 1001, views current, then rows no event explains:
+    # a customer of acme, a company, and a company's own history row (customer
+    # '') of a company the views do not hold
+    three_cards(runtime)
+    runtime.projector.catch_up()
+    aggregate_id = forge_customer_row(runtime, "acme", "9999")
+    forge_row(runtime, "cl_companies", company_id="initech", online_payments=True, version=1)
+    forge_row(runtime, "cl_history", position=100_000, company_id="hooli", customer_id="",
+              at="2026-11-25T12:00:00.000000+00:00", action="online_payments_enabled",
+              card_id=None, brand=None, last4=None, actor="user:mallory", source="admin",
+              detail="")
+    # when verified
+    found = sorted((d.table, d.company, d.customer, str(d))
+                   for d in differences(runtime.ledger, runtime.read_model))
+    # then the customer's row is the customer's, the others their company's
+    assert found == [
+        ("cl_companies", "initech", None,
+         "company initech: cl_companies row with company_id='initech' that no event explains"),
+        ("cl_customers", "acme", "9999",
+         (f"customer acme/9999: cl_customers row with aggregate_id='{aggregate_id}' "
+          "that no event explains")),
+        ("cl_history", "hooli", None,
+         ("company hooli history at 100000: cl_history row with position=100000 "
+          "that no event explains")),
+    ]
