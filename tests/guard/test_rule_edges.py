@@ -124,3 +124,21 @@ def test_a_text_is_read_to_its_end_in_max_forms_and_refused_past_them(
     # then 32 forms are read to the end and pass; a 33rd is not read: refused
     # (found by mutation testing: `len(seen) >= MAX_FORMS` -> `>` let it pass)
     assert looks_like_card_number(text) is refused
+
+
+@pytest.mark.parametrize(("rounds", "refused"), [(4, False), (5, True)])
+def test_a_text_is_decoded_for_four_rounds_and_refused_when_it_needs_a_fifth(
+        rounds: int, refused: bool) -> None:
+    # given a text without a card number escaped backslash, then percent and
+    # backslash over and over: a round runs percent before backslash, so each
+    # round after the first peels one pair (docs/card-data.md: four rounds)
+    layers = ["backslash"] + ["percent", "backslash"] * (rounds - 1)
+    text = escaped_layers("no card here", layers)
+    # then four rounds are read to the end and pass; a fifth is not: refused
+    assert looks_like_card_number(text) is refused
+
+
+@pytest.mark.parametrize("text", ["", "424242424242", "card 4242 42"])
+def test_a_text_shorter_than_the_shortest_card_number_is_not_one(text: str) -> None:
+    # the answer is a bool, False, like every other "no" (not merely falsy)
+    assert looks_like_card_number(text) is False
