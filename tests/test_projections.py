@@ -20,7 +20,7 @@ from domain.provenance import Provenance
 from projections.read_model import ReadModel
 from projections.replay import replay_customer
 from projections.runner import Projector
-from projections.verify import Scope, differences, verify
+from projections.verify import Scope, Summary, count_aggregates, differences, verify
 from projections.views import cards_of
 from tests.audit.stored import edit_event
 from tests.builders import three_cards
@@ -249,6 +249,23 @@ def test_waiting_for_an_idempotent_replay_returns_at_once(runtime: Runtime) -> N
     # when a request waits for it (the views not even caught up), then it is done at once
     assert runtime.projector.wait_for(repeat.position, timeout=5)
     assert runtime.read_model.position() == 0 < first.position  # nothing was applied for it
+
+
+def test_a_wait_for_an_event_another_projector_applied_is_answered_from_the_views(
+        runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given two projectors on one set of views (two processes), this one
+    caught up and trusting the position it wrote (for as long as the test
+    runs), when the other applies a new event and a request here waits for it,
+    then this one's batch fails its compare-and-set and the answer comes from
+    the views' position: done, not a timeout."""
+    monkeypatch.setattr("projections.runner.POSITION_TRUSTED_FOR", 60.0)
+    here, there = runtime.projector, Projector(runtime.ledger, runtime.read_model)
+    runtime.ledger.set_online_payments("acme", True, ADMIN)
+    here.catch_up()
+    outcome = runtime.ledger.add_card("acme", "1001", "pm_card_visa", by=ME)
+    assert there.catch_up() > 0
+    assert here.wait_for(outcome.position, timeout=5)
+    assert runtime.read_model.position() == outcome.position
 
 
 def test_a_request_waiting_on_the_running_projector_applies_no_batch_itself(
@@ -526,3 +543,24 @@ def test_a_row_no_event_explains_is_reported_as_its_customers_or_its_companys(
          ("company hooli history at 100000: cl_history row with position=100000 "
           "that no event explains")),
     ]
+
+
+@pytest.mark.parametrize(("scope", "aggregates"), [
+    (Scope(), 5), (Scope("acme"), 3), (Scope("acme", "2002"), 1), (Scope("globex"), 1)])
+def test_a_check_replays_as_many_aggregates_as_its_progress_bar_counts_on(
+        runtime: Runtime, scope: Scope, aggregates: int) -> None:
+    # given acme with customers 1001 and 2002, globex with no customer yet, and
+    # initech with customer 3003; views current
+    three_cards(runtime)
+    runtime.ledger.add_card("acme", "2002", "pm_card_amex", by=Provenance("customer:2002", "portal"))
+    runtime.ledger.set_online_payments("globex", True, ADMIN)
+    runtime.ledger.register_customer("initech", "3003", OFFICE)
+    runtime.projector.catch_up()
+    # when the scope is checked
+    summary = Summary()
+    found = list(differences(runtime.ledger, runtime.read_model, scope, summary=summary))
+    # then it is clean, and it replayed the aggregates the count promised: the
+    # company and its customers, one customer, or all of them
+    assert found == []
+    assert summary.aggregates == aggregates
+    assert count_aggregates(runtime.ledger, runtime.read_model, scope) == aggregates
