@@ -52,7 +52,8 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
                     ["tests/test_projections.py", "tests/test_rebuild.py",
                      "tests/test_audit_cli.py", "tests/test_concurrency.py",
                      "tests/test_properties.py", "tests/autopay/test_autopay_views.py",
-                     "tests/api/test_evidence.py", "-k", "sqlite or not postgres"]),
+                     "tests/api/test_evidence.py", "tests/audit/test_evidence_pack.py",
+                     "-k", "sqlite or not postgres"]),
     # guard and auth: example tests only, seconds per mutant; the guard's
     # hypothesis properties and live fuzzing (a minute or more) and the serve
     # subprocess tests are left out (docs/testing.md says what that costs).
