@@ -122,6 +122,21 @@ def test_a_rebuild_passes_over_a_stream_that_is_neither_a_company_nor_a_customer
         assert runtime.read_model.position() == end
 
 
+def test_a_rebuild_writes_the_row_of_a_customer_registered_without_any_card(
+        runtime: Runtime) -> None:
+    """Given every kind of event, and customer 3003 registered by the office
+    and nothing more (one event), when the views are rebuilt, then every row,
+    3003's too, is the projector's."""
+    every_kind_of_event(runtime)
+    runtime.ledger.register_customer("acme", "3003", OFFICE)
+    assert len(runtime.ledger.customer_events("acme", "3003")) == 1
+    runtime.projector.catch_up()
+    projected = dump_views(runtime.read_model)
+    assert "3003" in {row["customer_id"] for row in projected["cl_customers"]}
+    rebuild(runtime.ledger, runtime.read_model)
+    assert dump_views(runtime.read_model) == projected
+
+
 def test_a_rebuild_of_an_empty_log_leaves_empty_views(runtime: Runtime) -> None:
     assert rebuild(runtime.ledger, runtime.read_model) == 0
     assert all(rows == [] for rows in dump_views(runtime.read_model).values())
