@@ -268,6 +268,24 @@ def test_a_wait_for_an_event_another_projector_applied_is_answered_from_the_view
     assert runtime.read_model.position() == outcome.position
 
 
+def test_views_reset_behind_the_projectors_back_are_refilled_once_its_trust_runs_out(
+        runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given views the projector caught up, then reset by another process (no
+    new event, so no compare-and-set fails to tell it), when the projector
+    runs after the time it trusts its own position for (0 s here), then it
+    reads the position again and refills the views from the start."""
+    seed_story(runtime)
+    runtime.projector.catch_up()
+    before = (runtime.read_model.card_list("acme", "1001"), runtime.read_model.history("acme", "1001"))
+    monkeypatch.setattr("projections.runner.POSITION_TRUSTED_FOR", 0.0)
+    ReadModel(runtime.read_model.db).reset()
+    assert runtime.projector.run_once() > 0  # as its thread does: batch after batch
+    while runtime.projector.run_once():
+        pass
+    after = (runtime.read_model.card_list("acme", "1001"), runtime.read_model.history("acme", "1001"))
+    assert after == before
+
+
 def test_a_request_waiting_on_the_running_projector_applies_no_batch_itself(
         runtime: Runtime) -> None:
     """Only the projector's thread applies batches; a request wakes it and waits
