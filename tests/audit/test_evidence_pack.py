@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import pytest
 
+from cardledger.checkpoints import make_checkpoints
 from cardledger.wiring import Runtime
+from domain.checkpoints import CheckpointKey
 from domain.provenance import Provenance
 from projections.evidence import evidence_pack
 from tests.payments.faults import CrashAfterCharge, SimulatedCrash
 
 ME = Provenance("customer:1001", "portal")
 ADMIN = Provenance("user:admin", "admin")
+KEY = CheckpointKey("k1", b"a checkpoint signing key")
 
 
 def test_the_pack_shows_the_card_as_it_was_when_the_payment_started(runtime: Runtime) -> None:
@@ -43,3 +46,20 @@ def test_the_pack_shows_the_card_as_it_was_when_the_payment_started(runtime: Run
     card = pack["card"]
     assert (card["card_id"], card["last4"], card["exp_month"], card["exp_year"]) == (
         visa, "4242", 12, 2034)
+
+
+def test_a_checkpoint_made_right_after_the_payment_pins_it(runtime: Runtime) -> None:
+    # given a paid invoice, the customer's last event, and then a checkpoint
+    ledger = runtime.ledger
+    ledger.set_online_payments("acme", True, ADMIN)
+    ledger.add_card("acme", "1001", "pm_card_visa", by=ME)
+    paid = ledger.pay_invoice("acme", "1001", by=ME, invoice_id="INV-1", amount=1250,
+                              currency="usd", idempotency_key="key-1")
+    assert make_checkpoints(ledger, KEY)
+    # when its evidence pack is made
+    pack = evidence_pack(ledger, "acme", "1001", paid.payment.payment_id, keys={"k1": KEY})
+    # then that checkpoint pins the payment's last event, exactly
+    checkpoint = pack["chain"]["checkpoint"]
+    assert checkpoint is not None
+    assert checkpoint["pinned_version"] == paid.version == pack["history"][-1]["version"]
+    assert checkpoint["signature_verified"] is True
