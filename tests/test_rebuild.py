@@ -137,6 +137,28 @@ def test_a_rebuild_writes_the_row_of_a_customer_registered_without_any_card(
     assert dump_views(runtime.read_model) == projected
 
 
+def test_events_stamped_on_a_whole_second_are_rebuilt_with_the_views_fixed_width_time(
+        runtime: Runtime) -> None:
+    """Given a customer whose events were stamped at 12:00:00 exactly (stored
+    without a fraction of a second, as for about one event in a million), when
+    the views are rebuilt, then every instant is written with its
+    microseconds, as the projector writes it."""
+    three_cards(runtime)
+    stream = customer_aggregate_id("acme", "1001")
+
+    def on_the_second(state: dict[str, Any]) -> None:
+        state["timestamp"]["_data_"] = "2026-11-25T12:00:00+00:00"
+
+    for record in runtime.ledger.recorder.select_events(stream):
+        edit_event(runtime.ledger, stream, record.originator_version, on_the_second)
+    runtime.projector.catch_up()
+    projected = dump_views(runtime.read_model)
+    assert {row["added_at"] for row in projected["cl_payment_methods"]} == {
+        "2026-11-25T12:00:00.000000+00:00"}
+    rebuild(runtime.ledger, runtime.read_model)
+    assert dump_views(runtime.read_model) == projected
+
+
 def test_a_rebuild_of_an_empty_log_leaves_empty_views(runtime: Runtime) -> None:
     assert rebuild(runtime.ledger, runtime.read_model) == 0
     assert all(rows == [] for rows in dump_views(runtime.read_model).values())
