@@ -582,3 +582,15 @@ def test_a_check_replays_as_many_aggregates_as_its_progress_bar_counts_on(
     assert found == []
     assert summary.aggregates == aggregates
     assert count_aggregates(runtime.ledger, runtime.read_model, scope) == aggregates
+
+
+@pytest.mark.parametrize(("scope", "covered"), [
+    (Scope(), {("acme", None), ("acme", "1001"), ("acme", "2002"), ("globex", "1001")}),
+    (Scope("acme"), {("acme", None), ("acme", "1001"), ("acme", "2002")}),
+    (Scope("acme", "1001"), {("acme", "1001")})])
+def test_a_scope_covers_every_aggregate_its_company_or_its_one_customer(
+        scope: Scope, covered: set[tuple[str, str | None]]) -> None:
+    # given a company's own aggregate (customer None) and customers of two companies
+    aggregates = {("acme", None), ("acme", "1001"), ("acme", "2002"), ("globex", "1001")}
+    # then the scope covers exactly its part
+    assert {a for a in aggregates if scope.covers(*a)} == covered
