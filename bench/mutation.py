@@ -43,13 +43,17 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
                 "-k", "not postgres"]),
     "projections": (["projections/read_model.py", "projections/verify.py",
                      "projections/replay.py", "projections/history.py", "projections/views.py",
-                     "projections/runner.py", "projections/rebuild.py"],
-                    # every test of the views, the rebuild, verify and the waiting
-                    # for them that runs on SQLite (the PostgreSQL twins add time,
-                    # not kills)
+                     "projections/runner.py", "projections/rebuild.py",
+                     "projections/autopay_views.py", "projections/evidence.py"],
+                    # every test of the views, the rebuild, verify, the waiting
+                    # for them and the evidence pack that runs on SQLite (the
+                    # PostgreSQL twins add time, not kills). log_follower.py is
+                    # the consumers target's: its tests are the relay's.
                     ["tests/test_projections.py", "tests/test_rebuild.py",
                      "tests/test_audit_cli.py", "tests/test_concurrency.py",
-                     "tests/test_properties.py", "-k", "sqlite or not postgres"]),
+                     "tests/test_properties.py", "tests/autopay/test_autopay_views.py",
+                     "tests/api/test_evidence.py", "tests/audit/test_evidence_pack.py",
+                     "-k", "sqlite or not postgres"]),
     # guard and auth: example tests only, seconds per mutant; the guard's
     # hypothesis properties and live fuzzing (a minute or more) and the serve
     # subprocess tests are left out (docs/testing.md says what that costs).

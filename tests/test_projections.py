@@ -4,12 +4,14 @@ updates, rebuilds, and the auditors' replay and consistency check."""
 from __future__ import annotations
 
 import threading
+from contextvars import Context
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 import pytest
 
+from cardledger import logs
 from cardledger.wiring import Runtime
 from domain.customer import Customer
 from domain.errors import CustomerNotFound
@@ -18,7 +20,7 @@ from domain.provenance import Provenance
 from projections.read_model import ReadModel
 from projections.replay import replay_customer
 from projections.runner import Projector
-from projections.verify import differences, verify
+from projections.verify import Scope, Summary, count_aggregates, differences, verify
 from projections.views import cards_of
 from tests.audit.stored import edit_event
 from tests.builders import three_cards
@@ -237,6 +239,79 @@ def test_the_background_projector_keeps_the_views_current(runtime: Runtime) -> N
     assert runtime.projector.wait_for(outcome.position, timeout=5, help_out=False)
 
 
+def test_waiting_for_an_idempotent_replay_returns_at_once(runtime: Runtime) -> None:
+    # given a card added with an idempotency key, and the same command again:
+    # the repeat appends nothing, so it has no position to wait for
+    runtime.ledger.set_online_payments("acme", True, ADMIN)
+    first = runtime.ledger.add_card("acme", "1001", "pm_card_visa", by=ME, idempotency_key="k1")
+    repeat = runtime.ledger.add_card("acme", "1001", "pm_card_visa", by=ME, idempotency_key="k1")
+    assert (repeat.replayed, repeat.position) == (True, None)
+    # when a request waits for it (the views not even caught up), then it is done at once
+    assert runtime.projector.wait_for(repeat.position, timeout=5)
+    assert runtime.read_model.position() == 0 < first.position  # nothing was applied for it
+
+
+def test_a_wait_for_an_event_another_projector_applied_is_answered_from_the_views(
+        runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given two projectors on one set of views (two processes), this one
+    caught up and trusting the position it wrote (for as long as the test
+    runs), when the other applies a new event and a request here waits for it,
+    then this one's batch fails its compare-and-set and the answer comes from
+    the views' position: done, not a timeout."""
+    monkeypatch.setattr("projections.runner.POSITION_TRUSTED_FOR", 60.0)
+    here, there = runtime.projector, Projector(runtime.ledger, runtime.read_model)
+    runtime.ledger.set_online_payments("acme", True, ADMIN)
+    here.catch_up()
+    outcome = runtime.ledger.add_card("acme", "1001", "pm_card_visa", by=ME)
+    assert there.catch_up() > 0
+    assert here.wait_for(outcome.position, timeout=5)
+    assert runtime.read_model.position() == outcome.position
+
+
+def test_views_reset_behind_the_projectors_back_are_refilled_once_its_trust_runs_out(
+        runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given views the projector caught up, then reset by another process (no
+    new event, so no compare-and-set fails to tell it), when the projector
+    runs after the time it trusts its own position for (0 s here), then it
+    reads the position again and refills the views from the start."""
+    seed_story(runtime)
+    runtime.projector.catch_up()
+    before = (runtime.read_model.card_list("acme", "1001"), runtime.read_model.history("acme", "1001"))
+    monkeypatch.setattr("projections.runner.POSITION_TRUSTED_FOR", 0.0)
+    ReadModel(runtime.read_model.db).reset()
+    assert runtime.projector.run_once() > 0  # as its thread does: batch after batch
+    while runtime.projector.run_once():
+        pass
+    after = (runtime.read_model.card_list("acme", "1001"), runtime.read_model.history("acme", "1001"))
+    assert after == before
+
+
+def test_a_request_waiting_on_the_running_projector_applies_no_batch_itself(
+        runtime: Runtime) -> None:
+    """Only the projector's thread applies batches; a request wakes it and waits
+    for its word, so concurrent requests never queue to apply the same batch.
+    A thread that applied a batch has the views' position in its log lines
+    (logs.position, set by run_once), so a request's own context shows it."""
+    # given a projector thread that idles until woken (a long poll interval), caught up
+    projector = Projector(runtime.ledger, runtime.read_model, poll_interval=60)
+    runtime.ledger.set_online_payments("acme", True, ADMIN)
+    projector.start()
+    try:
+        assert projector.wait_for(runtime.ledger.recorder.max_notification_id(), timeout=5,
+                                  help_out=False)
+        # when a command is saved and a request (a fresh context) waits for its event
+        outcome = runtime.ledger.add_card("acme", "1001", "pm_card_visa", by=ME)
+
+        def request() -> tuple[bool, int | None]:
+            return projector.wait_for(outcome.position, timeout=5), logs.position.get()
+
+        # then the views hold it, and the request's context applied nothing
+        assert Context().run(request) == (True, None)
+        assert runtime.read_model.card_list("acme", "1001")[0] == outcome.version
+    finally:
+        projector.stop()
+
+
 def dump_views(read_model: ReadModel) -> dict[str, list[dict[str, Any]]]:
     from projections.schema import VIEW_TABLES
 
@@ -421,3 +496,102 @@ def test_the_company_row_says_online_payments_are_off_after_they_were_switched_o
     assert runtime.read_model.online_payments("acme") is True
     assert runtime.read_model.online_payments("globex") is False
     assert runtime.read_model.online_payments("initech") is False
+
+
+def forge_row(runtime: Runtime, table: str, **row: Any) -> None:
+    columns = ", ".join(row)
+    marks = ", ".join(f":{c}" for c in row)
+    with runtime.read_model.db.transaction() as tx:
+        tx.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", row)  # noqa: S608
+
+
+def forge_customer_row(runtime: Runtime, company: str, customer: str) -> str:
+    """A customer row no event explains (its aggregate id is in no stream)."""
+    aggregate_id = "0" * 32
+    forge_row(runtime, "cl_customers", aggregate_id=aggregate_id, company_id=company,
+              customer_id=customer, version=1, registered_at="2026-11-25T12:00:00.000000+00:00")
+    return aggregate_id
+
+
+def test_verify_of_one_company_reports_the_rows_no_event_explains_in_its_part_only(
+        runtime: Runtime) -> None:
+    # given acme's and globex's customers with cards, views current, and in
+    # globex's part a customer row and a card row (of a customer the views do
+    # not hold) that no event explains
+    three_cards(runtime)
+    three_cards(runtime, "globex", "2002", by=Provenance("customer:2002", "portal"))
+    runtime.projector.catch_up()
+    forge_customer_row(runtime, "globex", "9999")
+    forge_row(runtime, "cl_payment_methods", card_id="card_forged", company_id="globex",
+              customer_id="8888", brand="visa", last4="4242", exp_month=1, exp_year=2030,
+              funding="credit", is_primary=False, added_at="2026-11-25T12:00:00.000000+00:00",
+              added_by="user:mallory", added_from="office", added_position=1, deleted_at=None)
+    # when each company is checked alone, and the whole store
+    found = {scope: sorted((d.table, d.company, d.customer, d.kind) for d in differences(
+        runtime.ledger, runtime.read_model, Scope(scope))) for scope in ("acme", "globex", None)}
+    # then acme's check is clean, and globex's and the whole store's name both rows
+    expected = [("cl_customers", "globex", "9999", "extra"),
+                ("cl_payment_methods", "globex", "8888", "extra")]
+    assert found == {"acme": [], "globex": expected, None: expected}
+
+
+def test_a_row_no_event_explains_is_reported_as_its_customers_or_its_companys(
+        runtime: Runtime) -> None:
+    # given acme's customer 1001, views current, then rows no event explains:
+    # a customer of acme, a company, and a company's own history row (customer
+    # '') of a company the views do not hold
+    three_cards(runtime)
+    runtime.projector.catch_up()
+    aggregate_id = forge_customer_row(runtime, "acme", "9999")
+    forge_row(runtime, "cl_companies", company_id="initech", online_payments=True, version=1)
+    forge_row(runtime, "cl_history", position=100_000, company_id="hooli", customer_id="",
+              at="2026-11-25T12:00:00.000000+00:00", action="online_payments_enabled",
+              card_id=None, brand=None, last4=None, actor="user:mallory", source="admin",
+              detail="")
+    # when verified
+    found = sorted((d.table, d.company, d.customer, str(d))
+                   for d in differences(runtime.ledger, runtime.read_model))
+    # then the customer's row is the customer's, the others their company's
+    assert found == [
+        ("cl_companies", "initech", None,
+         "company initech: cl_companies row with company_id='initech' that no event explains"),
+        ("cl_customers", "acme", "9999",
+         (f"customer acme/9999: cl_customers row with aggregate_id='{aggregate_id}' "
+          "that no event explains")),
+        ("cl_history", "hooli", None,
+         ("company hooli history at 100000: cl_history row with position=100000 "
+          "that no event explains")),
+    ]
+
+
+@pytest.mark.parametrize(("scope", "aggregates"), [
+    (Scope(), 5), (Scope("acme"), 3), (Scope("acme", "2002"), 1), (Scope("globex"), 1)])
+def test_a_check_replays_as_many_aggregates_as_its_progress_bar_counts_on(
+        runtime: Runtime, scope: Scope, aggregates: int) -> None:
+    # given acme with customers 1001 and 2002, globex with no customer yet, and
+    # initech with customer 3003; views current
+    three_cards(runtime)
+    runtime.ledger.add_card("acme", "2002", "pm_card_amex", by=Provenance("customer:2002", "portal"))
+    runtime.ledger.set_online_payments("globex", True, ADMIN)
+    runtime.ledger.register_customer("initech", "3003", OFFICE)
+    runtime.projector.catch_up()
+    # when the scope is checked
+    summary = Summary()
+    found = list(differences(runtime.ledger, runtime.read_model, scope, summary=summary))
+    # then it is clean, and it replayed the aggregates the count promised: the
+    # company and its customers, one customer, or all of them
+    assert found == []
+    assert summary.aggregates == aggregates
+    assert count_aggregates(runtime.ledger, runtime.read_model, scope) == aggregates
+
+
+@pytest.mark.parametrize(("scope", "covered"), [
+    (Scope(), {("acme", None), ("acme", "1001"), ("acme", "2002"), ("globex", "1001")}),
+    (Scope("acme"), {("acme", None), ("acme", "1001"), ("acme", "2002")}),
+    (Scope("acme", "1001"), {("acme", "1001")})])
+def test_a_scope_covers_every_aggregate_its_company_or_its_one_customer(
+        scope: Scope, covered: set[tuple[str, str | None]]) -> None:
+    # given a company's own aggregate (customer None) and customers of two companies
+    aggregates = {("acme", None), ("acme", "1001"), ("acme", "2002"), ("globex", "1001")}
+    # then the scope covers exactly its part
+    assert {a for a in aggregates if scope.covers(*a)} == covered

@@ -10,7 +10,9 @@ from uuid import UUID
 
 from eventsourcing.utils import resolve_topic
 
+from cardledger.checkpoints import make_checkpoints
 from cardledger.wiring import Runtime
+from domain.checkpoints import CheckpointKey
 from domain.ids import company_aggregate_id, customer_aggregate_id
 from domain.provenance import Provenance
 from projections.read_model import ReadModel
@@ -101,6 +103,60 @@ def test_a_rebuild_of_events_stored_at_older_class_versions_writes_the_projector
             runtime.ledger.recorder.max_notification_id()
         assert dump_views(runtime.read_model) == projected
     assert verify(runtime.ledger, runtime.read_model) == []
+
+
+def test_a_rebuild_passes_over_a_stream_that_is_neither_a_company_nor_a_customer(
+        runtime: Runtime) -> None:
+    """Given every kind of event and then a signed checkpoint of the chain
+    heads (the checkpoints stream: no view row comes from it), when the views
+    are rebuilt (fast, or decoding every event), then they are the projector's,
+    up to the checkpoint's position."""
+    every_kind_of_event(runtime)
+    assert make_checkpoints(runtime.ledger, CheckpointKey("k1", b"a checkpoint signing key"))
+    runtime.projector.catch_up()
+    projected = dump_views(runtime.read_model)
+    end = runtime.ledger.recorder.max_notification_id()
+    for fast in (True, False):
+        assert rebuild(runtime.ledger, runtime.read_model, fast=fast) == end
+        assert dump_views(runtime.read_model) == projected
+        assert runtime.read_model.position() == end
+
+
+def test_a_rebuild_writes_the_row_of_a_customer_registered_without_any_card(
+        runtime: Runtime) -> None:
+    """Given every kind of event, and customer 3003 registered by the office
+    and nothing more (one event), when the views are rebuilt, then every row,
+    3003's too, is the projector's."""
+    every_kind_of_event(runtime)
+    runtime.ledger.register_customer("acme", "3003", OFFICE)
+    assert len(runtime.ledger.customer_events("acme", "3003")) == 1
+    runtime.projector.catch_up()
+    projected = dump_views(runtime.read_model)
+    assert "3003" in {row["customer_id"] for row in projected["cl_customers"]}
+    rebuild(runtime.ledger, runtime.read_model)
+    assert dump_views(runtime.read_model) == projected
+
+
+def test_events_stamped_on_a_whole_second_are_rebuilt_with_the_views_fixed_width_time(
+        runtime: Runtime) -> None:
+    """Given a customer whose events were stamped at 12:00:00 exactly (stored
+    without a fraction of a second, as for about one event in a million), when
+    the views are rebuilt, then every instant is written with its
+    microseconds, as the projector writes it."""
+    three_cards(runtime)
+    stream = customer_aggregate_id("acme", "1001")
+
+    def on_the_second(state: dict[str, Any]) -> None:
+        state["timestamp"]["_data_"] = "2026-11-25T12:00:00+00:00"
+
+    for record in runtime.ledger.recorder.select_events(stream):
+        edit_event(runtime.ledger, stream, record.originator_version, on_the_second)
+    runtime.projector.catch_up()
+    projected = dump_views(runtime.read_model)
+    assert {row["added_at"] for row in projected["cl_payment_methods"]} == {
+        "2026-11-25T12:00:00.000000+00:00"}
+    rebuild(runtime.ledger, runtime.read_model)
+    assert dump_views(runtime.read_model) == projected
 
 
 def test_a_rebuild_of_an_empty_log_leaves_empty_views(runtime: Runtime) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from cardledger.wiring import Runtime
 from projections import autopay_views
 from projections.verify import verify
@@ -95,3 +97,42 @@ def test_the_report_is_one_range_read_of_the_expiry_index(runtime: Runtime,
             ("EXPLAIN " if db.postgres else "EXPLAIN QUERY PLAN ")
             + autopay_views.EXPIRING_CARDS, params).all())
     assert "cl_payment_methods_by_expiry" in plan, plan
+
+
+def test_autopay_follows_the_primary_in_the_views_when_its_own_card_is_deleted(
+        runtime: Runtime) -> None:
+    # given autopay on the amex, the second card (the visa is primary)
+    cards = customer_with(runtime, "pm_card_visa", "pm_card_amex", autopay_card=1)
+    runtime.projector.catch_up()
+    db = runtime.read_model.db
+    row = "SELECT enabled, card_id FROM cl_autopay WHERE customer_id = :cu"
+    assert [(bool(r["enabled"]), r["card_id"]) for r in db.read(row, {"cu": CUSTOMER})] == [
+        (True, cards[1])]
+    # when the office deletes the amex anyway
+    runtime.ledger.delete_card(COMPANY, CUSTOMER, cards[1], by=OFFICE, force=True)
+    runtime.projector.catch_up()
+    # then autopay stays on, following the primary (no card of its own)
+    assert [(bool(r["enabled"]), r["card_id"]) for r in db.read(row, {"cu": CUSTOMER})] == [
+        (True, None)]
+    assert verify(runtime.ledger, runtime.read_model) == []
+
+
+@pytest.mark.parametrize(("autopay_card", "charged"), [(None, 0), (1, 1), (2, 2)],
+                         ids=["follows-the-primary", "on-the-amex", "on-the-mastercard"])
+def test_the_report_marks_autopay_on_the_one_card_autopay_charges(
+        runtime: Runtime, clock: Clock, autopay_card: int | None, charged: int) -> None:
+    # given three cards expiring this month (the visa primary), and autopay
+    # following the primary or on one card of its own
+    tokens = ("pm_card_visa", "pm_card_amex", "pm_card_mastercard")
+    cards = customer_with(runtime, *tokens, autopay_card=autopay_card)
+    for n, token in enumerate(tokens):
+        runtime.ledger.record_processor_update(f"cus_sandbox.{COMPANY}.{CUSTOMER}", token,
+                                               last4="1234", exp_month=11, exp_year=2026,
+                                               reason="expiry", event_id=f"e{n}")
+    runtime.projector.catch_up()
+    # when the report is read
+    listed, _ = autopay_views.expiring_cards(runtime.read_model.db, COMPANY, clock.now.date(),
+                                             5, limit=10)
+    # then autopay is marked on that card alone
+    assert {c.payment_method_id: c.autopay for c in listed} == {
+        card: n == charged for n, card in enumerate(cards)}

@@ -212,6 +212,13 @@ def test_nesting_32_deep_is_read_and_33_is_422() -> None:
     assert refusal(read_json, nested(33)) == (422, "invalid-json")
 
 
+def test_a_number_of_40_characters_is_read_and_41_is_422() -> None:
+    # docs/card-data.md: "a number literal longer than 40 characters"
+    forty, forty_one = "0." + "0" * 37 + "5", "0." + "0" * 38 + "5"
+    assert read_json(f'{{"amount": {forty}}}'.encode()) == {"amount": 5e-38}
+    assert refusal(read_json, f'{{"amount": {forty_one}}}'.encode()) == (422, "invalid-json")
+
+
 def test_depth_is_counted_again_after_closed_siblings() -> None:
     # given an array and an object, opened and closed, before 32 more levels
     # inside the outer array: 33 deep in all

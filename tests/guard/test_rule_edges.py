@@ -11,7 +11,7 @@ import base64
 
 import pytest
 
-from cardledger.card_data import is_sensitive_name, looks_like_card_number, redact
+from cardledger.card_data import MAX_FORMS, is_sensitive_name, looks_like_card_number, redact
 
 VISA = "4242424242424242"
 
@@ -97,3 +97,48 @@ def test_a_name_without_any_word_is_not_sensitive(name: str) -> None:
 def test_a_log_line_without_a_card_number_is_left_exactly_as_it_was(text: str) -> None:
     # the log filter (cardledger/log_safety.py) passes every message through redact
     assert redact(text) == text
+
+
+# One escape per decoding step, in the order the rule peels them (each round:
+# percent, then HTML, then backslash, each run to its end, at most four steps).
+ESCAPES = {"percent": lambda c: f"%{ord(c):02X}", "html": lambda c: f"&#x{ord(c):x};",
+           "backslash": lambda c: f"\\x{ord(c):02x}"}
+ROUND = ["percent"] * 4 + ["html"] * 4 + ["backslash"] * 4
+
+
+def escaped_layers(text: str, layers: list[str]) -> str:
+    """The text with its first character escaped once per layer, the first
+    layer outermost: decoding takes one step per layer, each a new form."""
+    for layer in reversed(layers):
+        text = ESCAPES[layer](text[0]) + text[1:]
+    return text
+
+
+@pytest.mark.parametrize(("steps", "refused"), [(MAX_FORMS - 1, False), (MAX_FORMS, True)])
+def test_a_text_is_read_to_its_end_in_max_forms_and_refused_past_them(
+        steps: int, refused: bool) -> None:
+    # given a text without a card number whose decoding takes MAX_FORMS - 1 or
+    # MAX_FORMS steps (31 or 32; hex escapes: their letters keep the escapes'
+    # digits from making a run); with the text as written, 32 or 33 forms
+    text = escaped_layers("no card here", (ROUND * 3)[:steps])
+    # then 32 forms are read to the end and pass; a 33rd is not read: refused
+    # (found by mutation testing: `len(seen) >= MAX_FORMS` -> `>` let it pass)
+    assert looks_like_card_number(text) is refused
+
+
+@pytest.mark.parametrize(("rounds", "refused"), [(4, False), (5, True)])
+def test_a_text_is_decoded_for_four_rounds_and_refused_when_it_needs_a_fifth(
+        rounds: int, refused: bool) -> None:
+    # given a text without a card number escaped backslash, then percent and
+    # backslash over and over: a round runs percent before backslash, so each
+    # round after the first peels one pair (docs/card-data.md: four rounds)
+    layers = ["backslash"] + ["percent", "backslash"] * (rounds - 1)
+    text = escaped_layers("no card here", layers)
+    # then four rounds are read to the end and pass; a fifth is not: refused
+    assert looks_like_card_number(text) is refused
+
+
+@pytest.mark.parametrize("text", ["", "424242424242", "card 4242 42"])
+def test_a_text_shorter_than_the_shortest_card_number_is_not_one(text: str) -> None:
+    # the answer is a bool, False, like every other "no" (not merely falsy)
+    assert looks_like_card_number(text) is False
