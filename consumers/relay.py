@@ -21,6 +21,7 @@ from typing import Any
 
 from eventsourcing.application import Application
 from kafka import KafkaProducer
+from kafka.errors import KafkaTimeoutError
 
 from consumers.envelope import envelope_of
 from consumers.topics import ensure_topics  # noqa: F401 (where callers found it)
@@ -96,6 +97,19 @@ def kafka_producer(bootstrap: str, *, ack_timeout: float = 10.0,
     )
 
 
+def _abandon(producer: KafkaProducer) -> None:
+    """Closes a producer whose records will never be acknowledged. kafka-python
+    has no public abort: its sender's force_close fails every incomplete batch
+    as the network thread ends, after which close() has nothing to wait for."""
+    sender = producer._sender  # noqa: SLF001 (the library's own force-close path)
+    sender.force_close()
+    sender.join(timeout=5)
+    try:
+        producer.close(timeout=0)
+    except Exception:  # noqa: BLE001 (already failing; the original error matters)
+        log.warning("a failed Kafka producer did not close", exc_info=True)
+
+
 class Relay:
     def __init__(
         self,
@@ -162,12 +176,20 @@ class Relay:
             future.get(timeout=0)  # raises the broker's error for any unacknowledged message
 
     def _drop_producer(self) -> None:
-        if self._producer is not None:
-            try:
-                self._producer.close(timeout=0)
-            except Exception:  # noqa: BLE001 (already failing; the original error matters)
-                log.debug("closing the failed producer", exc_info=True)
-            self._producer = None
+        producer, self._producer = self._producer, None
+        if producer is None:
+            return
+        try:
+            producer.close(timeout=0)
+        except KafkaTimeoutError:
+            # close() flushes before it stops anything, and a failed batch's
+            # records never complete (the broker is gone), so it gives up
+            # half-way: the producer's network thread and sockets would live on
+            # after each failed batch, and the garbage collector's own close
+            # would raise later. Stop the thread without the records, then close.
+            _abandon(producer)
+        except Exception:  # noqa: BLE001 (already failing; the original error matters)
+            log.debug("closing the failed producer", exc_info=True)
 
     def catch_up(self) -> int:
         total = 0

@@ -6,12 +6,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
 from kafka import KafkaProducer
-from kafka.errors import MessageSizeTooLargeError
+from kafka.errors import KafkaError, MessageSizeTooLargeError
 
 from cardledger.demo import COMPANY
 from cardledger.processors.sandbox import SandboxProcessor
@@ -276,3 +277,38 @@ def test_commands_succeed_while_the_broker_is_down_and_the_relay_catches_up_afte
     consume_until(consumer, lambda: model.processed() == len(stored), timeout=60)
     consumer.close()
     assert office_differences(pg_runtime, model, customers) == []
+
+
+def test_a_batch_failed_because_the_broker_is_gone_leaves_no_producer_thread_behind(
+        runtime: Runtime, own_broker: Broker) -> None:
+    # given a relay that published the seed's story, then lost its broker; its
+    # producer would wait 30 s for acknowledgements, the relay 1.5 s, so the
+    # batch fails with its records still pending in the producer (as when a
+    # broker goes away under load, before the producer gives up on them)
+    topic = "cardledger.gone"
+    ensure_topics(own_broker.bootstrap, {topic: 3})
+    seed_story(runtime, 1)
+    client_id = f"relay-{uuid.uuid4().hex[:8]}"
+
+    def threads() -> list[str]:
+        return [t.name for t in threading.enumerate()
+                if t.name == f"{client_id}-network-thread" and t.is_alive()]
+
+    relay = Relay(runtime.ledger, lambda: kafka_producer(own_broker.bootstrap, ack_timeout=30.0,
+                                                         client_id=client_id),
+                  topic, ack_timeout=0.5)
+    try:
+        relay.catch_up()
+        assert threads() != []
+        own_broker.stop()
+        seed_story(runtime, 1)
+        # when the batch fails
+        with pytest.raises(KafkaError):
+            relay.run_once()
+        # then the failed producer is closed for good: its network thread is gone
+        # (before, close() gave up on the pending records half-way: the thread
+        # lived on, and the producer's finaliser raised in some later test)
+        assert wait_until(lambda: threads() == [], timeout=10), threads()
+        assert relay.failed_batches == 1
+    finally:
+        relay.close()
