@@ -75,7 +75,7 @@ class SealedWithKeys:
         self._wrapping = _derive(wrapping_secret) if wrapping_secret else None
 
     def seal(self, company_id: str, customer_id: str, field: str, value: str) -> str:
-        key = self._key(company_id, customer_id, create=True)
+        key = self._key(company_id, customer_id)
         if key is None:
             raise CustomerErased(f"Customer {customer_id} of company {company_id} was erased")
         nonce = os.urandom(NONCE_BYTES)
@@ -87,12 +87,13 @@ class SealedWithKeys:
                value: str | None) -> str | None:
         if value is None:
             return None
-        key = self._key(company_id, customer_id, create=False)
+        row = self._row(company_id, customer_id)
         if not is_sealed(value):
             # Stored in the clear before sealing existed; gone with the customer.
-            return None if self._destroyed(company_id, customer_id) else value
-        if key is None:
+            return None if row and row["destroyed_at"] is not None else value
+        if row is None or row["data_key"] is None:
             return None
+        key = self._unwrap(company_id, customer_id, row["data_key"])
         version, _, body = value[len(SEALED_PREFIX):].partition(":")
         if version != FORMAT:
             return None
@@ -116,17 +117,20 @@ class SealedWithKeys:
                 "destroyed_at = COALESCE(cl_data_keys.destroyed_at, excluded.destroyed_at)",
                 {"co": company_id, "cu": customer_id, "now": _now()})
 
-    def _key(self, company_id: str, customer_id: str, *, create: bool) -> bytes | None:
-        params = {"co": company_id, "cu": customer_id}
-        rows = self.db.read("SELECT data_key FROM cl_data_keys "
-                            "WHERE company_id = :co AND customer_id = :cu", params)
-        if not rows and create:
-            rows = self._create(company_id, customer_id)
-        if not rows or rows[0]["data_key"] is None:
+    def _key(self, company_id: str, customer_id: str) -> bytes | None:
+        """The customer's key, made on first use; None once destroyed."""
+        row = self._row(company_id, customer_id) or self._create(company_id, customer_id)
+        if row["data_key"] is None:
             return None
-        return self._unwrap(company_id, customer_id, rows[0]["data_key"])
+        return self._unwrap(company_id, customer_id, row["data_key"])
 
-    def _create(self, company_id: str, customer_id: str) -> list[dict[str, str | None]]:
+    def _row(self, company_id: str, customer_id: str) -> dict[str, str | None] | None:
+        rows = self.db.read("SELECT data_key, destroyed_at FROM cl_data_keys "
+                            "WHERE company_id = :co AND customer_id = :cu",
+                            {"co": company_id, "cu": customer_id})
+        return rows[0] if rows else None
+
+    def _create(self, company_id: str, customer_id: str) -> dict[str, str | None]:
         """The customer's first key: one statement, which returns nothing when
         another process inserted the row first (that row is then read)."""
         params = {"co": company_id, "cu": customer_id}
@@ -140,12 +144,13 @@ class SealedWithKeys:
             created = tx.execute(
                 "INSERT INTO cl_data_keys (company_id, customer_id, data_key, created_at) "
                 "VALUES (:co, :cu, :key, :now) ON CONFLICT (company_id, customer_id) DO NOTHING "
-                "RETURNING data_key",
+                "RETURNING data_key, destroyed_at",
                 {**params, "key": self._wrap(company_id, customer_id,
                                              AESGCM.generate_key(bit_length=256)),
                  "now": _now()}).all()
-        return created or self.db.read("SELECT data_key FROM cl_data_keys "
-                                       "WHERE company_id = :co AND customer_id = :cu", params)
+        row = created[0] if created else self._row(company_id, customer_id)
+        assert row is not None  # inserted, by this process or the one that won the race
+        return row
 
     def _wrap(self, company_id: str, customer_id: str, key: bytes) -> str:
         if self._wrapping is None:
@@ -169,11 +174,6 @@ class SealedWithKeys:
         return AESGCM(self._wrapping).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:],
                                               _context(company_id, customer_id, "data_key"))
 
-    def _destroyed(self, company_id: str, customer_id: str) -> bool:
-        rows = self.db.read("SELECT destroyed_at FROM cl_data_keys "
-                            "WHERE company_id = :co AND customer_id = :cu",
-                            {"co": company_id, "cu": customer_id})
-        return bool(rows and rows[0]["destroyed_at"] is not None)
 
 
 def _derive(secret: str) -> bytes:
