@@ -125,6 +125,7 @@ def _autopay(charge: list[Any], events: list[Any], card_at: CardAt) -> dict[str,
     tried = list(attempts.values())
     # The card that paid, else the last one tried.
     deciding = next((a for a in tried if a["outcome"] == "succeeded"), tried[-1] if tried else None)
+    cards = [card_at(a["card_version"], a["card_id"]) for a in tried]  # one replay each
     consent = next((e for e in events if isinstance(e, AutopayEnabled)
                     and e.consent_id == started.consent_id
                     and e.originator_version < started.originator_version), None)
@@ -136,8 +137,8 @@ def _autopay(charge: list[Any], events: list[Any], card_at: CardAt) -> dict[str,
             "initiated_by": started.initiated_by, "status": status,
             "attempts": tried,
         },
-        "card": card_at(deciding["card_version"], deciding["card_id"]) if deciding else None,
-        "cards": [card_at(a["card_version"], a["card_id"]) for a in tried],
+        "card": cards[tried.index(deciding)] if deciding else None,
+        "cards": cards,
         "selection": ({"how": deciding["selection"], "card_version": deciding["card_version"]}
                       if deciding else None),
         "consent": None if consent is None else {
