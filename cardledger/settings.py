@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     group_commit: bool = Field(True, description=(
         "Save concurrent commands of one process in one insert (docs/command-path.md); "
         "`false`: one insert per command."))
+    customer_cache_size: int = Field(1000, ge=0, le=1_000_000, description=(
+        "Customers each process keeps after saving them, so the next command on one reads "
+        "only the events appended since (docs/command-path.md); 0 turns it off."))
 
     processor: Literal["sandbox", "stripe"] = Field("sandbox", description=(
         "`sandbox` (in process, Stripe's test cards) or `stripe`."))

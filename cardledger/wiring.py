@@ -131,7 +131,8 @@ def open_runtime(settings: Settings | None = None, *, processor: Processor | Non
     ledger = CardLedger(settings.event_store_env(),
                         processor=processor or build_processor(settings),
                         clock=clock, max_cards=settings.max_cards_per_customer,
-                        group_commit=settings.group_commit)
+                        group_commit=settings.group_commit,
+                        customer_cache_size=settings.customer_cache_size)
     try:
         prepare_schema(settings, ledger, migrate=migrate)
     except BaseException:

@@ -38,6 +38,7 @@ from domain.commands import (
 )
 from domain.company import Company
 from domain.customer import Customer
+from domain.customer_cache import CustomerCache, fold
 from domain.erasure import EraseCustomerHandler
 from domain.errors import CustomerNotFound, InvalidCommand, VersionConflict
 from domain.group_commit import GroupCommit
@@ -81,6 +82,7 @@ class CardLedger(Application[Any]):
         max_cards: int = 10,
         group_commit: bool = True,
         personal_data: PersonalData | None = None,
+        customer_cache_size: int = 1000,
     ) -> None:
         super().__init__(env)
         self.processor = processor
@@ -89,6 +91,7 @@ class CardLedger(Application[Any]):
         self.max_cards = max_cards
         self.invoice_payments = InvoicePayments(self)
         self.group_commit = GroupCommit(self, enabled=group_commit)
+        self.customers = CustomerCache(customer_cache_size)
         self.autopay = AutopayService(self)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
@@ -122,7 +125,7 @@ class CardLedger(Application[Any]):
 
     def _decide_and_save(self, command: CustomerCommand, handler: Handler, receipt: Receipt,
                          expected_version: int | None) -> Outcome:
-        customer = self.load_customer(command.company_id, command.customer_id)
+        customer = self._customer_to_change(command.company_id, command.customer_id)
         current_version = customer.version if customer else 0
         if customer is None:
             if not command.creates_customer:
@@ -134,6 +137,7 @@ class CardLedger(Application[Any]):
         if receipt.idempotency_key:
             prior = customer.recall(receipt.idempotency_key, receipt.request_hash or "")
             if prior is not None:
+                self.customers.keep(customer)
                 return Outcome(prior[0], prior[1], None, replayed=True)
         if expected_version is not None and expected_version != current_version:
             raise VersionConflict(
@@ -145,6 +149,7 @@ class CardLedger(Application[Any]):
             if expected_version is None:
                 raise  # retried from a fresh load
             raise VersionConflict("Another change was saved first; read and retry") from None
+        self.customers.keep(customer)
         position = recordings[-1].notification.id if recordings else None
         return Outcome(card_id, customer.version, position, customer=customer)
 
@@ -246,11 +251,22 @@ class CardLedger(Application[Any]):
             raise CustomerNotFound(f"No customer {customer_id} in company {company_id}")
         return customer
 
+    def _customer_to_change(self, company_id: str, customer_id: str) -> Customer | None:
+        """The customer as stored now, for one command: from this process's cache
+        brought up to date with the events saved since (domain/customer_cache.py),
+        else loaded from the store."""
+        aggregate_id = customer_aggregate_id(company_id, customer_id)
+        cached = self.customers.take(aggregate_id)
+        if cached is None:
+            return self.load_customer(company_id, customer_id)
+        customer: Customer = fold(cached, self.events.get(aggregate_id, gt=cached.version))
+        return customer
+
     def load_customer(self, company_id: str, customer_id: str,
                       version: int | None = None) -> Customer | None:
         try:
             return self.repository.get(customer_aggregate_id(company_id, customer_id),
-                                       version=version)
+                                       version=version, projector_func=fold)
         except AggregateNotFoundError:
             return None
 

@@ -1,0 +1,149 @@
+"""The customers a process keeps after saving them (domain/customer_cache.py),
+on a real store: given commands through this process and another one on the
+same store, when a command, then it decides on the customer as stored."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from cardledger.processors.sandbox import SandboxProcessor
+from cardledger.settings import Settings
+from cardledger.wiring import Runtime
+from domain.customer import Customer
+from domain.errors import NoSuchCard
+from domain.ids import customer_aggregate_id
+from domain.provenance import Provenance
+from domain.service import CardLedger
+from tests.conftest import Clock
+
+ADMIN = Provenance("user:admin", "admin")
+ME = Provenance("customer:1001", "portal")
+CUSTOMER = customer_aggregate_id("acme", "1001")
+
+
+@pytest.fixture
+def here(runtime: Runtime) -> CardLedger:
+    runtime.ledger.set_online_payments("acme", True, ADMIN)
+    return runtime.ledger
+
+
+@pytest.fixture
+def elsewhere(store_settings: Settings, here: CardLedger, clock: Clock) -> Iterator[CardLedger]:
+    """Another API process on the same store, with its own cache."""
+    ledger = CardLedger(store_settings.event_store_env(), processor=here.processor, clock=clock)
+    yield ledger
+    ledger.close()
+
+
+def cards(customer: Customer) -> tuple[int, dict[str, Any], str | None]:
+    """What an answer is built from: the version, the saved cards, the primary."""
+    return customer.version, dict(customer.cards), customer.primary_card_id
+
+
+def as_stored(ledger: CardLedger) -> Customer:
+    stored = ledger.load_customer("acme", "1001")
+    assert stored is not None
+    return stored
+
+
+def test_a_saved_customer_is_kept_and_the_next_command_reads_only_what_came_since(
+        here: CardLedger) -> None:
+    here.add_card("acme", "1001", "pm_card_visa", by=ME)
+    assert (len(here.customers), here.customers.hits) == (1, 0)
+    here.add_card("acme", "1001", "pm_card_mastercard", by=ME)
+    assert here.customers.hits == 1
+    assert cards(here.customers.take(CUSTOMER)) == cards(as_stored(here))
+
+
+def test_a_card_another_process_saved_is_seen_by_the_next_command_here(
+        here: CardLedger, elsewhere: CardLedger) -> None:
+    here.add_card("acme", "1001", "pm_card_visa", by=ME)  # kept here, at that version
+    theirs = elsewhere.add_card("acme", "1001", "pm_card_mastercard", by=ME)
+    outcome = here.delete_card("acme", "1001", theirs.card_id, by=ME)
+    assert outcome.customer is not None and theirs.card_id not in outcome.customer.cards
+    assert here.customers.hits == 1  # it came from the cache, brought up to date
+    assert cards(outcome.customer) == cards(as_stored(here))
+
+
+def test_a_card_deleted_elsewhere_is_not_found_here_either(
+        here: CardLedger, elsewhere: CardLedger) -> None:
+    mine = here.add_card("acme", "1001", "pm_card_visa", by=ME)
+    here.add_card("acme", "1001", "pm_card_mastercard", by=ME)
+    elsewhere.delete_card("acme", "1001", mine.card_id, by=ME)
+    with pytest.raises(NoSuchCard):
+        here.set_primary("acme", "1001", mine.card_id, by=ME)
+
+
+def test_a_command_that_fails_leaves_nothing_half_changed_behind(here: CardLedger) -> None:
+    here.add_card("acme", "1001", "pm_card_visa", by=ME)
+    with pytest.raises(NoSuchCard):
+        here.delete_card("acme", "1001", "card_nope", by=ME)
+    assert len(here.customers) == 0  # taken, and not given back
+    outcome = here.add_card("acme", "1001", "pm_card_mastercard", by=ME)
+    assert outcome.customer is not None
+    assert cards(outcome.customer) == cards(as_stored(here))
+
+
+def test_a_save_that_loses_its_race_runs_again_on_the_stored_customer(
+        here: CardLedger, elsewhere: CardLedger) -> None:
+    here.add_card("acme", "1001", "pm_card_visa", by=ME)
+
+    class OtherProcessSavesDuringAttach(SandboxProcessor):
+        """Between this process's load and its save, the other one saves a card."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.attached = here.processor.attached  # type: ignore[attr-defined]
+            self.raced = False
+
+        def attach(self, customer_ref: str, token: str) -> Any:
+            if not self.raced:
+                self.raced = True
+                elsewhere.add_card("acme", "1001", "pm_card_amex", by=ME)
+            return super().attach(customer_ref, token)
+
+    here.processor = OtherProcessSavesDuringAttach()
+    outcome = here.add_card("acme", "1001", "pm_card_mastercard", by=ME)
+    assert outcome.customer is not None
+    assert len(outcome.customer.cards) == 3
+    assert cards(here.customers.take(CUSTOMER)) == cards(as_stored(here))
+
+
+def test_an_answer_keeps_showing_its_own_command_while_the_next_one_runs(
+        here: CardLedger) -> None:
+    first = here.add_card("acme", "1001", "pm_card_visa", by=ME)
+    here.add_card("acme", "1001", "pm_card_mastercard", by=ME, make_primary=True)
+    assert first.customer is not None
+    assert list(first.customer.cards) == [first.card_id]
+    assert first.customer.primary_card_id == first.card_id
+
+
+def test_with_the_cache_off_every_command_loads_from_the_store(
+        store_settings: Settings, clock: Clock) -> None:
+    ledger = CardLedger(store_settings.event_store_env(), processor=SandboxProcessor(),
+                        clock=clock, customer_cache_size=0)
+    try:
+        ledger.set_online_payments("acme", True, ADMIN)
+        ledger.add_card("acme", "1001", "pm_card_visa", by=ME)
+        ledger.add_card("acme", "1001", "pm_card_mastercard", by=ME)
+        assert (len(ledger.customers), ledger.customers.hits) == (0, 0)
+    finally:
+        ledger.close()
+
+
+def test_the_least_recently_saved_customer_goes_first(store_settings: Settings,
+                                                       clock: Clock) -> None:
+    ledger = CardLedger(store_settings.event_store_env(), processor=SandboxProcessor(),
+                        clock=clock, customer_cache_size=2)
+    try:
+        ledger.set_online_payments("acme", True, ADMIN)
+        for customer in ("1", "2", "3"):
+            ledger.add_card("acme", customer, "pm_card_visa",
+                            by=Provenance(f"customer:{customer}", "portal"))
+        assert ledger.customers.take(customer_aggregate_id("acme", "1")) is None
+        assert ledger.customers.take(customer_aggregate_id("acme", "3")) is not None
+    finally:
+        ledger.close()
