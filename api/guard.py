@@ -22,6 +22,7 @@ so no request holds the event loop for more than a millisecond or so.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, unquote, unquote_plus
 
@@ -191,7 +192,10 @@ def _refuse_card_number_in(where: str) -> Any:
     return check
 
 
+@lru_cache(maxsize=1024)
 def _names_card_data(name: str) -> bool:
+    # Remembered: header and parameter names repeat on every request, and
+    # unlike values they are never secrets (an API key is a value).
     try:
         return any(is_sensitive_name(form) for form in readings(name))
     except TooDeeplyEncoded:

@@ -1,0 +1,59 @@
+"""The rule's shortcuts (cardledger/card_data.py): text in which no reading
+can hold 13 digits skips the readings. They must never skip a text that has a
+card number in it, so each is checked against what it stands in for."""
+
+from __future__ import annotations
+
+import sys
+import unicodedata
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cardledger import card_data
+from cardledger.card_data import MIN_DIGITS, looks_like_card_number
+
+# Characters whose compatibility form holds digits, mixed with the rest.
+DIGITISH = st.sampled_from(sorted(chr(code) for code in card_data._digit_weights()))
+TEXT = st.text(st.one_of(DIGITISH, st.characters(), st.sampled_from("%&\\-/ ")), max_size=60)
+
+
+def digits_in_some_form(text: str) -> int:
+    normal = unicodedata.normalize("NFKC", text)
+    return max(sum(c.isdecimal() for c in text), sum(c.isdecimal() for c in normal))
+
+
+@given(TEXT)
+def test_a_text_said_to_hold_too_few_digits_holds_too_few_in_every_form(text: str) -> None:
+    if not card_data._may_hold_digits(text):
+        assert digits_in_some_form(text) < MIN_DIGITS
+
+
+@given(TEXT)
+def test_the_decimal_count_is_what_the_scan_reads_as_digits(text: str) -> None:
+    assert card_data._decimal_count(text) == len(card_data._DECIMAL.findall(text))
+
+
+@pytest.mark.parametrize("text", [
+    "⑽⑽⑽⑽⑽⑽⑽",  # parenthesised numbers: two digits each in NFKC
+    "\\u0034" * 16,  # escapes: no digit until decoded
+    "%34%32" * 8,
+    "&#52;&#50;" * 8,
+    "\ud835\udfd2" * 16,  # surrogate pairs that join into a mathematical 4
+])
+def test_text_whose_digits_appear_only_when_read_is_not_skipped(text: str) -> None:
+    assert card_data._may_hold_digits(text)
+
+
+def test_no_character_past_the_planes_the_table_covers_has_a_digit_in_its_compatibility_form(
+        ) -> None:
+    beyond = [code for code in range(card_data.DIGITISH_PLANES_END, sys.maxunicode + 1)
+              if any(c.isdecimal() for c in unicodedata.normalize("NFKC", chr(code)))]
+    assert beyond == []
+
+
+def test_base64_of_a_card_number_inside_a_path_is_still_read() -> None:
+    # given a path whose tokens are base64 words with no digits in them but one
+    assert looks_like_card_number("/v1/companies/acme/customers/NDI0MjQyNDI0MjQyNDI0Mg/cards")
+    assert not looks_like_card_number("/v1/companies/acme/customers/bench-customer-abc/cards")
