@@ -3,7 +3,10 @@
     .venv/bin/python -m bench.pipeline --store postgres --seconds 5 --rounds 2
 
 One throwaway store, two `cardledger serve --workers N` servers started once
-(group commit on, and off), and per round, for each concurrency in turn:
+(group commit on, and off) and, on PostgreSQL, production's layout: the
+workers run CARDLEDGER_PROJECTIONS=external and one `cardledger project`
+process keeps the views for every server (its CPU counts as the measured
+server's). Per round, for each concurrency in turn:
   append      recorder.insert_events of one command's prebuilt events per call,
               c threads (the anchor: nothing of cardledger's, no HTTP)
   http        the API, c closed-loop clients (bench.loadgen: add, add, set
@@ -29,8 +32,8 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from bench.command_path import _append, _note_errors, _stored_groups, loadgen
-from bench.common import Report, parser, ratio, store_settings, versions
-from bench.server import api_server
+from bench.common import Report, cpu_seconds, parser, ratio, store_settings, versions
+from bench.server import Server, api_server, views_projector
 from bench.workload import open_company
 from cardledger.processors.sandbox import SandboxProcessor
 from cardledger.wiring import open_runtime
@@ -45,12 +48,19 @@ def main(argv: list[str] | None = None) -> Report:
     p.add_argument("--rate", type=float, default=200.0, help="open-loop requests/s")
     p.add_argument("--baseline", type=Path, default=None,
                    help="also serve this source tree (an older commit) as phase http-base")
+    p.add_argument("--projections", choices=("external", "inprocess"), default=None,
+                   help="external (PostgreSQL's default: production's layout): the workers "
+                        "plus one `cardledger project` process, its CPU counted as the "
+                        "server's; inprocess (SQLite's default): a projector thread in "
+                        "every worker")
     p.add_argument("--no-single", action="store_true",
                    help="skip the group-commit-off server (http-single)")
     args = p.parse_args(argv)
+    if args.projections is None:
+        args.projections = "external" if args.store == "postgres" else "inprocess"
     levels = [int(c) for c in args.concurrency.split(",")]
     report = Report("pipeline", {k: v for k, v in vars(args).items() if k != "out_dir"})
-    with store_settings(args.store) as settings, \
+    with store_settings(args.store, projections=args.projections) as settings, \
             open_runtime(settings, processor=SandboxProcessor(), run_projector=False) as rt, \
             tempfile.TemporaryDirectory(prefix="cardledger-bench-") as tmp:
         report.versions = versions(settings.postgres_dbname if args.store == "postgres" else None)
@@ -59,6 +69,12 @@ def main(argv: list[str] | None = None) -> Report:
         ratios: dict[str, list[float]] = {}
         served: dict[str, float] = {}  # this round's commands/s per phase and level
         with ExitStack() as servers:
+            projector = servers.enter_context(views_projector(settings, Path(tmp))) \
+                if args.projections == "external" else None
+
+            def used_cpu(server: Server) -> float:
+                return server.cpu_seconds() + (cpu_seconds(projector.pid) if projector else 0.0)
+
             grouped = servers.enter_context(api_server(settings, args.workers, Path(tmp)))
             phases = [("http", grouped)]
             if not args.no_single:
@@ -75,11 +91,11 @@ def main(argv: list[str] | None = None) -> Report:
                                **{k: anchor[k] for k in ("commands_per_s", "p50_ms", "p99_ms")})
                     # Alternate the order so neither server always goes first.
                     for phase, server in phases if n % 2 == 0 else phases[::-1]:
-                        cpu_before = server.cpu_seconds()
+                        cpu_before = used_cpu(server)
                         result = loadgen(rt, server.url, ["--mode", "closed", "--concurrency",
                                                           str(c)], args,
                                          prefix=f"{phase}{n}c{c}-")
-                        cpu_ms = 1000 * (server.cpu_seconds() - cpu_before)
+                        cpu_ms = 1000 * (used_cpu(server) - cpu_before)
                         _note_errors(report, f"{phase} c={c}", result)
                         share = ratio(result["commands_per_s"], anchor["commands_per_s"])
                         report.row(round=n, phase=phase, concurrency=c,

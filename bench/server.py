@@ -80,6 +80,22 @@ def api_server(settings: Settings, workers: int, log_dir: Path,
         interrupt(process)
 
 
+@contextmanager
+def views_projector(settings: Settings, log_dir: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """One `cardledger project` process for the store: production's layout, where
+    the API processes run CARDLEDGER_PROJECTIONS=external. One for every server
+    on the store, so an idle server's projector never competes with the
+    measured one's (read-your-writes works across processes by NOTIFY)."""
+    with (log_dir / "projector.log").open("wb") as out:
+        process = subprocess.Popen(  # noqa: S603
+            [str(CLI), "project"], env=settings_env(bench_settings(settings)),
+            stdout=out, stderr=subprocess.STDOUT)
+    try:
+        yield process
+    finally:
+        interrupt(process)
+
+
 def _wait_ready(server: Server, workers: int, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
