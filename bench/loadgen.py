@@ -93,6 +93,26 @@ async def closed_loop(client: Client, args: argparse.Namespace) -> None:
     await asyncio.gather(*(one(n) for n in range(args.concurrency)))
 
 
+async def plain_posts(client: Client, args: argparse.Namespace) -> None:
+    """--plain-post PATH: closed loop of bodiless POSTs (bench.http_floor)."""
+    end = time.perf_counter() + args.seconds
+
+    async def one() -> None:
+        while time.perf_counter() < end:
+            started = time.perf_counter()
+            try:
+                async with client.http.post(client.url + args.plain_post) as response:
+                    status = response.status
+                    await response.read()
+            except (aiohttp.ClientError, asyncio.TimeoutError) as e:
+                client.transport[type(e).__name__] += 1
+                continue
+            client.latencies.append(time.perf_counter() - started)
+            client.statuses[str(status)] += 1
+
+    await asyncio.gather(*(one() for _ in range(args.concurrency)))
+
+
 async def open_loop(client: Client, args: argparse.Namespace) -> None:
     free: collections.deque[CustomerScript] = collections.deque()
     made = 0
@@ -128,7 +148,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                                      timeout=aiohttp.ClientTimeout(total=30)) as http:
         client = Client(http, args.url, args.key)
         started = time.perf_counter()
-        await (closed_loop if args.mode == "closed" else open_loop)(client, args)
+        if args.plain_post:
+            await plain_posts(client, args)
+        else:
+            await (closed_loop if args.mode == "closed" else open_loop)(client, args)
         elapsed = time.perf_counter() - started
     return {"seconds": elapsed, "latencies": client.latencies,
             "statuses": dict(client.statuses), "errors": dict(client.errors),
@@ -145,6 +168,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seconds", type=float, default=10.0)
     p.add_argument("--customers", type=int, default=5, help="customers per closed-loop client")
     p.add_argument("--prefix", default="http-")
+    p.add_argument("--plain-post", default=None, metavar="PATH",
+                   help="instead of the scripts: bodiless POSTs to PATH (bench.http_floor)")
     args = p.parse_args(argv)
     json.dump(uvloop.run(run(args)), sys.stdout)
 

@@ -18,7 +18,9 @@ from bench import (
     command_path,
     expiring_report,
     history_cost,
+    http_floor,
     kafka_lag,
+    pipeline,
     profile_api,
     projection_lag,
     rebuild,
@@ -82,6 +84,39 @@ def test_the_command_path_bench_drives_http_direct_append_and_pgbench(tmp_path: 
     http = next(row for row in document["rows"] if row["phase"] == "http")
     assert http["commands"] > 0
     assert http["failed"] == 0
+
+
+@pytest.mark.postgres
+def test_the_pipeline_bench_runs_the_api_with_an_external_projector_against_the_append(
+        tmp_path: Path) -> None:
+    # given a one-second-per-phase run in production's layout (one `cardledger project`)
+    argv = ["--store", "postgres", "--workers", "1", "--seconds", "1", "--rounds", "1",
+            "--concurrency", "2", "--rate", "20", "--no-single", "--out-dir", str(tmp_path)]
+    # when it runs
+    pipeline.main(argv)
+    # then the API answered every command, read-your-writes included, and used CPU
+    document = _report(tmp_path, "pipeline")
+    _assert_complete(document, "pipeline", "postgres")
+    assert document["parameters"]["projections"] == "external"
+    [http] = [row for row in document["rows"] if row["phase"] == "http"]
+    assert http["commands_per_s"] > 0 and http["server_cpu_ms_per_command"] > 0
+    assert not document["notes"], document["notes"]  # no error answers
+
+
+@pytest.mark.postgres
+def test_the_http_floor_bench_serves_the_anchors_append_behind_fastapi(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # given a small pool of prebuilt commands per worker and one-second phases
+    monkeypatch.setenv("FLOOR_POOL_CUSTOMERS", "300")
+    argv = ["--store", "postgres", "--workers", "1", "--seconds", "1", "--rounds", "1",
+            "--concurrency", "2", "--out-dir", str(tmp_path)]
+    # when it runs
+    http_floor.main(argv)
+    # then the floor's row holds a ratio to the anchor measured right before it
+    document = _report(tmp_path, "http_floor")
+    _assert_complete(document, "http_floor", "postgres")
+    assert 0 < document["figures"]["floor_c2_of_append"]
+    assert not document["notes"], document["notes"]
 
 
 @pytest.mark.kafka
