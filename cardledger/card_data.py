@@ -217,7 +217,7 @@ def readings(text: str) -> Iterator[str]:
             for start in range(4):
                 for decoded_token in _from_base64(token[start:]):
                     # Most tokens (words, ids) decode to bytes with no digits in them.
-                    if len(decoded_token) >= MIN_DIGITS and _may_hold_digits(decoded_token):
+                    if len(decoded_token) >= MIN_DIGITS and _decoded_may_hold_digits(decoded_token):
                         yield _normalise(decoded_token)
                         yield _normalise(_decode_once(decoded_token))
 
@@ -342,12 +342,27 @@ def _may_hold_digits(text: str) -> bool:
     MIN_DIGITS digits: it has no escape, and its characters, in their
     compatibility forms, hold fewer digits than that. A shortcut past the
     readings for ordinary text, never a verdict that a text is clean."""
-    if _ESCAPE_MARK.search(text):
-        return True
+    return bool(_ESCAPE_MARK.search(text)) or _compatible_digits(text) >= MIN_DIGITS
+
+
+# What one pass of _decode_once can decode: it is all that reads base64's output.
+_ESCAPE_SYNTAX = re.compile(r"%(?:[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4})|&[#A-Za-z]|\\[uUx]")
+
+
+def _decoded_may_hold_digits(text: str) -> bool:
+    """_may_hold_digits for what a base64 token decodes to, whose readings are
+    its NFKC form and one pass of _decode_once: a '%', '&' or backslash that
+    starts no escape (a third of the decodings of ordinary words hold one)
+    leaves that pass unchanged, so only the characters' digits count."""
+    return bool(_ESCAPE_SYNTAX.search(text)) or _compatible_digits(text) >= MIN_DIGITS
+
+
+def _compatible_digits(text: str) -> int:
+    """How many digits the text's characters hold in their NFKC forms."""
     if text.isascii():
-        return sum(map(text.count, _ASCII_DIGIT_CHARS)) >= MIN_DIGITS
+        return sum(map(text.count, _ASCII_DIGIT_CHARS))
     weights = _digit_weights()
-    return sum(weights[ord(char)] for char in _digitish().findall(text)) >= MIN_DIGITS
+    return sum(weights[ord(char)] for char in _digitish().findall(text))
 
 
 def _decimal_count(text: str) -> int:

@@ -4,6 +4,7 @@ card number in it, so each is checked against what it stands in for."""
 
 from __future__ import annotations
 
+import base64
 import sys
 import unicodedata
 
@@ -57,3 +58,30 @@ def test_base64_of_a_card_number_inside_a_path_is_still_read() -> None:
     # given a path whose tokens are base64 words with no digits in them but one
     assert looks_like_card_number("/v1/companies/acme/customers/NDI0MjQyNDI0MjQyNDI0Mg/cards")
     assert not looks_like_card_number("/v1/companies/acme/customers/bench-customer-abc/cards")
+
+
+ESCAPES = st.sampled_from(["%34", "%u0034", "&#52;", "&sup2;", "\\u0034", "\\x34", "%", "&", "\\",
+                           "%zz", "& ", "\\n"])
+DECODED = st.lists(st.one_of(DIGITISH, st.characters(max_codepoint=0x2FF), ESCAPES),
+                   max_size=40).map("".join)
+
+
+@given(DECODED)
+def test_a_decoding_said_to_hold_too_few_digits_is_unchanged_by_decoding_and_holds_too_few(
+        text: str) -> None:
+    # what a base64 token decodes to is read as it is (NFKC) and decoded once
+    if not card_data._decoded_may_hold_digits(text):
+        assert card_data._decode_once(text) == text
+        assert digits_in_some_form(text) < MIN_DIGITS
+
+
+SHORTEST = "4222222222222"  # Visa's 13-digit test number
+
+
+@pytest.mark.parametrize("text", [SHORTEST, "４２２２２２２２２２２２２", f"ref {SHORTEST} ok"],
+                         ids=["plain", "fullwidth", "inside text"])
+def test_the_shortest_card_number_is_not_skipped_in_any_form(text: str) -> None:
+    assert card_data._may_hold_digits(text)
+    assert card_data._decoded_may_hold_digits(text)
+    assert looks_like_card_number(text)
+    assert looks_like_card_number("x" + base64.b64encode(text.encode()).decode())
