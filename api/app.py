@@ -23,6 +23,7 @@ from api.problems import install_problem_handlers
 from api.ratelimit import RateLimiter
 from api.routes import ROUTERS
 from cardledger import card_data
+from cardledger.gc_tuning import tune_for_serving
 from cardledger.settings import Settings, get_settings
 from cardledger.wiring import Runtime, open_runtime
 from ui import router as ui_router
@@ -50,7 +51,10 @@ TAGS = [
 ]
 
 
-def create_app(source: RuntimeSource | None = None, *, keys: KeyRing | None = None) -> FastAPI:
+def create_app(source: RuntimeSource | None = None, *, keys: KeyRing | None = None,
+               serving: bool = False) -> FastAPI:
+    """``serving``: this is a server process (`cardledger serve`), whose garbage
+    collector is tuned once the runtime is open (cardledger/gc_tuning.py)."""
     source = get_settings() if source is None else source
 
     @asynccontextmanager
@@ -60,6 +64,8 @@ def create_app(source: RuntimeSource | None = None, *, keys: KeyRing | None = No
             return
         runtime = open_runtime(source) if isinstance(source, Settings) else source()
         _serve(app, runtime, keys)
+        if serving:
+            tune_for_serving()
         try:
             yield
         finally:
@@ -83,7 +89,8 @@ def create_app(source: RuntimeSource | None = None, *, keys: KeyRing | None = No
 
 
 def create_app_from_env() -> FastAPI:
-    return create_app(get_settings())
+    """Each worker of `cardledger serve --workers N` builds its app here."""
+    return create_app(get_settings(), serving=True)
 
 
 def _serve(app: FastAPI, runtime: Runtime, keys: KeyRing | None) -> None:

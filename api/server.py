@@ -45,7 +45,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers
         share_metrics_between_workers(settings)
         uvicorn.run("api.app:create_app_from_env", factory=True, workers=workers, **options)
     else:
-        uvicorn.run(create_app(settings), **options)
+        uvicorn.run(create_app(settings, serving=True), **options)
 
 
 def share_metrics_between_workers(settings: Settings) -> None:

@@ -3,11 +3,15 @@ settings or a runtime factory (opened at startup, closed at shutdown)."""
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pytest
 
 from api.app import create_app
+from cardledger.gc_tuning import THRESHOLDS
 from cardledger.processors.sandbox import SandboxProcessor
 from cardledger.wiring import Runtime, open_runtime
 from tests.api.conftest import api_for, base_settings, serving
@@ -55,3 +59,33 @@ def test_with_external_projections_a_command_waits_for_the_projection_worker(
         card = api.given_card("cu1")
         assert [c["id"] for c in api.cards("cu1").json()["payment_methods"]] == [card]
         api.close()
+
+
+@pytest.fixture
+def collector_restored() -> Iterator[None]:
+    """These tests tune this very process's collector: put it back after."""
+    saved = gc.get_threshold()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*saved)
+
+
+def test_a_serving_process_freezes_what_start_up_built_and_collects_less_often(
+        tmp_path: Path, collector_restored: None) -> None:
+    # given the app as `cardledger serve` builds it, before it starts
+    app = create_app(base_settings(tmp_path), serving=True)
+    assert gc.get_threshold() != THRESHOLDS
+    # when it has started
+    with LiveServer(app) as server:
+        assert httpx.get(f"{server.url}/readyz").status_code == 200
+        # then start-up's objects are frozen and young collections are rarer
+        assert gc.get_threshold() == THRESHOLDS
+        assert gc.get_freeze_count() > 0
+
+
+def test_an_app_built_for_tests_or_embedding_leaves_the_collector_alone(
+        tmp_path: Path, collector_restored: None) -> None:
+    before = gc.get_threshold()
+    with LiveServer(create_app(base_settings(tmp_path))) as server:
+        assert httpx.get(f"{server.url}/readyz").status_code == 200
+        assert gc.get_threshold() == before
