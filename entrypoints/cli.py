@@ -23,6 +23,7 @@ from cardledger.checkpoints import (
     signing_key,
     verifying_keys,
 )
+from cardledger.gc_tuning import tune_for_serving
 from cardledger.metrics import LagCollector, serve_worker_metrics
 from cardledger.schema import SchemaBehind
 from cardledger.settings import Settings, get_settings
@@ -141,6 +142,7 @@ def cmd_project(args: argparse.Namespace) -> int:
         serve_worker_metrics(runtime.settings.metrics_port,
                              LagCollector(runtime.ledger, runtime.read_model))
         log.info("projecting into the views from position %d", runtime.read_model.position())
+        tune_for_serving()  # its pauses would delay every command's read-your-writes
         try:
             runtime.projector.run_forever()
         except KeyboardInterrupt:
