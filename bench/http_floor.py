@@ -44,14 +44,16 @@ from cardledger.processors.sandbox import SandboxProcessor
 from cardledger.settings import get_settings
 from cardledger.wiring import open_runtime
 
-POOL_CUSTOMERS = int(os.environ.get("FLOOR_POOL_CUSTOMERS", "3000"))
+# Each worker's prebuilt commands (5 a customer): set by main() for the run's length.
+POOL_CUSTOMERS_VARIABLE = "FLOOR_POOL_CUSTOMERS"
 
 
 def create_app() -> FastAPI:
     """One worker's app: a pool of prebuilt commands (5 per customer, whose
     first command is stored at start), and the route that appends the next."""
     runtime = open_runtime(get_settings(), processor=SandboxProcessor(), run_projector=False)
-    pool = _stored_groups(runtime, customers=POOL_CUSTOMERS, commands=6)
+    pool = _stored_groups(runtime, customers=int(os.environ.get(POOL_CUSTOMERS_VARIABLE, "3000")),
+                          commands=6)
     lock = threading.Lock()
     app = FastAPI()
 
@@ -86,12 +88,16 @@ def main(argv: list[str] | None = None) -> Report:
         report.versions = versions(settings.postgres_dbname if args.store == "postgres" else None)
         open_company(rt.ledger)
         port = free_port()
+        env = settings_env(settings)
+        # Enough for every phase at up to 1,500 commands/s (503 answers once gone).
+        env.setdefault(POOL_CUSTOMERS_VARIABLE, str(int(
+            args.seconds * args.rounds * len(levels) * 1500 / 5 / args.workers) + 200))
         with (Path(tmp) / "floor.log").open("wb") as log:
             server = subprocess.Popen(  # noqa: S603
                 [sys.executable, "-m", "uvicorn", "bench.http_floor:create_app", "--factory",
                  "--port", str(port), "--workers", str(args.workers), "--no-access-log",
                  "--log-level", "warning"],
-                env=settings_env(settings), stdout=log, stderr=subprocess.STDOUT)
+                env=env, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
         try:
             _wait_ready(url, server, Path(tmp) / "floor.log")
