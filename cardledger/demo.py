@@ -39,7 +39,7 @@ def run_demo(runtime: Runtime, say: Callable[[str], None]) -> str:
     for card in cards:
         say("  " + _card_line(card))
     say("\nView History (newest first):")
-    for entry in views.history(COMPANY, customer):
+    for entry in views.history(COMPANY, customer) or []:
         say("  " + _history_line(entry))
     return customer
 

@@ -217,13 +217,20 @@ class ReadModel:
                                  {"co": company_id, "cu": customer_id}))
 
     def history(self, company_id: str, customer_id: str, limit: int = 500,
-                before: int | None = None) -> list[HistoryEntry]:
-        """Newest first: the customer's changes and company-wide switches."""
+                before: int | None = None) -> list[HistoryEntry] | None:
+        """Newest first: the customer's changes and company-wide switches; None
+        when the customer is unknown. One statement when the page has entries
+        (the customer's existence is checked inside it: company-wide entries
+        alone do not make a customer), a second only for an empty page."""
         rows = self.db.read(
             "SELECT * FROM cl_history WHERE company_id = :co AND customer_id IN (:cu, '') "
-            "AND position < :before ORDER BY position DESC LIMIT :limit",
+            "AND position < :before AND EXISTS (SELECT 1 FROM cl_customers "
+            "WHERE company_id = :co AND customer_id = :cu) "
+            "ORDER BY position DESC LIMIT :limit",
             {"co": company_id, "cu": customer_id, "limit": limit,
              "before": before if before is not None else 2**62})
+        if not rows:
+            return [] if self.has_customer(company_id, customer_id) else None
         return [HistoryEntry(**row) for row in rows]
 
     def online_payments(self, company_id: str) -> bool:

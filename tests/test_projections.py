@@ -41,6 +41,25 @@ def seed_story(runtime: Runtime) -> dict[str, str]:
     return {"visa": visa, "mastercard": mastercard}
 
 
+def test_an_unknown_customer_has_no_history_though_the_company_has_switch_entries(
+        runtime: Runtime) -> None:
+    # given a company whose switch history is company-wide, and one customer
+    seed_story(runtime)
+    runtime.projector.catch_up()
+    # when the history of a customer nobody registered is read
+    # then it is unknown, not the company's switch entries
+    assert runtime.read_model.history("acme", "9999") is None
+    # while a known customer's history shows them
+    assert "online_payments_enabled" in [h.action for h in runtime.read_model.history("acme", "1001")]
+
+
+def test_a_known_customer_past_its_oldest_entry_has_an_empty_page(runtime: Runtime) -> None:
+    seed_story(runtime)
+    runtime.projector.catch_up()
+    oldest = runtime.read_model.history("acme", "1001")[-1]
+    assert runtime.read_model.history("acme", "1001", before=oldest.position) == []
+
+
 def test_the_card_list_shows_current_cards_primary_first_then_newest(runtime: Runtime) -> None:
     cards = three_cards(runtime)
     runtime.projector.catch_up()
@@ -178,7 +197,7 @@ def test_a_batch_that_fails_midway_leaves_no_rows_and_no_position(runtime: Runti
         failing.run_once()
     assert runtime.read_model.position() == 0
     assert runtime.read_model.card_list("acme", "1001") is None
-    assert runtime.read_model.history("acme", "1001") == []
+    assert runtime.read_model.history("acme", "1001") is None
     runtime.projector.catch_up()
     assert verify(runtime.ledger, runtime.read_model) == []
 

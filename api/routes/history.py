@@ -33,11 +33,11 @@ def history(company: CompanyPath, customer: CustomerPath, runtime: RuntimeDep,
     """When, what, which card, who and from where; company-wide switches of
     online payments are included (company_wide: true)."""
     wait_for_views(runtime, min_position)
-    if not runtime.read_model.has_customer(company, customer):
-        raise CustomerNotFound(f"No customer {customer} in company {company}")
     cursor = starting_after if starting_after is not None else before
-    entries, has_more = page(runtime.read_model.history(company, customer, limit=limit + 1,
-                                                        before=cursor), limit)
+    found = runtime.read_model.history(company, customer, limit=limit + 1, before=cursor)
+    if found is None:
+        raise CustomerNotFound(f"No customer {customer} in company {company}")
+    entries, has_more = page(found, limit)
     following = entries[-1].position if has_more else None
     # The History model's JSON, written straight from the rows (api/schemas.py).
     return Response(history_json(entries, has_more, following), media_type="application/json")
