@@ -65,6 +65,22 @@ class _Batch:
                             {"v": version, "id": aggregate_id})
 
 
+# Two index-ordered reads merged (see ReadModel.history). Each branch is a
+# subquery so that its ORDER BY and LIMIT are allowed on SQLite as well.
+_HISTORY_PAGE = """
+SELECT * FROM (
+    SELECT * FROM (SELECT * FROM cl_history
+                   WHERE company_id = :co AND customer_id = :cu AND position < :before
+                   ORDER BY position DESC LIMIT :limit) AS own
+    UNION ALL
+    SELECT * FROM (SELECT * FROM cl_history
+                   WHERE company_id = :co AND customer_id = '' AND position < :before
+                   ORDER BY position DESC LIMIT :limit) AS company_wide
+) AS page
+WHERE EXISTS (SELECT 1 FROM cl_customers WHERE company_id = :co AND customer_id = :cu)
+ORDER BY position DESC LIMIT :limit"""
+
+
 class ReadModel:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -221,14 +237,16 @@ class ReadModel:
         """Newest first: the customer's changes and company-wide switches; None
         when the customer is unknown. One statement when the page has entries
         (the customer's existence is checked inside it: company-wide entries
-        alone do not make a customer), a second only for an empty page."""
-        rows = self.db.read(
-            "SELECT * FROM cl_history WHERE company_id = :co AND customer_id IN (:cu, '') "
-            "AND position < :before AND EXISTS (SELECT 1 FROM cl_customers "
-            "WHERE company_id = :co AND customer_id = :cu) "
-            "ORDER BY position DESC LIMIT :limit",
-            {"co": company_id, "cu": customer_id, "limit": limit,
-             "before": before if before is not None else 2**62})
+        alone do not make a customer), a second only for an empty page.
+
+        The customer's entries and the company's are each read newest first
+        along cl_history_by_customer, at most ``limit`` of each, and merged:
+        with ``customer_id IN (:cu, '')`` no index gives that order, and
+        PostgreSQL walked the whole table backwards by position instead
+        (1.3 ms at 12,000 rows, growing with the table; this is 0.1 ms)."""
+        rows = self.db.read(_HISTORY_PAGE, {
+            "co": company_id, "cu": customer_id, "limit": limit,
+            "before": before if before is not None else 2**62})
         if not rows:
             return [] if self.has_customer(company_id, customer_id) else None
         return [HistoryEntry(**row) for row in rows]
