@@ -19,11 +19,14 @@ most of a reload's CPU.
 
 from __future__ import annotations
 
+import logging
 import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
+
+log = logging.getLogger("cardledger.service")
 
 
 def fold(aggregate: Any, events: Iterable[Any]) -> Any:
@@ -66,16 +69,18 @@ class CustomerCache:
         copy.deepcopy for a new customer, 3x with a day's 1,000 receipts."""
         if not self.maxsize:
             return
-        kept = pickle.loads(pickle.dumps(customer, pickle.HIGHEST_PROTOCOL))  # noqa: S301 (our own bytes)
+        try:
+            kept = pickle.loads(pickle.dumps(customer, pickle.HIGHEST_PROTOCOL))  # noqa: S301 (our own bytes)
+        except Exception:  # noqa: BLE001
+            # The command is saved: a customer that cannot be copied only makes
+            # the next command load from the store; it must never fail this one.
+            log.exception("customer %s could not be kept in the cache", customer.id)
+            return
         with self._lock:
             self._kept[customer.id] = kept
             self._kept.move_to_end(customer.id)
             while len(self._kept) > self.maxsize:
                 self._kept.popitem(last=False)
-
-    def forget(self, aggregate_id: Any) -> None:
-        with self._lock:
-            self._kept.pop(aggregate_id, None)
 
     def __len__(self) -> int:
         return len(self._kept)

@@ -4,6 +4,7 @@ same store, when a command, then it decides on the customer as stored."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -147,3 +148,25 @@ def test_the_least_recently_saved_customer_goes_first(store_settings: Settings,
         assert ledger.customers.take(customer_aggregate_id("acme", "3")) is not None
     finally:
         ledger.close()
+
+
+def test_a_customer_that_cannot_be_copied_is_not_kept_and_its_command_still_succeeds(
+        here: CardLedger, caplog: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # given a customer object holding something pickle cannot copy
+    original = CardLedger._customer_to_change
+
+    def with_a_lock(ledger: CardLedger, company_id: str, customer_id: str) -> Any:
+        customer = original(ledger, company_id, customer_id)
+        if customer is not None:
+            customer.not_copyable = threading.Lock()
+        return customer
+
+    monkeypatch.setattr(CardLedger, "_customer_to_change", with_a_lock)
+    here.add_card("acme", "1001", "pm_card_visa", by=ME)
+    # when a command on them is saved
+    outcome = here.add_card("acme", "1001", "pm_card_mastercard", by=ME)
+    # then the command succeeded, nothing was kept, and the log says why
+    assert outcome.version == as_stored(here).version
+    assert len(here.customers) == 0
+    assert "could not be kept in the cache" in caplog.text
