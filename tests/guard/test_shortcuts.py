@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import sys
 import unicodedata
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -85,3 +86,92 @@ def test_the_shortest_card_number_is_not_skipped_in_any_form(text: str) -> None:
     assert card_data._decoded_may_hold_digits(text)
     assert looks_like_card_number(text)
     assert looks_like_card_number("x" + base64.b64encode(text.encode()).decode())
+
+
+def _fullwidth(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+@pytest.mark.parametrize("disguise", [
+    _fullwidth,
+    lambda token: "\u200b".join(token[i:i + 5] for i in range(0, len(token), 5)),
+    lambda token: "\u00ad".join(token),  # a soft hyphen between every letter
+], ids=["fullwidth letters", "split by zero-width spaces", "soft hyphens"])
+def test_base64_that_becomes_a_token_only_in_its_normal_form_is_still_read(disguise: Any) -> None:
+    # given base64 of a card number that no ASCII token shows as written
+    hidden = disguise(base64.b64encode(b"4242424242424242").decode())
+    assert not card_data._BASE64_TOKEN.search(hidden)
+    # then the shortcut does not skip it, and the rule finds the number
+    assert looks_like_card_number(hidden)
+
+
+@pytest.mark.parametrize("text", [
+    "＆ｈａｌｆ；" * 7,  # '&half;' in fullwidth: an escape only in NFKC, digits only decoded
+    "﹪３４" * 16,  # a small percent sign
+    "＼ｕ００３４" * 16,
+])
+def test_an_escape_that_appears_only_in_the_normal_form_is_not_skipped(text: str) -> None:
+    assert card_data._may_hold_digits(text)
+
+
+def test_the_readings_of_escapes_written_in_fullwidth_are_read() -> None:
+    # given '&half;' seven times, in fullwidth letters: NFKC makes it an HTML
+    # reference, and ½ is '1⁄2' in NFKC, 14 digits in all
+    text = "＆ｈａｌｆ；" * 7
+    forms = list(card_data.readings(text))
+    assert any("1⁄2" in form for form in forms)
+
+
+# --- the shortcuts against the rule without them ---------------------------------------
+
+def _fullwidth_all(text: str) -> str:
+    return _fullwidth(text)
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def _urlsafe_b64(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _percent(text: str) -> str:
+    return "".join(f"%{ord(c):02X}" if c.isdigit() else c for c in text)
+
+
+def _html(text: str) -> str:
+    return "".join(f"&#{ord(c)};" if c.isdigit() else c for c in text)
+
+
+def _backslash(text: str) -> str:
+    return "".join(f"\\u{ord(c):04x}" if c.isdigit() else c for c in text)
+
+
+def _zero_width(text: str) -> str:
+    return "\u200b".join(text)
+
+
+STEPS = st.sampled_from([_fullwidth_all, _b64, _urlsafe_b64, _percent, _html, _backslash,
+                         _zero_width])
+SEEDS = st.one_of(
+    st.sampled_from(["4242424242424242", "4222222222222", "378282246310005",
+                     "4242 4242 4242 4242", "5555-5555-5555-4444", "1234567890123"]),
+    st.text(st.sampled_from("0123456789 -./abcxyzＡ１％＆"), max_size=30),
+    st.text(max_size=30))
+
+
+@given(SEEDS, st.lists(STEPS, max_size=3), st.text(max_size=8), st.text(max_size=8))
+def test_the_verdict_with_the_shortcuts_is_the_verdict_without_them(
+        seed: str, steps: list[Any], before: str, after: str) -> None:
+    text = seed
+    for step in steps:
+        text = step(text)
+    text = before + text + after
+    fast = looks_like_card_number(text)
+    with pytest.MonkeyPatch.context() as off:
+        off.setattr(card_data, "_may_hold_digits", lambda _text: True)
+        off.setattr(card_data, "_decoded_may_hold_digits", lambda _text: True)
+        off.setattr(card_data, "_decimal_count", lambda _text: MIN_DIGITS)
+        slow = looks_like_card_number(text)
+    assert fast == slow, text
