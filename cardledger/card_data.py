@@ -127,7 +127,7 @@ def looks_like_card_number(text: str) -> bool:
     """True when the text, plain or decoded, holds a card number (the rule above)."""
     if len(text) < MIN_DIGITS:  # no form of 13 digits is shorter
         return False
-    if not _may_hold_digits(text) and not _holds_base64_token(text):
+    if not _may_hold_digits(text):
         return False  # no reading of it has 13 digits: most headers and paths
     try:
         return any(_plain_text_holds_card_number(form) for form in readings(text))
@@ -338,13 +338,14 @@ _ASCII_DIGIT_CHARS = "0123456789"
 
 
 def _may_hold_digits(text: str) -> bool:
-    """False only when no reading of the text, short of base64, can hold
-    MIN_DIGITS digits: it has no escape, as written or in NFKC (a fullwidth
-    '＆' is an '&' there, and '＆half;' a '½'), and its characters, in their
-    compatibility forms, hold fewer digits than that. A shortcut past the
-    readings for ordinary text, never a verdict that a text is clean."""
-    if _ESCAPE_MARK.search(text) or (
-            not text.isascii() and _ESCAPE_MARK.search(_normalise(text))):
+    """False only when no reading of the text can hold MIN_DIGITS digits: it
+    has no escape and no base64 token, as written or in NFKC (where '＆' is an
+    '&', '＆half;' a '½', and fullwidth letters or a token split by zero-width
+    spaces become a token), and its characters, in their compatibility forms,
+    hold fewer digits than that. A shortcut past the readings for ordinary
+    text, never a verdict that a text is clean."""
+    forms = (text,) if text.isascii() else (text, _normalise(text))
+    if any(_ESCAPE_MARK.search(form) or _BASE64_TOKEN.search(form) for form in forms):
         return True
     return _compatible_digits(text) >= MIN_DIGITS
 
@@ -364,25 +365,20 @@ def _decoded_may_hold_digits(text: str) -> bool:
 def _compatible_digits(text: str) -> int:
     """How many digits the text's characters hold in their NFKC forms."""
     if text.isascii():
-        return sum(map(text.count, _ASCII_DIGIT_CHARS))
+        return _ascii_digits(text)
     weights = _digit_weights()
     return sum(weights[ord(char)] for char in _digitish().findall(text))
-
-
-def _holds_base64_token(text: str) -> bool:
-    """Whether some form the readings decode base64 from holds a token: as
-    written, or in NFKC without format characters, where fullwidth letters
-    and a token split by zero-width spaces become one."""
-    if _BASE64_TOKEN.search(text):
-        return True
-    return not text.isascii() and bool(_BASE64_TOKEN.search(_normalise(text)))
 
 
 def _decimal_count(text: str) -> int:
     """How many decimal digits (what ``\\d`` matches) the text holds."""
     if text.isascii():
-        return sum(map(text.count, _ASCII_DIGIT_CHARS))
+        return _ascii_digits(text)
     return len(_DECIMAL.findall(text))
+
+
+def _ascii_digits(text: str) -> int:
+    return sum(map(text.count, _ASCII_DIGIT_CHARS))
 
 
 # Compatibility characters are in the first three planes; tests/guard checks
