@@ -34,6 +34,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from domain.chain import in_letters
 from domain.errors import CustomerErased
 from domain.personal_data import SEALED_PREFIX, is_sealed
 from projections.database import Database
@@ -43,16 +44,24 @@ log = logging.getLogger("cardledger.personal_data")
 FORMAT = "v1"
 WRAPPED = "w1:"  # a data key sealed under the wrapping secret
 NONCE_BYTES = 12
-_TO_LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
 _FROM_LETTERS = str.maketrans("abcdefghijklmnop", "0123456789abcdef")
 
 
-def _letters(data: bytes) -> str:
-    return data.hex().translate(_TO_LETTERS)
-
-
-def _bytes(letters: str) -> bytes:
+def _from_letters(letters: str) -> bytes:
+    """The inverse of domain/chain.py's in_letters (hex digits shifted to a-p)."""
     return bytes.fromhex(letters.translate(_FROM_LETTERS))
+
+
+def _encrypt(key: bytes, data: bytes, context: bytes) -> str:
+    """AES-GCM with a fresh nonce: nonce and ciphertext, in letters."""
+    nonce = os.urandom(NONCE_BYTES)
+    return in_letters(nonce + AESGCM(key).encrypt(nonce, data, context))
+
+
+def _decrypt(key: bytes, letters: str, context: bytes) -> bytes:
+    """What _encrypt sealed; InvalidTag when altered or opened in another context."""
+    blob = _from_letters(letters)
+    return AESGCM(key).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], context)
 
 
 def _now() -> str:
@@ -78,10 +87,8 @@ class SealedWithKeys:
         key = self._key(company_id, customer_id)
         if key is None:
             raise CustomerErased(f"Customer {customer_id} of company {company_id} was erased")
-        nonce = os.urandom(NONCE_BYTES)
-        sealed = AESGCM(key).encrypt(nonce, value.encode(),
-                                     _context(company_id, customer_id, field))
-        return f"{SEALED_PREFIX}{FORMAT}:{_letters(nonce + sealed)}"
+        sealed = _encrypt(key, value.encode(), _context(company_id, customer_id, field))
+        return f"{SEALED_PREFIX}{FORMAT}:{sealed}"
 
     def reveal(self, company_id: str, customer_id: str, field: str,
                value: str | None) -> str | None:
@@ -97,10 +104,8 @@ class SealedWithKeys:
         version, _, body = value[len(SEALED_PREFIX):].partition(":")
         if version != FORMAT:
             return None
-        blob = _bytes(body)
         try:
-            return AESGCM(key).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:],
-                                       _context(company_id, customer_id, field)).decode()
+            return _decrypt(key, body, _context(company_id, customer_id, field)).decode()
         except InvalidTag:
             # Edited, or copied from another customer or field: not shown. The
             # event's chain link says which (verify-chain).
@@ -154,11 +159,9 @@ class SealedWithKeys:
 
     def _wrap(self, company_id: str, customer_id: str, key: bytes) -> str:
         if self._wrapping is None:
-            return _letters(key)
-        nonce = os.urandom(NONCE_BYTES)
-        wrapped = AESGCM(self._wrapping).encrypt(nonce, key,
-                                                 _context(company_id, customer_id, "data_key"))
-        return WRAPPED + _letters(nonce + wrapped)
+            return in_letters(key)
+        return WRAPPED + _encrypt(self._wrapping, key,
+                                  _context(company_id, customer_id, "data_key"))
 
     def _unwrap(self, company_id: str, customer_id: str, stored: str) -> bytes:
         if not stored.startswith(WRAPPED):
@@ -166,13 +169,12 @@ class SealedWithKeys:
                 raise KeyWrappingMismatch(
                     "a personal-data key is stored unwrapped but "
                     "CARDLEDGER_DATA_KEY_WRAPPING_KEY is set (docs/erasure.md)")
-            return _bytes(stored)
+            return _from_letters(stored)
         if self._wrapping is None:
             raise KeyWrappingMismatch(
                 "personal-data keys are wrapped: set CARDLEDGER_DATA_KEY_WRAPPING_KEY")
-        blob = _bytes(stored[len(WRAPPED):])
-        return AESGCM(self._wrapping).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:],
-                                              _context(company_id, customer_id, "data_key"))
+        return _decrypt(self._wrapping, stored[len(WRAPPED):],
+                        _context(company_id, customer_id, "data_key"))
 
 
 
