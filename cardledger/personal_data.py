@@ -86,7 +86,7 @@ class SealedWithKeys:
     def seal(self, company_id: str, customer_id: str, field: str, value: str) -> str:
         key = self._key(company_id, customer_id)
         if key is None:
-            raise CustomerErased(f"Customer {customer_id} of company {company_id} was erased")
+            raise CustomerErased.of(company_id, customer_id)
         sealed = _encrypt(key, value.encode(), _context(company_id, customer_id, field))
         return f"{SEALED_PREFIX}{FORMAT}:{sealed}"
 

@@ -349,9 +349,8 @@ class Customer(Chained, Aggregate):
 
     def check_not_erased(self) -> None:
         if self.erased_at is not None:
-            raise CustomerErased(
-                f"Customer {self.customer_id} of company {self.company_id} was erased "
-                f"at {self.erased_at.isoformat()}")
+            raise CustomerErased.of(self.company_id, self.customer_id,
+                                    self.erased_at.isoformat())
 
     # --- commands: the buttons people press ---------------------------------
 

@@ -173,6 +173,12 @@ class CustomerErased(DomainError):
     kind = "gone"
     title = "The customer was erased; nothing more can be read or changed for them"
 
+    @classmethod
+    def of(cls, company_id: str, customer_id: str, at: str | None = None) -> CustomerErased:
+        """The one wording, whichever layer finds the customer erased."""
+        when = f" at {at}" if at else ""
+        return cls(f"Customer {customer_id} of company {company_id} was erased{when}")
+
 
 class ErasureBlocked(DomainError):
     code = "erasure-blocked"

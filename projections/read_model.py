@@ -215,8 +215,7 @@ class ReadModel:
         if not rows:
             return None
         if rows[0]["erased_at"] is not None:
-            raise CustomerErased(f"Customer {customer_id} of company {company_id} was erased "
-                                 f"at {rows[0]['erased_at']}")
+            raise CustomerErased.of(company_id, customer_id, rows[0]["erased_at"])
         cards = [
             CardView(id=r["card_id"], brand=r["brand"], last4=r["last4"],
                      exp_month=r["exp_month"], exp_year=r["exp_year"], funding=r["funding"],
