@@ -16,6 +16,7 @@ reach on this machine; the pipeline's figure is read against it.
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
@@ -27,10 +28,9 @@ from typing import Any
 
 from fastapi import FastAPI, Response
 
-from bench.command_path import _append, _stored_groups
+from bench.command_path import _append, _latency, _stored_groups
 from bench.common import (
     Report,
-    cpu_seconds,
     interrupt,
     parser,
     ratio,
@@ -38,7 +38,7 @@ from bench.common import (
     store_settings,
     versions,
 )
-from bench.server import free_port
+from bench.server import Server, free_port, wait_ready
 from bench.workload import open_company
 from cardledger.processors.sandbox import SandboxProcessor
 from cardledger.settings import get_settings
@@ -66,7 +66,7 @@ def create_app() -> FastAPI:
         runtime.ledger.recorder.insert_events(group)
         return Response(status_code=204)
 
-    @app.get("/ready")
+    @app.get("/readyz")
     def ready() -> dict[str, int]:
         return {"left": len(pool)}
 
@@ -93,14 +93,16 @@ def main(argv: list[str] | None = None) -> Report:
         env.setdefault(POOL_CUSTOMERS_VARIABLE, str(int(
             args.seconds * args.rounds * len(levels) * 1500 / 5 / args.workers) + 200))
         with (Path(tmp) / "floor.log").open("wb") as log:
-            server = subprocess.Popen(  # noqa: S603
+            process = subprocess.Popen(  # noqa: S603
                 [sys.executable, "-m", "uvicorn", "bench.http_floor:create_app", "--factory",
                  "--port", str(port), "--workers", str(args.workers), "--no-access-log",
                  "--log-level", "warning"],
                 env=env, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
+        server = Server(f"http://127.0.0.1:{port}", process, Path(tmp) / "floor.log")
+        url = server.url
         try:
-            _wait_ready(url, server, Path(tmp) / "floor.log")
+            # Each worker builds its pool of commands before it serves.
+            wait_ready(server, args.workers, timeout=180)
             _drive(url, 8, 0.5)  # every worker past its start (each builds its pool first)
             ratios: dict[str, list[float]] = {}
             for n in range(args.rounds):
@@ -109,9 +111,9 @@ def main(argv: list[str] | None = None) -> Report:
                     anchor = _append(rt, pool, c, 1, args.seconds)
                     report.row(round=n, phase="append", concurrency=c,
                                **{k: anchor[k] for k in ("commands_per_s", "p50_ms", "p99_ms")})
-                    before = _cpu(server)
+                    before = server.cpu_seconds()
                     result = _drive(url, c, args.seconds)
-                    cpu_ms = 1000 * (_cpu(server) - before) / max(1, result["commands"])
+                    cpu_ms = 1000 * (server.cpu_seconds() - before) / max(1, result["commands"])
                     share = ratio(result["commands_per_s"], anchor["commands_per_s"])
                     report.row(round=n, phase="fastapi floor", concurrency=c,
                                commands_per_s=result["commands_per_s"],
@@ -123,22 +125,14 @@ def main(argv: list[str] | None = None) -> Report:
                         ratios.setdefault(f"floor_c{c}_of_append", []).append(share)
                     ratios.setdefault(f"floor_cpu_ms_c{c}", []).append(cpu_ms)
         finally:
-            interrupt(server)
+            interrupt(process)
         for key, values in ratios.items():
             report.figures[key] = round(statistics.median(values), 3)
     report.finish(args.out_dir)
     return report
 
 
-def _cpu(server: subprocess.Popen[bytes]) -> float:
-    from bench.common import child_pids
-    return sum(cpu_seconds(pid) for pid in {server.pid, *child_pids(server.pid)})
-
-
 def _drive(url: str, concurrency: int, seconds: float) -> dict[str, Any]:
-    import json
-
-    from bench.command_path import _latency
     out = subprocess.run(  # noqa: S603
         [sys.executable, "-m", "bench.loadgen", "--url", url, "--key", "-",
          "--plain-post", "/append", "--seconds", str(seconds),
@@ -148,23 +142,6 @@ def _drive(url: str, concurrency: int, seconds: float) -> dict[str, Any]:
     ok = result["statuses"].get("204", 0)
     return {"commands": ok, "commands_per_s": round(ok / result["seconds"], 1),
             "errors": len(result["latencies"]) - ok, **_latency(result["latencies"])}
-
-
-def _wait_ready(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    import time
-
-    import httpx
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the floor server exited: {log.read_text()[-2000:]}")
-        try:
-            if httpx.get(url + "/ready", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError("the floor server was not ready in 180 s")
 
 
 if __name__ == "__main__":

@@ -74,7 +74,7 @@ def api_server(settings: Settings, workers: int, log_dir: Path,
             env=env, stdout=out, stderr=subprocess.STDOUT)
     server = Server(f"http://127.0.0.1:{port}", process, log)
     try:
-        _wait_ready(server, workers)
+        wait_ready(server, workers)
         yield server
     finally:
         interrupt(process)
@@ -96,7 +96,8 @@ def views_projector(settings: Settings, log_dir: Path) -> Iterator[subprocess.Po
         interrupt(process)
 
 
-def _wait_ready(server: Server, workers: int, timeout: float = 60) -> None:
+def wait_ready(server: Server, workers: int, timeout: float = 60) -> None:
+    """Until /readyz answers 200 and uvicorn has started every worker."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
