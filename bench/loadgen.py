@@ -51,21 +51,31 @@ class Client:
         """True when the command succeeded; after a failure the script's idea of
         the customer may be wrong, so callers retire that customer."""
         op = script.next()
-        started = time.perf_counter() if started is None else started
-        try:
-            method, url, options = self._request(op)
-            async with self.http.request(method, self.url + url, **options) as response:
-                status, body = response.status, await response.read()
-        except (aiohttp.ClientError, asyncio.TimeoutError) as e:
-            self.transport[type(e).__name__] += 1
+        method, url, options = self._request(op)
+        answer = await self.timed(method, url, started, **options)
+        if answer is None:
             return False
-        self.latencies.append(time.perf_counter() - started)
-        self.statuses[str(status)] += 1
+        status, body = answer
         if status < 300:
             script.done(orjson.loads(body)["id"] if op.kind == "add" else None)
             return True
         self.errors[body[:200].decode(errors="replace")] += 1
         return False
+
+    async def timed(self, method: str, url: str, started: float | None = None,
+                    **options: Any) -> tuple[int, bytes] | None:
+        """One request, its latency (from ``started``, default now) and status
+        counted; None when no answer came (counted by the error's kind)."""
+        started = time.perf_counter() if started is None else started
+        try:
+            async with self.http.request(method, self.url + url, **options) as response:
+                status, body = response.status, await response.read()
+        except (aiohttp.ClientError, asyncio.TimeoutError) as e:
+            self.transport[type(e).__name__] += 1
+            return None
+        self.latencies.append(time.perf_counter() - started)
+        self.statuses[str(status)] += 1
+        return status, body
 
     def _request(self, op: Op) -> tuple[str, str, dict[str, Any]]:
         base = f"/v1/companies/{COMPANY}/customers/{op.customer}/payment-methods"
@@ -99,16 +109,7 @@ async def plain_posts(client: Client, args: argparse.Namespace) -> None:
 
     async def one() -> None:
         while time.perf_counter() < end:
-            started = time.perf_counter()
-            try:
-                async with client.http.post(client.url + args.plain_post) as response:
-                    status = response.status
-                    await response.read()
-            except (aiohttp.ClientError, asyncio.TimeoutError) as e:
-                client.transport[type(e).__name__] += 1
-                continue
-            client.latencies.append(time.perf_counter() - started)
-            client.statuses[str(status)] += 1
+            await client.timed("POST", args.plain_post)
 
     await asyncio.gather(*(one() for _ in range(args.concurrency)))
 
