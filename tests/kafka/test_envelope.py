@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime
 from decimal import Decimal
 from types import SimpleNamespace
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -83,14 +84,17 @@ def test_an_event_class_without_a_class_version_is_published_as_schema_version_1
     assert (envelope.schema_version, envelope.type, envelope.data) == (1, "Customer.SomethingNew", {})
 
 
+def card_added_envelope(data: dict[str, Any]) -> Envelope:
+    return Envelope(envelope_version=1, event_id="evt_x", type="Customer.CardAdded",
+                    topic="cardledger/Customer.CardAdded", schema_version=2,
+                    company_id="acme", customer_id="1001", aggregate_id=str(AGGREGATE),
+                    aggregate_version=2, position=7, occurred_at=AT.isoformat(),
+                    actor="customer:1001", source="portal", data=data)
+
+
 def test_an_instant_a_uuid_or_a_decimal_in_the_data_goes_out_as_text() -> None:
     # given an envelope whose data holds values JSON has no form for
-    envelope = Envelope(envelope_version=1, event_id="evt_x", type="Customer.CardAdded",
-                        topic="cardledger/Customer.CardAdded", schema_version=2,
-                        company_id="acme", customer_id="1001", aggregate_id=str(AGGREGATE),
-                        aggregate_version=2, position=7, occurred_at=AT.isoformat(),
-                        actor="customer:1001", source="portal",
-                        data={"at": AT, "id": AGGREGATE, "amount": Decimal("12.50")})
+    envelope = card_added_envelope({"at": AT, "id": AGGREGATE, "amount": Decimal("12.50")})
     # when it is encoded, then each is text
     assert json.loads(envelope.to_bytes())["data"] == {
         "at": "2026-11-25T09:30:00.000000+00:00",
@@ -102,12 +106,7 @@ def test_an_instant_a_uuid_or_a_decimal_in_the_data_goes_out_as_text() -> None:
 
 def test_an_envelope_goes_out_with_its_keys_sorted_as_documented() -> None:
     # given an envelope whose data came in the event's own field order
-    envelope = Envelope(envelope_version=1, event_id="evt_x", type="Customer.CardAdded",
-                        topic="cardledger/Customer.CardAdded", schema_version=2,
-                        company_id="acme", customer_id="1001", aggregate_id=str(AGGREGATE),
-                        aggregate_version=2, position=7, occurred_at=AT.isoformat(),
-                        actor="customer:1001", source="portal",
-                        data={"last4": "4242", "brand": "visa", "card_id": "card_a"})
+    envelope = card_added_envelope({"last4": "4242", "brand": "visa", "card_id": "card_a"})
     # when it is encoded, then its keys and its data's keys are in sorted order
     # (docs/events.md shows the envelope "keys sorted, as sent")
     sent = json.loads(envelope.to_bytes())
