@@ -4,7 +4,9 @@ Set-based: the events are read a page at a time in aggregate order
 (event_log.py), each aggregate's rows are folded in memory — the same rows the
 projector's statements would leave (read_model.py; a test holds the two
 equal) — and the rows are bulk-loaded, COPY on PostgreSQL and executemany on
-SQLite, 10,000 at a time. Memory is one page and one buffer.
+SQLite, 10,000 at a time. On PostgreSQL reading, folding and copying overlap
+(a reader thread, this one, a writer thread). Memory is bounded by a few
+pages and batches, whatever the log's length.
 
 Everything happens in ONE transaction: the old rows are deleted, the new ones
 loaded and the position set, then one commit. Readers see the old views until
@@ -18,10 +20,12 @@ commit, then finds the position moved and carries on from it.
 
 from __future__ import annotations
 
+import contextvars
 import queue
 import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import orjson
@@ -41,7 +45,7 @@ from storage.bounded_postgres import progressed
 
 PAGE = 5000  # events read at a time
 FLUSH = 10_000  # rows copied at a time: the transaction never sits idle for long
-DELETE_CHUNK = 50_000  # PostgreSQL: each DELETE well within the statement timeout
+DELETE_PAGES = 1000  # PostgreSQL: 8 MB of rows a DELETE, well within the statement timeout
 
 CUSTOMER_COLUMNS = ("aggregate_id", "company_id", "customer_id", "version", "registered_at",
                     "erased_at")
@@ -51,20 +55,28 @@ CARD_COLUMNS = ("card_id", "company_id", "customer_id", "brand", "last4", "exp_m
 HISTORY_COLUMNS = ("position", "company_id", "customer_id", "at", "action", "card_id", "brand",
                    "last4", "actor", "source", "detail")
 COMPANY_COLUMNS = ("company_id", "online_payments", "version")
-KEYS = {"cl_customers": "aggregate_id", "cl_payment_methods": "card_id",
-        "cl_history": "position", "cl_companies": "company_id",
-        "cl_autopay": "customer_id", "cl_autopay_due": "charge_id"}
 COLUMNS = {"cl_customers": CUSTOMER_COLUMNS, "cl_payment_methods": CARD_COLUMNS,
            "cl_history": HISTORY_COLUMNS, "cl_companies": COMPANY_COLUMNS}
 Progress = Callable[[int], None]
 
 
 class _Rows:
-    """Rows waiting to be bulk-loaded, per table."""
+    """Rows waiting to be bulk-loaded, per table, and every statement the
+    fold makes, run in order on the rebuild's transaction.
 
-    def __init__(self, tx: Transaction) -> None:
+    With ``behind`` (PostgreSQL), they run on a thread of their own while the
+    fold goes on: the server loads one batch while this process folds the
+    next, where the two took turns (a COPY's end waits for the server to
+    have loaded every row). That thread is then the only user of the
+    connection until ``close``, so a statement never meets a COPY in
+    progress. At most two batches wait, so memory stays bounded."""
+
+    def __init__(self, tx: Transaction, *, behind: bool = False) -> None:
         self.tx = tx
         self.pending: dict[str, list[tuple[Any, ...]]] = {table: [] for table in COLUMNS}
+        self.types = {table: tx.column_types(table, columns) if tx.postgres else None
+                      for table, columns in COLUMNS.items()}
+        self._behind = _Behind() if behind else None
 
     def add(self, table: str, rows: list[tuple[Any, ...]]) -> None:
         waiting = self.pending[table]
@@ -72,10 +84,66 @@ class _Rows:
         if len(waiting) >= FLUSH:
             self.flush(table)
 
+    def run(self, statements: Callable[[Transaction], None]) -> None:
+        """``statements(tx)``, in turn with the copies."""
+        if self._behind is None:
+            statements(self.tx)
+        else:
+            self._behind.put(lambda: statements(self.tx))
+
     def flush(self, table: str | None = None) -> None:
         for name in [table] if table else list(COLUMNS):
-            self.tx.copy_rows(name, COLUMNS[name], self.pending[name])
-            self.pending[name] = []
+            batch, self.pending[name] = self.pending[name], []
+            types = self.types[name]
+            self.run(lambda tx, name=name, batch=batch, types=types:
+                     tx.copy_rows(name, COLUMNS[name], batch, types))
+
+    def __enter__(self) -> _Rows:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        """Waits for everything queued; after an error, for what is running only."""
+        if self._behind is not None:
+            self._behind.close(abandon=kind is not None)
+
+
+class _Behind:
+    """One thread running queued calls in order; its first error is raised
+    to the caller at the next ``put`` or at ``close``, and the rest skipped."""
+
+    def __init__(self) -> None:
+        self._calls: queue.Queue[Callable[[], None] | None] = queue.Queue(maxsize=2)
+        self._error: BaseException | None = None
+        self._abandon = False
+        # The caller's context (its connection's watchdog, storage/bounded_postgres.py)
+        # goes with the calls, so each copy renews the transaction's time budget.
+        context = contextvars.copy_context()
+        self._thread = threading.Thread(target=context.run, args=(self._work,),
+                                        name="rebuild-writer", daemon=True)
+        self._thread.start()
+
+    def _work(self) -> None:
+        while (call := self._calls.get()) is not None:
+            if self._error is None and not self._abandon:
+                try:
+                    call()
+                except BaseException as e:  # noqa: BLE001 (raised in the caller's thread)
+                    self._error = e
+
+    def put(self, call: Callable[[], None]) -> None:
+        self._raise()
+        self._calls.put(call)
+
+    def close(self, *, abandon: bool) -> None:
+        self._abandon = abandon
+        self._calls.put(None)
+        self._thread.join()
+        if not abandon:
+            self._raise()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise self._error
 
 
 def rebuild(app: Application[Any], read_model: ReadModel, *,
@@ -90,18 +158,18 @@ def rebuild(app: Application[Any], read_model: ReadModel, *,
         stop = log.head()
         for table in (*COLUMNS, *autopay_views.VIEW_TABLES):
             _empty(tx, table)
-        rows = _Rows(tx)
         folder = _Folder(log, fast=fast)
         pages = _read_ahead(app, read_model, stop) if tx.postgres else log.aggregates(stop, PAGE)
-        for page in pages:
-            events = 0
-            for aggregate_id, stored in page:
-                folder.fold(aggregate_id, stored, rows)
-                events += len(stored)
-            count += events
-            if progress:
-                progress(events)
-        rows.flush()
+        with _Rows(tx, behind=tx.postgres) as rows:
+            for page in pages:
+                events = 0
+                for aggregate_id, stored in page:
+                    folder.fold(aggregate_id, stored, rows)
+                    events += len(stored)
+                count += events
+                if progress:
+                    progress(events)
+            rows.flush()
         tx.execute("UPDATE cl_tracking SET position = :p WHERE name = :n", {"p": stop, "n": NAME})
     return count
 
@@ -146,13 +214,21 @@ def _read_ahead(app: Application[Any], read_model: ReadModel,
 
 
 def _empty(tx: Transaction, table: str) -> None:
+    """Deletes every row. On PostgreSQL a page range at a time, walked by a
+    TID range scan: each DELETE stays well within the statement timeout, and
+    none rescans the rows the ones before it deleted (a ``LIMIT`` subquery
+    did, so the k-th chunk read k chunks of dead rows first). Rows are only
+    ever added after this, so the pages counted first hold them all."""
     if not tx.postgres:
         tx.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed names)
         return
-    key = KEYS[table]
-    while tx.execute(f"DELETE FROM {table} WHERE {key} IN "  # noqa: S608
-                     f"(SELECT {key} FROM {table} LIMIT {DELETE_CHUNK})").rowcount:
-        pass
+    found = tx.raw("SELECT pg_relation_size(%s) / current_setting('block_size')::int AS pages",
+                   (table,))
+    pages = int(found[0]["pages"])
+    for first in range(0, pages, DELETE_PAGES):
+        tx.execute(f"DELETE FROM {table} WHERE ctid >= '({first},0)'::tid "  # noqa: S608
+                   f"AND ctid < '({first + DELETE_PAGES},0)'::tid")
+        progressed()
 
 
 class _Folder:
@@ -276,7 +352,7 @@ class _Folder:
             if kind == "autopay":
                 # Autopay's two small tables take the projector's own statements:
                 # their events are few, and one set of rules for them is kept.
-                autopay_views.apply(values["_event"], rows.tx)
+                rows.run(partial(autopay_views.apply, values["_event"]))
             _change_cards(cards, kind, values, row[POSITION])
             entry = self._history(values, row[POSITION], how, display)
             if entry is not None:

@@ -8,6 +8,8 @@ import json
 from typing import Any
 from uuid import UUID
 
+import pytest
+
 from eventsourcing.utils import resolve_topic
 
 from cardledger.checkpoints import make_checkpoints
@@ -16,7 +18,7 @@ from domain.checkpoints import CheckpointKey
 from domain.ids import company_aggregate_id, customer_aggregate_id
 from domain.provenance import Provenance
 from projections.read_model import ReadModel
-from projections.rebuild import rebuild
+from projections.rebuild import HISTORY_COLUMNS, rebuild
 from projections.schema import VIEW_TABLES
 from projections.verify import verify
 from tests.audit.stored import edit_event
@@ -164,6 +166,24 @@ def test_a_rebuild_of_an_empty_log_leaves_empty_views(runtime: Runtime) -> None:
     assert all(rows == [] for rows in dump_views(runtime.read_model).values())
 
 
+def test_a_rebuild_deletes_old_rows_spread_over_many_pages_a_page_range_at_a_time(
+        runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    # given the projected views and 3,000 stale history rows no event made
+    # (several pages of the table on PostgreSQL), deleted a page per statement
+    every_kind_of_event(runtime)
+    runtime.projector.catch_up()
+    projected = dump_views(runtime.read_model)
+    stale = [(10_000_000 + n, "acme", "1001", "2026-01-01T00:00:00.000000+00:00", "added",
+              None, None, None, "ghost", "portal", "") for n in range(3000)]
+    with runtime.read_model.db.transaction() as tx:
+        tx.copy_rows("cl_history", HISTORY_COLUMNS, stale)
+    monkeypatch.setattr("projections.rebuild.DELETE_PAGES", 1)
+    # when the views are rebuilt
+    rebuild(runtime.ledger, runtime.read_model)
+    # then not one stale row is left, and the rest is as the projector left it
+    assert dump_views(runtime.read_model) == projected
+
+
 def test_a_rebuild_reports_progress_in_events(runtime: Runtime) -> None:
     every_kind_of_event(runtime)
     seen: list[int] = []
@@ -183,5 +203,25 @@ def test_a_rebuild_that_fails_midway_leaves_the_views_as_they_were(runtime: Runt
         rebuild(runtime.ledger, runtime.read_model, progress=interrupted)
     except KeyboardInterrupt:
         pass
+    assert dump_views(runtime.read_model) == before
+    assert runtime.read_model.position() == runtime.ledger.recorder.max_notification_id()
+
+
+def test_a_rebuild_whose_bulk_copy_fails_raises_that_error_and_leaves_the_views_as_they_were(
+        runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    # given projected views, and a store that refuses the rebuild's first bulk copy
+    # (on PostgreSQL the copies run on a thread of their own: its error is the caller's)
+    every_kind_of_event(runtime)
+    runtime.projector.catch_up()
+    before = dump_views(runtime.read_model)
+
+    def refused(*args: Any) -> None:
+        raise RuntimeError("copy refused")
+
+    monkeypatch.setattr("projections.database.Transaction.copy_rows", refused)
+    # when the views are rebuilt, then the copy's error reaches the caller
+    with pytest.raises(RuntimeError, match="copy refused"):
+        rebuild(runtime.ledger, runtime.read_model)
+    # and the views and their position are as they were
     assert dump_views(runtime.read_model) == before
     assert runtime.read_model.position() == runtime.ledger.recorder.max_notification_id()
