@@ -24,10 +24,17 @@ _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
 
 class Transaction:
-    def __init__(self, cursor: Any, postgres: bool) -> None:
+    def __init__(self, cursor: Any, postgres: bool, pipeline: Any = None) -> None:
         self._cursor = cursor
         self._postgres = postgres
         self.postgres = postgres
+        self._pipeline = pipeline  # psycopg's, when the statements are pipelined
+
+    def sync(self) -> None:
+        """Pipelined: waits for the results of the statements sent so far
+        (a rowcount is known only then). Otherwise nothing to wait for."""
+        if self._pipeline is not None:
+            self._pipeline.sync()
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> Transaction:
         if self._postgres:
@@ -92,7 +99,12 @@ class Transaction:
         if not rows:
             return
         columns = list(rows[0])
-        if self._postgres:
+        if self._pipeline is not None:  # no COPY in pipeline mode: sent along with the rest
+            placeholders = ", ".join(f"%({c})s" for c in columns)
+            self._cursor.executemany(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})",  # noqa: S608
+                rows)
+        elif self._postgres:
             with self._cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row([row[c] for c in columns])
@@ -121,6 +133,22 @@ class Database:
     def transaction(self, *, commit: bool = True) -> Iterator[Transaction]:
         with self._datastore.transaction(commit=commit) as cursor:
             yield Transaction(cursor, self.postgres)
+
+    @contextmanager
+    def pipelined(self) -> Iterator[Transaction]:
+        """A transaction whose statements go to PostgreSQL without waiting for
+        each one's answer (psycopg's pipeline mode): BEGIN, the statements and
+        COMMIT cost a round trip or two instead of one each. ``sync`` waits for
+        the answers so far; a statement that reads waits for its own. COPY
+        is not allowed in it (``insert_many`` inserts instead). On SQLite, a
+        plain transaction."""
+        if not self.postgres:
+            with self.transaction() as tx:
+                yield tx
+            return
+        with self._datastore.get_connection() as conn, conn.pipeline() as pipeline, \
+                conn.transaction(), conn.cursor() as cursor:
+            yield Transaction(cursor, postgres=True, pipeline=pipeline)
 
     def read(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         """The rows of one statement. On PostgreSQL it runs on its own, outside

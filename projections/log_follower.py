@@ -70,6 +70,7 @@ class Positions:
         the position is no longer ``expected``."""
         tx.execute("UPDATE cl_tracking SET position = :new WHERE name = :n AND position = :old",
                    {"new": new, "n": name, "old": expected})
+        tx.sync()  # pipelined, the row count is known only once answered
         return tx.rowcount == 1
 
     def advance(self, name: str, expected: int, new: int) -> bool:

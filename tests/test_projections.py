@@ -17,7 +17,7 @@ from domain.customer import Customer
 from domain.errors import CustomerNotFound
 from domain.ids import company_aggregate_id, customer_aggregate_id
 from domain.provenance import Provenance
-from projections.read_model import ReadModel
+from projections.read_model import ReadModel, StalePosition
 from projections.replay import replay_customer
 from projections.runner import Projector
 from projections.verify import Scope, Summary, count_aggregates, differences, verify
@@ -614,3 +614,26 @@ def test_a_scope_covers_every_aggregate_its_company_or_its_one_customer(
     aggregates = {("acme", None), ("acme", "1001"), ("acme", "2002"), ("globex", "1001")}
     # then the scope covers exactly its part
     assert {a for a in aggregates if scope.covers(*a)} == covered
+
+
+def test_a_batch_whose_compare_and_set_fails_writes_nothing(runtime: Runtime) -> None:
+    """Given views caught up to the log, and the next events (a card added),
+    when a batch of them is applied by a projector that expects the views at
+    an older position (another projector moved them), then it fails with
+    StalePosition and not one of its rows is written: on PostgreSQL the
+    writes are pipelined behind the compare-and-set, and must not outrun it."""
+    ledger = runtime.ledger
+    ledger.set_online_payments("acme", True, ADMIN)
+    runtime.projector.catch_up()
+    at = runtime.read_model.position()
+    ledger.add_card("acme", "1001", "pm_card_visa", by=ME)
+    notifications = ledger.notification_log.select(start=at + 1, limit=10)
+    batch = [(ledger.mapper.to_domain_event(n), n.id) for n in notifications]
+    with pytest.raises(StalePosition):
+        runtime.read_model.apply(batch, expected=at - 1, new=notifications[-1].id)
+    assert runtime.read_model.position() == at
+    assert runtime.read_model.card_list("acme", "1001") is None
+    # and the same batch from the right position goes in whole
+    runtime.read_model.apply(batch, expected=at, new=notifications[-1].id)
+    assert len(runtime.read_model.card_list("acme", "1001")[1]) == 1
+    assert "added" in [e.action for e in runtime.read_model.history("acme", "1001")]
