@@ -17,6 +17,7 @@ import statistics
 import subprocess
 import tempfile
 import time
+import timeit
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -90,8 +91,17 @@ def settings_env(settings: Settings) -> dict[str, str]:
 # --- machine and versions -------------------------------------------------------------
 
 
+def cpu_yardstick_ms() -> float:
+    """Milliseconds for ``sum(range(10**6))``, best of 5: how fast this
+    machine's core runs Python today. Absolute figures (a p99 in ms) move
+    with it from machine to machine (27.9 on the 2026-11-26 sixth-session
+    machine; a recent desktop core takes about 10); same-run ratios do not."""
+    return round(min(timeit.repeat("sum(range(10**6))", number=1, repeat=5)) * 1000, 1)
+
+
 def machine() -> dict[str, Any]:
     return {
+        "cpu_yardstick_ms": cpu_yardstick_ms(),
         "cpu_count": os.cpu_count(),
         "platform": platform.platform(),
         "python": platform.python_version(),
