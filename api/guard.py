@@ -16,7 +16,9 @@ bytes differently (UTF-16 and a BOM were once such a difference).
 
 **Bounded cost.** The sizes below bound the input, every check is linear in
 it, and an inspection of more than ``INLINE_BYTES`` runs in a worker thread,
-so no request holds the event loop for more than a millisecond or so.
+so no request holds the event loop for more than a millisecond or so. Texts
+read clean before (a caller's headers, a path, a token) are known by a keyed
+digest and not read again (api/remembered_verdicts.py): values are never kept.
 """
 
 from __future__ import annotations
@@ -32,12 +34,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.json_body import check_storable, read_json, strings_of
 from api.problems import Problem, problem_response
-from cardledger.card_data import (
-    TooDeeplyEncoded,
-    is_sensitive_name,
-    looks_like_card_number,
-    readings,
-)
+from api.remembered_verdicts import RememberedVerdicts
+from cardledger.card_data import TooDeeplyEncoded, is_sensitive_name, readings
 
 # Where the guard leaves the parsed body for the routes (api/routing.py).
 PARSED_BODY = "cardledger.parsed_body"
@@ -55,6 +53,9 @@ _STRIPE_SIGNATURE = re.compile(r"t=\d{1,12}(?:,v\d=[0-9a-f]{64})+")
 _JSON_MEDIA_TYPE = re.compile(r"application/(?:[a-z0-9.+-]+\+)?json")
 _SINGLE_HEADERS = (b"content-type", b"content-encoding", b"content-length",
                    b"transfer-encoding")
+# What every text is read with: clean texts seen before are known by digest
+# (api/remembered_verdicts.py), so a repeated header, path or token costs a hash.
+_VERDICTS = RememberedVerdicts()
 
 
 def card_data_refused(where: str) -> Problem:
@@ -124,7 +125,7 @@ def inspect_request(scope: Scope, body: bytes) -> Any:
     document = read_json(body, check_number=_refuse_card_number_in("body"))
     for text, is_key in strings_of(document):
         check_storable(text)
-        if (is_key and is_sensitive_name(text)) or looks_like_card_number(text):
+        if (is_key and is_sensitive_name(text)) or _VERDICTS.looks_like_card_number(text):
             raise card_data_refused("body")
     return document
 
@@ -136,8 +137,8 @@ def _inspect_path(scope: Scope) -> None:
     path = scope.get("path", "")
     decoded_raw = unquote(_text(scope.get("raw_path") or b""))
     # Usually the same text (no escapes in the path): read it once then.
-    if looks_like_card_number(path) or (
-            decoded_raw != path and looks_like_card_number(decoded_raw)):
+    if _VERDICTS.looks_like_card_number(path) or (
+            decoded_raw != path and _VERDICTS.looks_like_card_number(decoded_raw)):
         raise card_data_refused("path")
 
 
@@ -146,7 +147,7 @@ def _inspect_query(scope: Scope) -> None:
     if not query:
         return
     # Decoded once as the routes will read it ('+' a space), then every reading.
-    if looks_like_card_number(unquote_plus(query)) or any(
+    if _VERDICTS.looks_like_card_number(unquote_plus(query)) or any(
             _names_card_data(name) for name, _ in parse_qsl(query, keep_blank_values=True)):
         raise card_data_refused("query")
 
@@ -154,11 +155,11 @@ def _inspect_query(scope: Scope) -> None:
 def _inspect_headers(scope: Scope) -> None:
     for raw_name, raw_value in scope.get("headers", []):
         name, value = _text(raw_name), _text(raw_value)
-        if _names_card_data(name) or looks_like_card_number(name):
+        if _names_card_data(name) or _VERDICTS.looks_like_card_number(name):
             raise card_data_refused("header")
         if name.lower() == "stripe-signature" and _STRIPE_SIGNATURE.fullmatch(value):
             continue
-        if looks_like_card_number(value):
+        if _VERDICTS.looks_like_card_number(value):
             raise card_data_refused("header")
         if name.lower() == "cookie" and any(
                 _names_card_data(part.partition("=")[0]) for part in value.split(";")):
@@ -186,7 +187,7 @@ def _check_media_type(scope: Scope) -> None:
 
 def _refuse_card_number_in(where: str) -> Any:
     def check(literal: str) -> None:
-        if looks_like_card_number(literal):
+        if _VERDICTS.looks_like_card_number(literal):
             raise card_data_refused(where)
 
     return check
