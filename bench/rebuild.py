@@ -13,7 +13,10 @@ one transaction), and the same rebuild with every event decoded into its
 object (``fast=False``: what it did while every row took the slow path). Interleaving puts the machine's drift into every phase alike;
 each phase's rate is the median of its rounds (wall clock; beside it, the
 same ratio by this process's CPU time, which other load on a shared machine
-does not move). The goal is rebuild / raw read >= 0.5. Afterwards verify checks the rebuilt views.
+does not move). The goal is rebuild / raw read >= 0.5. On PostgreSQL the
+views are vacuumed after each rebuild, untimed, as autovacuum would soon after
+one (``--back-to-back`` leaves them as a rebuild leaves them). Afterwards
+verify checks the rebuilt views.
 """
 
 from __future__ import annotations
