@@ -17,6 +17,7 @@ from domain.customer import Customer
 from domain.errors import CustomerNotFound
 from domain.ids import company_aggregate_id, customer_aggregate_id
 from domain.provenance import Provenance
+from projections.log_follower import Positions
 from projections.read_model import ReadModel, StalePosition
 from projections.replay import replay_customer
 from projections.runner import Projector
@@ -637,3 +638,27 @@ def test_a_batch_whose_compare_and_set_fails_writes_nothing(runtime: Runtime) ->
     runtime.read_model.apply(batch, expected=at, new=notifications[-1].id)
     assert len(runtime.read_model.card_list("acme", "1001")[1]) == 1
     assert "added" in [e.action for e in runtime.read_model.history("acme", "1001")]
+
+
+@pytest.mark.parametrize("store_settings", [pytest.param("postgres", marks=pytest.mark.postgres)],
+                         indirect=True)
+def test_the_views_commit_without_waiting_for_the_disk_and_only_theirs(
+        runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The views' transaction commits with synchronous_commit off (views and
+    position are lost together in a crash and applied again); the setting is
+    that transaction's alone, so appends and other statements keep waiting
+    for the disk."""
+    seen: list[str] = []
+    advance = Positions.advance_in
+
+    def watched(tx: Any, *args: Any) -> bool:
+        seen.append(tx.execute("SHOW synchronous_commit").one()["synchronous_commit"])
+        return advance(tx, *args)
+
+    monkeypatch.setattr(Positions, "advance_in", staticmethod(watched))
+    runtime.ledger.set_online_payments("acme", True, ADMIN)
+    runtime.projector.catch_up()
+    assert seen and set(seen) == {"off"}
+    outside = [runtime.read_model.db.read("SHOW synchronous_commit")[0]["synchronous_commit"]
+               for _ in range(5)]
+    assert set(outside) == {"on"}
