@@ -25,20 +25,17 @@ import statistics
 import time
 from collections.abc import Callable
 
-import psycopg
-
-from bench.common import Report, parser, ratio, store_settings, versions
+from bench.common import Report, admin_connection, parser, ratio, store_settings, versions
 from bench.workload import company_events, history_batches, store_events
 from cardledger.processors.sandbox import SandboxProcessor
 from cardledger.settings import Settings
 from cardledger.wiring import Runtime, open_runtime
 from projections.event_log import Decoder
-from projections.autopay_views import VIEW_TABLES as AUTOPAY_TABLES
-from projections.rebuild import COLUMNS, rebuild
+from projections.rebuild import rebuild
+from projections.schema import VIEW_TABLES
 from projections.verify import differences
 
 SLOW = "rebuild-projections, every event decoded"
-VIEW_TABLES = (*COLUMNS, *AUTOPAY_TABLES)
 
 
 def main(argv: list[str] | None = None) -> Report:
@@ -122,9 +119,7 @@ def _vacuum_views(settings: Settings) -> float:
     in production meets views autovacuum has kept; back to back, a second
     or so after the last one, it would not (``--back-to-back`` measures that)."""
     started = time.perf_counter()
-    with psycopg.connect(host=settings.postgres_host, port=settings.postgres_port,
-                         user=settings.postgres_user, dbname=settings.postgres_dbname,
-                         autocommit=True) as conn:
+    with admin_connection(settings.postgres_dbname) as conn:
         conn.execute(f"VACUUM (ANALYZE) {', '.join(VIEW_TABLES)}")
     return time.perf_counter() - started
 

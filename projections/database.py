@@ -60,23 +60,25 @@ class Transaction:
 
     def copy_rows(self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]],
                   types: Sequence[str] | None = None) -> None:
-        """Bulk insert of tuples in ``columns`` order (COPY on PostgreSQL).
-        ``types``, the columns' PostgreSQL type names (``column_types``), fix
-        each column's dumper once instead of looking one up for every value:
-        half the CPU of a COPY."""
+        """Bulk insert of tuples in ``columns`` order: COPY on PostgreSQL, or,
+        pipelined (where COPY is not allowed), inserts sent along with the
+        rest; executemany on SQLite. ``types``, the columns' PostgreSQL type
+        names (``column_types``), fix each column's dumper for a COPY once
+        instead of looking one up for every value: half the CPU of a COPY."""
         if not rows:
             return
         names = ", ".join(columns)
-        if self._postgres:
+        if self._postgres and self._pipeline is None:
             with self._cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 if types is not None:
                     copy.set_types(types)
                 for row in rows:
                     copy.write_row(row)
         else:
-            placeholders = ", ".join("?" for _ in columns)
+            mark = "%s" if self._postgres else "?"
             self._cursor.executemany(
-                f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)  # noqa: S608
+                f"INSERT INTO {table} ({names}) VALUES ({', '.join(mark for _ in columns)})",  # noqa: S608
+                rows)
         progressed()
 
     def column_types(self, table: str, columns: Sequence[str]) -> list[str]:
@@ -95,25 +97,11 @@ class Transaction:
         return [dict(r) for r in self._cursor.fetchall()]
 
     def insert_many(self, table: str, rows: list[dict[str, Any]]) -> None:
-        """Bulk insert (COPY on PostgreSQL). ``table`` is one of our fixed names."""
+        """``copy_rows`` for rows as dicts. ``table`` is one of our fixed names."""
         if not rows:
             return
-        columns = list(rows[0])
-        if self._pipeline is not None:  # no COPY in pipeline mode: sent along with the rest
-            placeholders = ", ".join(f"%({c})s" for c in columns)
-            self._cursor.executemany(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})",  # noqa: S608
-                rows)
-        elif self._postgres:
-            with self._cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row([row[c] for c in columns])
-        else:
-            placeholders = ", ".join("?" for _ in columns)
-            self._cursor.executemany(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})",  # noqa: S608
-                [[row[c] for c in columns] for row in rows])
-        progressed()
+        columns = tuple(rows[0])
+        self.copy_rows(table, columns, [tuple(row[c] for c in columns) for row in rows])
 
     @property
     def rowcount(self) -> int:

@@ -40,6 +40,7 @@ from projections.database import Transaction
 from projections.event_log import POSITION, STATE, TOPIC, VERSION, EventLog
 from projections.history import ACTIONS, history_entry
 from projections.read_model import NAME, ReadModel
+from projections.schema import VIEW_TABLES
 from projections.views import iso
 from storage.bounded_postgres import progressed
 
@@ -89,14 +90,14 @@ class _Rows:
         if self._behind is None:
             statements(self.tx)
         else:
-            self._behind.put(lambda: statements(self.tx))
+            self._behind.put(partial(statements, self.tx))
 
     def flush(self, table: str | None = None) -> None:
         for name in [table] if table else list(COLUMNS):
             batch, self.pending[name] = self.pending[name], []
-            types = self.types[name]
-            self.run(lambda tx, name=name, batch=batch, types=types:
-                     tx.copy_rows(name, COLUMNS[name], batch, types))
+            if batch:
+                self.run(lambda tx, name=name, batch=batch, types=self.types[name]:
+                         tx.copy_rows(name, COLUMNS[name], batch, types))
 
     def __enter__(self) -> _Rows:
         return self
@@ -156,7 +157,7 @@ def rebuild(app: Application[Any], read_model: ReadModel, *,
         tx.execute("UPDATE cl_tracking SET position = position WHERE name = :n", {"n": NAME})
         log = EventLog(app, tx)
         stop = log.head()
-        for table in (*COLUMNS, *autopay_views.VIEW_TABLES):
+        for table in VIEW_TABLES:
             _empty(tx, table)
         folder = _Folder(log, fast=fast)
         pages = _read_ahead(app, read_model, stop) if tx.postgres else log.aggregates(stop, PAGE)
@@ -228,7 +229,6 @@ def _empty(tx: Transaction, table: str) -> None:
     for first in range(0, pages, DELETE_PAGES):
         tx.execute(f"DELETE FROM {table} WHERE ctid >= '({first},0)'::tid "  # noqa: S608
                    f"AND ctid < '({first + DELETE_PAGES},0)'::tid")
-        progressed()
 
 
 class _Folder:
