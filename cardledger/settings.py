@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     group_commit: bool = Field(True, description=(
         "Save concurrent commands of one process in one insert (docs/command-path.md); "
         "`false`: one insert per command."))
+    inline_views: bool = Field(True, description=(
+        "Write a command's changes to the views in the append's own transaction when "
+        "the views are current, so its answer needs no projector (docs/command-path.md); "
+        "`false`: the projector applies every change."))
     customer_cache_size: int = Field(1000, ge=0, le=1_000_000, description=(
         "Customers each process keeps after saving them, so the next command on one reads "
         "only the events appended since (docs/command-path.md); 0 turns it off."))
@@ -169,6 +173,9 @@ class Settings(BaseSettings):
             self.data_dir.mkdir(parents=True, exist_ok=True)
             return {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                # The library's recorder, plus work in the append's transaction
+                # (the views' inline writer: docs/command-path.md).
+                "APPLICATION_RECORDER_TOPIC": "storage.sqlite_store:SQLiteRecorder",
                 "SQLITE_DBNAME": str(self.sqlite_path),
                 "SQLITE_LOCK_TIMEOUT": "10",
             }

@@ -16,6 +16,7 @@ from cardledger.settings import Settings, get_settings
 from domain.processor import Processor
 from domain.service import CardLedger, utcnow
 from projections.database import Database
+from projections.inline_views import InlineViews
 from projections.listener import PostgresListener
 from projections.read_model import ReadModel
 from projections.runner import Projector
@@ -24,10 +25,10 @@ from projections.runner import Projector
 def build_processor(settings: Settings) -> Processor:
     """The configured processor, its calls timed and counted (cardledger/metrics.py)."""
     if settings.processor == "stripe":
-        from cardledger.processors.stripe import StripeProcessor  # noqa: PLC0415 (optional)
+        from cardledger.processors.stripe import StripeProcessor
 
         return metered(StripeProcessor.from_settings(settings), "stripe")
-    from cardledger.processors.sandbox import SandboxProcessor  # noqa: PLC0415
+    from cardledger.processors.sandbox import SandboxProcessor
 
     return metered(SandboxProcessor(), "sandbox")
 
@@ -106,6 +107,7 @@ class Runtime:
     read_model: ReadModel
     projector: Projector
     listener: PostgresListener | None = None
+    inline_views: InlineViews | None = None
 
     def close(self) -> None:
         if self.listener is not None:
@@ -143,6 +145,12 @@ def open_runtime(settings: Settings | None = None, *, processor: Processor | Non
     ledger.personal_data = SealedWithKeys(
         read_model.db, settings.data_key_wrapping_key.get_secret_value())
     projector = Projector(ledger, read_model, poll_interval=settings.projection_poll_interval)
+    inline = None
+    if settings.inline_views:
+        # A command's changes reach the views in its own append's transaction
+        # whenever they are current (projections/inline_views.py).
+        inline = InlineViews(ledger, read_model, projector)
+        ledger.in_same_transaction = inline
     listener = None
     if read_model.db.postgres:
         datastore = ledger.recorder.datastore
@@ -151,4 +159,4 @@ def open_runtime(settings: Settings | None = None, *, processor: Processor | Non
         listener.start()
     if run_projector if run_projector is not None else settings.projections == "inprocess":
         projector.start()
-    return Runtime(settings, ledger, read_model, projector, listener)
+    return Runtime(settings, ledger, read_model, projector, listener, inline)

@@ -15,9 +15,9 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import JSONTranscoder, RecordConflictError
+from eventsourcing.persistence import JSONTranscoder, RecordConflictError, Recording
 
 from domain.autopay import AutopayAsDict, AutopaySettings
 from domain.autopay_charge import AutopayChargeAsDict
@@ -93,6 +93,19 @@ class CardLedger(Application[Any]):
         self.group_commit = GroupCommit(self, enabled=group_commit)
         self.customers = CustomerCache(customer_cache_size)
         self.autopay = AutopayService(self)
+        # Work the store does in each append's own transaction, given the
+        # events: keyword arguments for its insert_events. The composition
+        # root sets the views' inline writer here (projections/inline_views.py);
+        # the domain only passes them through, for every save (group commit's
+        # batches, payments, autopay, the company's switch).
+        self.in_same_transaction: Callable[[Sequence[Any]], dict[str, Any]] | None = None
+
+    def _record(self, processing_event: ProcessingEvent[Any]) -> list[Recording[Any]]:
+        # Made afresh for each insert: a group-commit batch that conflicted is
+        # saved again member by member, each with its own.
+        if self.in_same_transaction is not None:
+            processing_event.saved_kwargs.update(self.in_same_transaction(processing_event.events))
+        return super()._record(processing_event)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -71,20 +71,22 @@ class Decoder:
         return event
 
 
+def events_table(app: Application[Any], *, postgres: bool) -> tuple[str, str]:
+    """The events table's name, qualified for SQL, and its position column."""
+    recorder: Any = app.recorder
+    if postgres:
+        return f'"{recorder.datastore.schema}"."{recorder.events_table_name}"', "notification_id"
+    return recorder.events_table_name, "rowid"
+
+
 class EventLog:
     """Pages of the events table inside one of the views' transactions (the
     views and the events live in the same database)."""
 
     def __init__(self, app: Application[Any], tx: Transaction) -> None:
-        recorder: Any = app.recorder
         self._tx = tx
         self._postgres = tx.postgres
-        if self._postgres:
-            self._table = f'"{recorder.datastore.schema}"."{recorder.events_table_name}"'
-            self._position = "notification_id"
-        else:
-            self._table = recorder.events_table_name
-            self._position = "rowid"
+        self._table, self._position = events_table(app, postgres=tx.postgres)
         self.decode = Decoder(app)
 
     def _rows(self, sql: str, params: Sequence[Any], *, tuples: bool = False) -> list[Any]:

@@ -8,7 +8,7 @@ each event changes the views exactly once even with several runners.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import singledispatchmethod
 from typing import Any
 
@@ -113,20 +113,44 @@ class ReadModel:
                 tx.execute("SET LOCAL synchronous_commit = off")
             if not Positions.advance_in(tx, NAME, expected, new):
                 raise StalePosition(f"views are no longer at {expected}")
-            deferred = _Batch(tx)
-            for event, position in batch:
-                self._apply(event, deferred, position)
-            deferred.flush()
-            if self.db.postgres:
-                # Delivered at commit, to every process waiting for its command's
-                # position (projections/listener.py): no one polls the views.
-                tx.execute("SELECT pg_notify(:channel, :position)",
-                           {"channel": VIEWS_CHANNEL, "position": str(new)})
+            self._write(tx, batch, new)
+
+    def apply_inline(self, tx: Transaction, batch: Sequence[tuple[Any, int]], *,
+                     events_table: tuple[str, str]) -> bool:
+        """Inside the transaction that appended ``batch`` (and still holds the
+        store's write lock): apply it when the views hold every event before
+        it, and move their position to its last event. False, writing
+        nothing, when they lag (the projector applies it in turn) or another
+        writer of the views is mid-transaction (its position row is locked:
+        never wait for it with the store's lock held)."""
+        table, column = events_table
+        first, new = batch[0][1], batch[-1][1]
+        lock = " FOR UPDATE SKIP LOCKED" if tx.postgres else ""
+        row = tx.execute(
+            f"SELECT t.position, (SELECT COALESCE(MAX({column}), 0) FROM {table} "
+            f"WHERE {column} < :first) AS before FROM cl_tracking t WHERE t.name = :n{lock}",
+            {"first": first, "n": NAME}).one()
+        if row is None or row["position"] != row["before"]:
+            return False
+        tx.execute("UPDATE cl_tracking SET position = :new WHERE name = :n", {"new": new, "n": NAME})
+        self._write(tx, batch, new)
+        return True
+
+    def _write(self, tx: Transaction, batch: Iterable[tuple[Any, int]], new: int) -> None:
+        deferred = _Batch(tx)
+        for event, position in batch:
+            self._apply(event, deferred, position)
+        deferred.flush()
+        if self.db.postgres:
+            # Delivered at commit, to every process waiting for its command's
+            # position (projections/listener.py): no one polls the views.
+            tx.execute("SELECT pg_notify(:channel, :position)",
+                       {"channel": VIEWS_CHANNEL, "position": str(new)})
 
     def reset(self) -> None:
         with self.db.transaction() as tx:
             for table in VIEW_TABLES:
-                tx.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed names)
+                tx.execute(f"DELETE FROM {table}")
             tx.execute("UPDATE cl_tracking SET position = 0 WHERE name = :n", {"n": NAME})
 
     @singledispatchmethod

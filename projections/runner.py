@@ -52,16 +52,28 @@ class Projector:
         # is read again.
         self._position: int | None = None
         self._read_at = 0.0
+        # The highest position heard of since the last batch (another process's
+        # projector, a command's inline write): where the next read of the log
+        # starts instead of the kept position, so events already applied are not
+        # read again. Taken once; if it was wrong (the views were reset), the
+        # compare-and-set fails and the stored position is read, or, with nothing
+        # after it to apply, the position is read within POSITION_TRUSTED_FOR.
+        self._heard = 0
         self.watched = False  # another thread tells us of other processes' progress
 
     def run_once(self) -> int:
         """Apply the next batch; the number of events applied (0 when current)."""
         with self._lock:
             position = self._position
+            with self._reached:
+                heard, self._heard = self._heard, 0
             if position is None or time.monotonic() - self._read_at > POSITION_TRUSTED_FOR:
+                # The stored position is the truth; a hint heard before it is not.
                 position = self.read_model.position()
                 self._read_at = time.monotonic()
                 self.advanced(position)
+            elif heard > position:
+                position = heard
             log_follower.position.set(position)  # this thread's log lines say where the views are
             notifications = read_page(self.app, position, self.batch_size)
             if not notifications:
@@ -84,6 +96,7 @@ class Projector:
     def advanced(self, position: int) -> None:
         """The views reached ``position`` (here or in another process): wake the waiters."""
         with self._reached:
+            self._heard = max(self._heard, position)
             if position > self._known:
                 self._known = position
                 self._reached.notify_all()

@@ -53,6 +53,8 @@ from eventsourcing.postgres import (
 from eventsourcing.utils import Environment, EnvType
 from psycopg.types.composite import register_composite
 
+from storage import same_transaction
+
 T = TypeVar("T")
 RETRY_PAUSE = 0.05  # seconds between attempts: a dead pooled connection fails at once
 
@@ -251,10 +253,27 @@ class BoundedAggregateRecorder(PostgresAggregateRecorder):
 
 
 class BoundedApplicationRecorder(PostgresApplicationRecorder):
-    insert_events = _bounded(PostgresApplicationRecorder.insert_events)
+    _insert_bounded = _bounded(PostgresApplicationRecorder.insert_events)
     select_events = _bounded(PostgresApplicationRecorder.select_events)
     select_notifications = _bounded(PostgresApplicationRecorder.select_notifications)
     max_notification_id = _bounded(PostgresApplicationRecorder.max_notification_id)
+
+    def insert_events(self, stored_events: Any, **kwargs: Any) -> Any:
+        notification_ids = self._insert_bounded(stored_events, **kwargs)
+        then = same_transaction.of(kwargs)
+        if then is not None:
+            then.committed()
+        return notification_ids
+
+    def _fetch_ids_after_insert_events(self, curs: Any, stored_events: Any,
+                                       **kwargs: Any) -> Any:
+        # The library's last step inside the insert's transaction (it holds the
+        # table lock, and the ids are known): where same-transaction work goes.
+        notification_ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        then = same_transaction.of(kwargs)
+        if then is not None and notification_ids:
+            then.run(curs, notification_ids)
+        return notification_ids
 
 
 class BoundedPostgresFactory(PostgresFactory):

@@ -121,8 +121,14 @@ def store_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def runtime(store_settings: Settings, clock: Clock) -> Iterator[Runtime]:
-    """Views are brought up to date by the test (projector.catch_up), not a thread."""
+def runtime(store_settings: Settings, clock: Clock,
+            request: pytest.FixtureRequest) -> Iterator[Runtime]:
+    """No projector thread: a command's changes reach the views with its append
+    (inline) when they are current; otherwise the test brings them up to date
+    (projector.catch_up). Tests of the projector itself are marked
+    ``projector_only``: every change is then left to it."""
+    if request.node.get_closest_marker("projector_only"):
+        store_settings = store_settings.model_copy(update={"inline_views": False})
     with open_runtime(store_settings, processor=SandboxProcessor(), clock=clock,
                       run_projector=False) as rt:
         yield rt

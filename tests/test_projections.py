@@ -189,6 +189,7 @@ class FailingReadModel(ReadModel):
         super()._apply(event, tx, position)
 
 
+@pytest.mark.projector_only
 def test_a_batch_that_fails_midway_leaves_no_rows_and_no_position(runtime: Runtime) -> None:
     from domain.customer import Customer
 
@@ -271,6 +272,7 @@ def test_waiting_for_an_idempotent_replay_returns_at_once(runtime: Runtime) -> N
     assert runtime.read_model.position() == 0 < first.position  # nothing was applied for it
 
 
+@pytest.mark.projector_only
 def test_a_wait_for_an_event_another_projector_applied_is_answered_from_the_views(
         runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
     """Given two projectors on one set of views (two processes), this one
@@ -306,6 +308,7 @@ def test_views_reset_behind_the_projectors_back_are_refilled_once_its_trust_runs
     assert after == before
 
 
+@pytest.mark.projector_only
 def test_a_request_waiting_on_the_running_projector_applies_no_batch_itself(
         runtime: Runtime) -> None:
     """Only the projector's thread applies batches; a request wakes it and waits
@@ -414,6 +417,7 @@ def test_the_bulk_rebuild_writes_exactly_the_rows_the_projector_writes(runtime: 
         assert runtime.read_model.position() == runtime.ledger.recorder.max_notification_id()
 
 
+@pytest.mark.projector_only
 def test_a_projector_that_ran_during_a_rebuild_carries_on_from_the_rebuilt_position(
         runtime: Runtime) -> None:
     from projections.rebuild import rebuild
@@ -617,6 +621,7 @@ def test_a_scope_covers_every_aggregate_its_company_or_its_one_customer(
     assert {a for a in aggregates if scope.covers(*a)} == covered
 
 
+@pytest.mark.projector_only
 def test_a_batch_whose_compare_and_set_fails_writes_nothing(runtime: Runtime) -> None:
     """Given views caught up to the log, and the next events (a card added),
     when a batch of them is applied by a projector that expects the views at
