@@ -17,9 +17,14 @@ What keeps this exactly-once beside the projector and the rebuild:
 - The views' position row is taken ``FOR UPDATE SKIP LOCKED``: when the
   projector or a rebuild is mid-transaction, this writes nothing rather than
   wait for them with the store's lock held, and they apply the events in turn.
-- It runs in a savepoint: if a view write fails, only the views' part rolls
-  back, the append commits, and the projector applies the events (and meets
-  the failure itself, as before). A command is never refused for a view.
+- A view write that fails never costs the append: the attempt is rolled
+  back whole and the events are appended again without the views (the
+  recorder does it, storage/same_transaction.py); the projector applies
+  them, and meets the failure itself, as before. Not a savepoint: a failed
+  statement in psycopg's pipeline can leave the rollback to a savepoint
+  undone, and the library would then commit an aborted transaction, a
+  silent rollback, while reporting the events stored (seen once in the
+  suite). Failing the whole attempt on purpose cannot go wrong that way.
 - The position moves in the same transaction as the events, so the views are
   committed exactly as durably as the events they show.
 
@@ -31,17 +36,21 @@ and does not read those events again.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Sequence
 from typing import Any
 
+import psycopg
 from eventsourcing.application import Application
+from psycopg.pq import TransactionStatus
 
 from projections.database import Transaction
 from projections.event_log import events_table
 from projections.read_model import ReadModel
 from projections.runner import Projector
 from storage import same_transaction
+from storage.same_transaction import Spoiled
 
 log = logging.getLogger("cardledger.projections")
 
@@ -58,8 +67,11 @@ class InlineViews:
         self.read_model = read_model
         self.projector = projector
         self.events_table = events_table(app, postgres=read_model.db.postgres)
-        self.applied = 0  # batches written inline (bench and tests read these)
+        # Batches written inline; left to the projector (views behind, or their
+        # position locked); failed (appended again without the views).
+        self.applied = 0
         self.skipped = 0
+        self.failed = 0
 
     def __call__(self, events: Sequence[Any]) -> dict[str, Any]:
         return {same_transaction.KEYWORD: _InlineBatch(self, list(events))}
@@ -79,13 +91,20 @@ class _InlineBatch:
             if owner.read_model.db.postgres:
                 applied = self._run_postgres(cursor.connection, batch)
             else:
-                applied = self._run_sqlite(cursor, batch)
-        except Exception as e:  # noqa: BLE001 (the append goes on; the projector applies the batch)
-            owner.skipped += 1
-            log.warning("views not written with the append (the projector will apply "
-                        "positions %d-%d): %s", batch[0][1], batch[-1][1],
-                        str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__)
-            return
+                applied = owner.read_model.apply_inline(
+                    Transaction(cursor, postgres=False), batch, events_table=owner.events_table)
+        except Exception as e:
+            # On SQLite the library's transaction rolls back on the way out;
+            # on PostgreSQL _run_postgres has made sure it cannot commit.
+            owner.failed += 1
+            cause = e.__cause__ if isinstance(e, Spoiled) and e.__cause__ else e
+            log.warning("views not written with the append; the events are appended again "
+                        "without them and the projector applies them: %s",
+                        str(cause).strip().splitlines()[-1] if str(cause).strip()
+                        else type(cause).__name__)
+            if isinstance(e, Spoiled):
+                raise
+            raise Spoiled(str(e)) from e
         if applied:
             owner.applied += 1
             self.reached = batch[-1][1]
@@ -93,29 +112,26 @@ class _InlineBatch:
             owner.skipped += 1
 
     def _run_postgres(self, connection: Any, batch: list[tuple[Any, int]]) -> bool:
-        # A savepoint in the library's pipelined transaction; the views'
-        # statements go along with it, and one sync at the end surfaces any
-        # failure inside the savepoint, so only the views' part rolls back.
-        with connection.transaction(), connection.pipeline() as pipeline, \
-                connection.cursor() as cursor:
-            tx = Transaction(cursor, postgres=True, pipeline=pipeline)
-            tx.execute(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
-            applied = self.owner.read_model.apply_inline(
-                tx, batch, events_table=self.owner.events_table)
-            pipeline.sync()
-            return applied
-
-    def _run_sqlite(self, cursor: Any, batch: list[tuple[Any, int]]) -> bool:
-        cursor.execute("SAVEPOINT inline_views")
-        try:
-            applied = self.owner.read_model.apply_inline(
-                Transaction(cursor, postgres=False), batch, events_table=self.owner.events_table)
-        except BaseException:
-            cursor.execute("ROLLBACK TO SAVEPOINT inline_views")
-            cursor.execute("RELEASE SAVEPOINT inline_views")
-            raise
-        cursor.execute("RELEASE SAVEPOINT inline_views")
-        return applied
+        # The views' statements go along the library's pipelined transaction;
+        # one sync at the end surfaces any failure among them.
+        with connection.pipeline() as pipeline, connection.cursor() as cursor:
+            try:
+                tx = Transaction(cursor, postgres=True, pipeline=pipeline)
+                tx.execute(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
+                applied = self.owner.read_model.apply_inline(
+                    tx, batch, events_table=self.owner.events_table)
+                pipeline.sync()
+                if connection.info.transaction_status != TransactionStatus.INTRANS:
+                    raise RuntimeError(f"transaction left {connection.info.transaction_status.name}")
+                return applied
+            except Exception as e:
+                # Make sure the transaction cannot commit: after an error it is
+                # already aborted; after a failure of ours it is not, so fail a
+                # statement (the server runs them in order: COMMIT comes after).
+                with contextlib.suppress(psycopg.Error):
+                    cursor.execute("SELECT 1 / 0")
+                    pipeline.sync()
+                raise Spoiled(str(e)) from e
 
     def committed(self) -> None:
         if self.reached is not None:

@@ -259,11 +259,7 @@ class BoundedApplicationRecorder(PostgresApplicationRecorder):
     max_notification_id = _bounded(PostgresApplicationRecorder.max_notification_id)
 
     def insert_events(self, stored_events: Any, **kwargs: Any) -> Any:
-        notification_ids = self._insert_bounded(stored_events, **kwargs)
-        then = same_transaction.of(kwargs)
-        if then is not None:
-            then.committed()
-        return notification_ids
+        return same_transaction.insert_events(self._insert_bounded, stored_events, kwargs)
 
     def _fetch_ids_after_insert_events(self, curs: Any, stored_events: Any,
                                        **kwargs: Any) -> Any:

@@ -11,17 +11,29 @@ a projector.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, TypeVar
+
+T = TypeVar("T")
 
 KEYWORD = "same_transaction"
+
+
+class Spoiled(Exception):  # noqa: N818 (what happened to the transaction)
+    """The work failed, and made sure its transaction cannot commit: the
+    recorder inserts the events again, in a new transaction, without it."""
 
 
 class SameTransaction(Protocol):
     def run(self, cursor: Any, notification_ids: Sequence[int]) -> None:
         """Inside the append's transaction, after its insert. ``cursor`` is
-        the store's own (psycopg's, or the library's SQLite wrapper). Must not
-        raise for a failure of its own: the append is what matters."""
+        the store's own (psycopg's, or the library's SQLite wrapper). On any
+        failure of its own it raises ``Spoiled``, having first made the
+        transaction fail on the server: a failed statement in psycopg's
+        pipeline can leave the transaction aborted, and the library, which
+        catches errors inside its transaction block, would then COMMIT (a
+        rollback, silently) and report the events as stored. The append
+        matters more than the work: it is made again without it."""
 
     def committed(self) -> None:
         """The append's transaction has committed."""
@@ -30,3 +42,18 @@ class SameTransaction(Protocol):
 def of(kwargs: dict[str, Any]) -> SameTransaction | None:
     found: SameTransaction | None = kwargs.get(KEYWORD)
     return found
+
+
+def insert_events(insert: Callable[..., T], stored_events: Any, kwargs: dict[str, Any]) -> T:
+    """``insert`` (a recorder's own insert_events) with the same-transaction
+    work, if any; again without it if it spoiled the first attempt; then tells
+    the work of the commit."""
+    then = of(kwargs)
+    if then is None:
+        return insert(stored_events, **kwargs)
+    try:
+        notification_ids = insert(stored_events, **kwargs)
+    except Spoiled:
+        return insert(stored_events, **{k: v for k, v in kwargs.items() if k != KEYWORD})
+    then.committed()
+    return notification_ids

@@ -15,11 +15,7 @@ from storage import same_transaction
 class SQLiteRecorder(SQLiteApplicationRecorder):
     def insert_events(self, stored_events: Sequence[StoredEvent],
                       **kwargs: Any) -> Sequence[int] | None:
-        notification_ids = super().insert_events(stored_events, **kwargs)
-        then = same_transaction.of(kwargs)
-        if then is not None:
-            then.committed()
-        return notification_ids
+        return same_transaction.insert_events(super().insert_events, stored_events, kwargs)
 
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent],
                        **kwargs: Any) -> Sequence[int] | None:

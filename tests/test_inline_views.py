@@ -73,9 +73,11 @@ def test_views_that_lag_leave_the_command_to_the_projector(runtime: Runtime) -> 
     assert runtime.read_model.position() == ledger.recorder.max_notification_id()
 
 
+@pytest.mark.parametrize("where", ["first", "last", "python"])
 def test_a_failing_view_write_costs_the_append_nothing(
-        runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Given current views, and a view write that the database refuses
+        runtime: Runtime, monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+    # Given current views, and a view write that fails: refused by the database
+    # before or after the real ones, or by the views' own code
     ledger = runtime.ledger
     ledger.set_online_payments("acme", True, ADMIN)
     runtime.projector.catch_up()
@@ -83,20 +85,27 @@ def test_a_failing_view_write_costs_the_append_nothing(
     real_write = ReadModel._write
 
     def refused(self: ReadModel, tx: Any, batch: Any, new: int) -> None:
+        if where == "first":
+            tx.execute("INSERT INTO cl_no_such_table VALUES (1)")
         real_write(self, tx, batch, new)
-        tx.execute("INSERT INTO cl_no_such_table VALUES (1)")
+        if where == "last":
+            tx.execute("INSERT INTO cl_no_such_table VALUES (1)")
+        if where == "python":
+            raise KeyError("a bug in a view")
 
     monkeypatch.setattr(ReadModel, "_write", refused)
 
     # When a card is added
     added = ledger.add_card("acme", "1001", "pm_card_visa", by=ME)
 
-    # Then the card is stored, and the views' part alone rolled back
+    # Then the card is stored, once, and the views hold none of it
     stored = ledger.load_customer("acme", "1001")
     assert stored is not None and added.card_id in stored.cards
+    assert stored.version == added.version
+    assert ledger.recorder.max_notification_id() == added.position
     assert runtime.read_model.position() == at
     assert runtime.read_model.card_list("acme", "1001") is None
-    assert runtime.inline_views is not None and runtime.inline_views.skipped == 1
+    assert runtime.inline_views is not None and runtime.inline_views.failed == 1
     # and the projector applies it once the write works again
     monkeypatch.setattr(ReadModel, "_write", real_write)
     assert runtime.projector.catch_up() > 0

@@ -30,9 +30,10 @@ def metric(api: Api, name: str, **labels: str) -> float:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def stalled(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Live]:
-    """The API with no projector running (CARDLEDGER_PROJECTIONS=external, worker down)."""
+    """The API with no projector running (CARDLEDGER_PROJECTIONS=external, worker
+    down) and every change left to it (inline views off), so the views fall behind."""
     database = request.getfixturevalue("postgres_database") if request.param == "postgres" else None
-    settings = base_settings(tmp_path, database, projections="external",
+    settings = base_settings(tmp_path, database, projections="external", inline_views=False,
                              ready_max_views_lag_seconds=0.5, ready_max_views_lag_events=3)
     with serving(settings) as live:
         yield live
