@@ -19,7 +19,7 @@ T = TypeVar("T")
 KEYWORD = "same_transaction"
 
 
-class Spoiled(Exception):  # noqa: N818 (what happened to the transaction)
+class Spoiled(Exception):
     """The work failed, and made sure its transaction cannot commit: the
     recorder inserts the events again, in a new transaction, without it."""
 
