@@ -3,7 +3,8 @@ and views progress made by any process wakes the requests waiting for it.
 
 The library NOTIFYs the events table's channel in the transaction that inserts
 events; ReadModel.apply NOTIFYs ``cl_views`` with the new position in the
-transaction that applies a batch. Both are delivered at commit, so a waiter
+transaction that applies a batch (and the append's own transaction does, when
+it writes the views inline, saying so: the projector is then not woken). Both are delivered at commit, so a waiter
 learns of progress one round trip after it happens, without polling. One
 dedicated connection (not one of the pool's) per process; when it is down the
 projector and the waiters fall back to polling, and it reconnects with backoff.
@@ -18,7 +19,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from projections.read_model import VIEWS_CHANNEL
+from projections.read_model import INLINE, VIEWS_CHANNEL
 from projections.runner import Projector
 
 log = logging.getLogger("cardledger.projections")
@@ -67,10 +68,20 @@ class PostgresListener:
             self.projector.advanced(self.projector.read_model.position())
             self.projector.notify()
             while not self._stopping.is_set():
-                for note in conn.notifies(timeout=0.5):
-                    if note.channel == VIEWS_CHANNEL:
-                        self.projector.advanced(int(note.payload))
-                    else:
-                        self.projector.notify()
-                    if self._stopping.is_set():
-                        break
+                # What arrived together: a commit's notifications come in one packet.
+                self._heard(list(conn.notifies(timeout=0.5, stop_after=1)))
+
+    def _heard(self, notes: list[psycopg.Notify]) -> None:
+        """Progress of the views wakes the waiters; new events wake the
+        projector, unless each came with the views' own word that the same
+        commit applied them (inline views): then it has nothing to read."""
+        appends = applied_with_them = 0
+        for note in notes:
+            if note.channel == VIEWS_CHANNEL:
+                position, _, how = note.payload.partition(" ")
+                self.projector.advanced(int(position))
+                applied_with_them += how == INLINE
+            else:
+                appends += 1
+        if appends > applied_with_them:
+            self.projector.notify()

@@ -24,6 +24,9 @@ from projections.views import CardView, HistoryEntry, iso
 
 NAME = "cardledger-views"
 VIEWS_CHANNEL = "cl_views"  # PostgreSQL NOTIFY channel: the views reached a position
+# The payload is the position, followed by this word when the transaction that
+# moved the views also appended the events (inline: projections/inline_views.py).
+INLINE = "inline"
 
 
 class StalePosition(Exception):
@@ -133,10 +136,11 @@ class ReadModel:
         if row is None or row["position"] != row["before"]:
             return False
         tx.execute("UPDATE cl_tracking SET position = :new WHERE name = :n", {"new": new, "n": NAME})
-        self._write(tx, batch, new)
+        self._write(tx, batch, new, inline=True)
         return True
 
-    def _write(self, tx: Transaction, batch: Iterable[tuple[Any, int]], new: int) -> None:
+    def _write(self, tx: Transaction, batch: Iterable[tuple[Any, int]], new: int, *,
+               inline: bool = False) -> None:
         deferred = _Batch(tx)
         for event, position in batch:
             self._apply(event, deferred, position)
@@ -145,7 +149,8 @@ class ReadModel:
             # Delivered at commit, to every process waiting for its command's
             # position (projections/listener.py): no one polls the views.
             tx.execute("SELECT pg_notify(:channel, :position)",
-                       {"channel": VIEWS_CHANNEL, "position": str(new)})
+                       {"channel": VIEWS_CHANNEL,
+                        "position": f"{new} {INLINE}" if inline else str(new)})
 
     def reset(self) -> None:
         with self.db.transaction() as tx:

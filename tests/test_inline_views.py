@@ -176,3 +176,29 @@ def test_commands_saved_together_are_written_together(runtime: Runtime) -> None:
         assert runtime.read_model.card_list("acme", f"c{n}") is not None
     assert runtime.projector.catch_up() == 0
     assert verify(ledger, runtime.read_model) == []
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("store_settings", ["postgres"], indirect=True)
+def test_the_projector_is_woken_only_for_events_the_views_do_not_hold(runtime: Runtime) -> None:
+    # Given this process's listener and projector
+    listener, projector = runtime.listener, runtime.projector
+    assert listener is not None
+    wake = projector._loop.wake  # noqa: SLF001 (what the listener sets)
+    channel = runtime.ledger.recorder.channel_name
+
+    def heard(*payloads: str) -> bool:
+        wake.clear()
+        listener._heard([psycopg.Notify(channel if p == "events" else "cl_views",  # noqa: SLF001
+                                        "" if p == "events" else p, 0) for p in payloads])
+        return wake.is_set()
+
+    # When a commit appended events and wrote them to the views inline, it is not woken
+    assert not heard("events", "7 inline")
+    assert projector._known == 7  # noqa: SLF001 (the waiters are released)
+    # When events came without the views (inline skipped, or another writer), it is
+    assert heard("events")
+    assert heard("events", "events", "9 inline")
+    # and a projector's own progress wakes only the waiters
+    assert not heard("12")
+    assert projector._known == 12  # noqa: SLF001
