@@ -184,21 +184,21 @@ def test_the_projector_is_woken_only_for_events_the_views_do_not_hold(runtime: R
     # Given this process's listener and projector
     listener, projector = runtime.listener, runtime.projector
     assert listener is not None
-    wake = projector._loop.wake  # noqa: SLF001 (what the listener sets)
+    wake = projector._loop.wake
     channel = runtime.ledger.recorder.channel_name
 
     def heard(*payloads: str) -> bool:
         wake.clear()
-        listener._heard([psycopg.Notify(channel if p == "events" else "cl_views",  # noqa: SLF001
+        listener._heard([psycopg.Notify(channel if p == "events" else "cl_views",
                                         "" if p == "events" else p, 0) for p in payloads])
         return wake.is_set()
 
     # When a commit appended events and wrote them to the views inline, it is not woken
     assert not heard("events", "7 inline")
-    assert projector._known == 7  # noqa: SLF001 (the waiters are released)
+    assert projector._known == 7
     # When events came without the views (inline skipped, or another writer), it is
     assert heard("events")
     assert heard("events", "events", "9 inline")
     # and a projector's own progress wakes only the waiters
     assert not heard("12")
-    assert projector._known == 12  # noqa: SLF001
+    assert projector._known == 12
