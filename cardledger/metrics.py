@@ -47,6 +47,11 @@ COMMANDS = Counter(
     "cardledger_commands",
     "Commands (non-GET /v1 requests) by command and outcome: ok, or the problem code",
     ["command", "outcome"])
+INLINE_VIEWS = Counter(
+    "cardledger_inline_views",
+    "Appends by what became of writing their views in the same transaction: applied; "
+    "skipped (views behind, or their position held by a projector or rebuild); failed "
+    "(appended again without them)", ["outcome"])
 PROCESSOR_CALLS = Histogram(
     "cardledger_processor_call_duration_seconds",
     "Time a call to the card processor took, errors included", ["processor", "operation"],

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import psycopg
 
-from cardledger import schema
+from cardledger import metrics, schema
 from cardledger.personal_data import SealedWithKeys
 from cardledger.processors.metered import metered
 from cardledger.settings import Settings, get_settings
@@ -149,7 +149,8 @@ def open_runtime(settings: Settings | None = None, *, processor: Processor | Non
     if settings.inline_views:
         # A command's changes reach the views in its own append's transaction
         # whenever they are current (projections/inline_views.py).
-        inline = InlineViews(ledger, read_model, projector)
+        inline = InlineViews(ledger, read_model, projector,
+                             counted=lambda outcome: metrics.INLINE_VIEWS.labels(outcome).inc())
         ledger.in_same_transaction = inline
     listener = None
     if read_model.db.postgres:

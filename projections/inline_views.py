@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import psycopg
@@ -63,9 +63,11 @@ class InlineViews:
     """``CardLedger.in_same_transaction``: for an insert's events, the
     recorder keyword that applies them to the views inside its transaction."""
 
-    def __init__(self, app: Application[Any], read_model: ReadModel, projector: Projector) -> None:
+    def __init__(self, app: Application[Any], read_model: ReadModel, projector: Projector, *,
+                 counted: Callable[[str], None] | None = None) -> None:
         self.read_model = read_model
         self.projector = projector
+        self.counted = counted  # told each outcome's name (the composition root's metric)
         self.events_table = events_table(app, postgres=read_model.db.postgres)
         # Batches written inline; left to the projector (views behind, or their
         # position locked); failed (appended again without the views).
@@ -75,6 +77,11 @@ class InlineViews:
 
     def __call__(self, events: Sequence[Any]) -> dict[str, Any]:
         return {same_transaction.KEYWORD: _InlineBatch(self, list(events))}
+
+    def count(self, outcome: str) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+        if self.counted is not None:
+            self.counted(outcome)
 
 
 class _InlineBatch:
@@ -96,7 +103,7 @@ class _InlineBatch:
         except Exception as e:
             # On SQLite the library's transaction rolls back on the way out;
             # on PostgreSQL _run_postgres has made sure it cannot commit.
-            owner.failed += 1
+            owner.count("failed")
             cause = e.__cause__ if isinstance(e, Spoiled) and e.__cause__ else e
             log.warning("views not written with the append; the events are appended again "
                         "without them and the projector applies them: %s",
@@ -106,10 +113,10 @@ class _InlineBatch:
                 raise
             raise Spoiled(str(e)) from e
         if applied:
-            owner.applied += 1
+            owner.count("applied")
             self.reached = batch[-1][1]
         else:
-            owner.skipped += 1
+            owner.count("skipped")
 
     def _run_postgres(self, connection: Any, batch: list[tuple[Any, int]]) -> bool:
         # The views' statements go along the library's pipelined transaction;

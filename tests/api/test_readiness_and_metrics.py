@@ -92,6 +92,17 @@ def test_metrics_count_requests_by_route_template_and_commands_by_outcome(
     assert customer not in text and api.company not in text
 
 
+def test_metrics_count_the_views_written_with_their_append(api: Api, customer: str) -> None:
+    # given views that are current
+    api.given_online_payments()
+    before = metric(api, "cardledger_inline_views_total", outcome="applied")
+    # when a customer is registered and adds a card
+    assert api.register(customer).status_code == 201
+    assert api.add_card(customer, "pm_card_visa").status_code == 201
+    # then both appends wrote their views in their own transactions
+    assert metric(api, "cardledger_inline_views_total", outcome="applied") == before + 2
+
+
 def test_metrics_show_the_projection_lag(stalled: Live) -> None:
     stalled.runtime.ledger.register_customer("acme", fresh_id("cu"), OFFICE)
     time.sleep(0.1)
