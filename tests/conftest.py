@@ -125,7 +125,8 @@ def runtime(store_settings: Settings, clock: Clock,
             request: pytest.FixtureRequest) -> Iterator[Runtime]:
     """No projector thread: a command's changes reach the views with its append
     (inline) when they are current; otherwise the test brings them up to date
-    (projector.catch_up). Tests of the projector itself are marked
+    (projector.catch_up). Tests of the projector itself, or of what it makes
+    of events edited in the store after they were appended, are marked
     ``projector_only``: every change is then left to it."""
     if request.node.get_closest_marker("projector_only"):
         store_settings = store_settings.model_copy(update={"inline_views": False})

@@ -162,6 +162,7 @@ def run_together(*targets: Any) -> list[BaseException]:
     return raised
 
 
+@pytest.mark.projector_only
 def test_two_projectors_at_once_apply_each_event_exactly_once(runtime: Runtime) -> None:
     for n in range(20):
         runtime.ledger.set_online_payments("acme", n % 2 == 0, ADMIN)
@@ -260,6 +261,7 @@ def test_the_background_projector_keeps_the_views_current(runtime: Runtime) -> N
     assert runtime.projector.wait_for(outcome.position, timeout=5, help_out=False)
 
 
+@pytest.mark.projector_only
 def test_waiting_for_an_idempotent_replay_returns_at_once(runtime: Runtime) -> None:
     # given a card added with an idempotency key, and the same command again:
     # the repeat appends nothing, so it has no position to wait for
@@ -370,6 +372,7 @@ def funding_added_in_v2(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Customer.CardAdded, "upcast_v1_v2", staticmethod(upcast_v1_v2))
 
 
+@pytest.mark.projector_only
 @pytest.mark.usefixtures("funding_added_in_v2")
 def test_the_bulk_rebuild_writes_exactly_the_rows_the_projector_writes(runtime: Runtime) -> None:
     """Given events stored at their class's current version and, for one
@@ -645,6 +648,7 @@ def test_a_batch_whose_compare_and_set_fails_writes_nothing(runtime: Runtime) ->
     assert "added" in [e.action for e in runtime.read_model.history("acme", "1001")]
 
 
+@pytest.mark.projector_only
 @pytest.mark.parametrize("store_settings", [pytest.param("postgres", marks=pytest.mark.postgres)],
                          indirect=True)
 def test_the_views_commit_without_waiting_for_the_disk_and_only_theirs(

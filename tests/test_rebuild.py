@@ -139,6 +139,7 @@ def test_a_rebuild_writes_the_row_of_a_customer_registered_without_any_card(
     assert dump_views(runtime.read_model) == projected
 
 
+@pytest.mark.projector_only
 def test_events_stamped_on_a_whole_second_are_rebuilt_with_the_views_fixed_width_time(
         runtime: Runtime) -> None:
     """Given a customer whose events were stamped at 12:00:00 exactly (stored
