@@ -116,9 +116,9 @@ def main(argv: list[str] | None = None) -> Report:
                 worst[way], report.figures[f"{way}_floor_p99_ms"])
             report.goal(f"{way} read p99 (ms), worst customer", worst[way], 5.0,
                         higher_is_better=False)
-        report.note("every read is one query plus one more statement: the pool's pre-ping (an "
-                    "empty query, POSTGRES_PRE_PING=y in cardledger.settings) on PostgreSQL, the "
-                    "library's BEGIN on SQLite; the history route also reads the card list")
+        report.note("statements per read, as counted here: on PostgreSQL the query alone (the "
+                    "pool's pre-ping is off by default, CARDLEDGER_POSTGRES_PRE_PING); on SQLite "
+                    "the library's BEGIN besides")
     report.finish(args.out_dir)
     return report
 
