@@ -25,6 +25,7 @@ from projections.runner import Projector
 def build_processor(settings: Settings) -> Processor:
     """The configured processor, its calls timed and counted (cardledger/metrics.py)."""
     if settings.processor == "stripe":
+        # Imported only when chosen: the Stripe SDK is not loaded otherwise.
         from cardledger.processors.stripe import StripeProcessor
 
         return metered(StripeProcessor.from_settings(settings), "stripe")

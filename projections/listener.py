@@ -4,8 +4,9 @@ and views progress made by any process wakes the requests waiting for it.
 The library NOTIFYs the events table's channel in the transaction that inserts
 events; ReadModel.apply NOTIFYs ``cl_views`` with the new position in the
 transaction that applies a batch (and the append's own transaction does, when
-it writes the views inline, saying so: the projector is then not woken). Both are delivered at commit, so a waiter
-learns of progress one round trip after it happens, without polling. One
+it writes the views inline, saying so: the projector is then not woken). Both
+are delivered at commit, so a waiter learns of progress one round trip after
+it happens, without polling. One
 dedicated connection (not one of the pool's) per process; when it is down the
 projector and the waiters fall back to polling, and it reconnects with backoff.
 """

@@ -155,7 +155,7 @@ class ReadModel:
     def reset(self) -> None:
         with self.db.transaction() as tx:
             for table in VIEW_TABLES:
-                tx.execute(f"DELETE FROM {table}")
+                tx.execute(f"DELETE FROM {table}")  # fixed names, not input
             tx.execute("UPDATE cl_tracking SET position = 0 WHERE name = :n", {"n": NAME})
 
     @singledispatchmethod
