@@ -98,25 +98,27 @@ class _InlineBatch:
             if owner.read_model.db.postgres:
                 applied = self._run_postgres(cursor.connection, batch)
             else:
-                applied = owner.read_model.apply_inline(
-                    Transaction(cursor, postgres=False), batch, events_table=owner.events_table)
-        except Exception as e:
-            # On SQLite the library's transaction rolls back on the way out;
-            # on PostgreSQL _run_postgres has made sure it cannot commit.
+                applied = self._run_sqlite(cursor, batch)
+        except Spoiled as e:
             owner.count("failed")
-            cause = e.__cause__ if isinstance(e, Spoiled) and e.__cause__ else e
+            cause = e.__cause__ or e
             log.warning("views not written with the append; the events are appended again "
                         "without them and the projector applies them: %s",
                         str(cause).strip().splitlines()[-1] if str(cause).strip()
                         else type(cause).__name__)
-            if isinstance(e, Spoiled):
-                raise
-            raise Spoiled(str(e)) from e
+            raise
         if applied:
             owner.count("applied")
             self.reached = batch[-1][1]
         else:
             owner.count("skipped")
+
+    def _run_sqlite(self, cursor: Any, batch: list[tuple[Any, int]]) -> bool:
+        try:
+            return self.owner.read_model.apply_inline(
+                Transaction(cursor, postgres=False), batch, events_table=self.owner.events_table)
+        except Exception as e:
+            raise Spoiled(str(e)) from e  # the library's transaction rolls back on the way out
 
     def _run_postgres(self, connection: Any, batch: list[tuple[Any, int]]) -> bool:
         # The views' statements go along the library's pipelined transaction;

@@ -266,9 +266,7 @@ class BoundedApplicationRecorder(PostgresApplicationRecorder):
         # The library's last step inside the insert's transaction (it holds the
         # table lock, and the ids are known): where same-transaction work goes.
         notification_ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        then = same_transaction.of(kwargs)
-        if then is not None and notification_ids:
-            then.run(curs, notification_ids)
+        same_transaction.after_insert(curs, notification_ids, kwargs)
         return notification_ids
 
 

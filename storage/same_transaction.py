@@ -44,6 +44,15 @@ def of(kwargs: dict[str, Any]) -> SameTransaction | None:
     return found
 
 
+def after_insert(cursor: Any, notification_ids: Sequence[int] | None,
+                 kwargs: dict[str, Any]) -> None:
+    """A recorder's step inside the insert's transaction, once the ids are
+    known: runs the same-transaction work, if any."""
+    then = of(kwargs)
+    if then is not None and notification_ids:
+        then.run(cursor, notification_ids)
+
+
 def insert_events(insert: Callable[..., T], stored_events: Any, kwargs: dict[str, Any]) -> T:
     """``insert`` (a recorder's own insert_events) with the same-transaction
     work, if any; again without it if it spoiled the first attempt; then tells

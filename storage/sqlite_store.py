@@ -20,7 +20,5 @@ class SQLiteRecorder(SQLiteApplicationRecorder):
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent],
                        **kwargs: Any) -> Sequence[int] | None:
         notification_ids = super()._insert_events(c, stored_events, **kwargs)
-        then = same_transaction.of(kwargs)
-        if then is not None and notification_ids:
-            then.run(c, notification_ids)
+        same_transaction.after_insert(c, notification_ids, kwargs)
         return notification_ids
