@@ -70,7 +70,8 @@ def main(argv: list[str] | None = None) -> Report:
                                   "seconds": args.seconds, "history_limit": args.history_limit,
                                   "cards": CARDS, "history": histories})
     with store_settings(args.store) as settings, \
-            open_runtime(settings, processor=SandboxProcessor(), run_projector=False) as rt:
+            open_runtime(bench_settings(settings), processor=SandboxProcessor(),
+                         run_projector=False) as rt:
         report.versions = versions(settings.postgres_dbname if args.store == "postgres" else None)
         open_company(rt.ledger)
         customers = {(c, h): seed(rt, f"read-{c}-{h}", c, h) for c in CARDS for h in histories}
@@ -209,7 +210,8 @@ def http_statement_counts(rt: Runtime, customers: dict[Any, str],
     from api.app import create_app  # noqa: PLC0415
     from api.auth import KeyRing  # noqa: PLC0415
 
-    app = create_app(rt, keys=KeyRing.from_settings(bench_settings(rt.settings)))
+    # rt was opened with bench_settings: the bench's keys, and no rate limit.
+    app = create_app(rt, keys=KeyRing.from_settings(rt.settings))
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
                                            log_level="warning", access_log=False))
