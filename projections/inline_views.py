@@ -121,26 +121,24 @@ class _InlineBatch:
             raise Spoiled(str(e)) from e  # the library's transaction rolls back on the way out
 
     def _run_postgres(self, connection: Any, batch: list[tuple[Any, int]]) -> bool:
-        # The views' statements go along the library's pipelined transaction;
-        # one sync at the end surfaces any failure among them.
-        with connection.pipeline() as pipeline, connection.cursor() as cursor:
-            try:
+        # The views' statements go along the recorder's pipelined transaction;
+        # leaving this nested pipeline syncs once, surfacing any failure among them.
+        try:
+            with connection.pipeline() as pipeline, connection.cursor() as cursor:
                 tx = Transaction(cursor, postgres=True, pipeline=pipeline)
                 tx.execute(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
                 applied = self.owner.read_model.apply_inline(
                     tx, batch, events_table=self.owner.events_table)
-                pipeline.sync()
-                if connection.info.transaction_status != TransactionStatus.INTRANS:
-                    raise RuntimeError(f"transaction left {connection.info.transaction_status.name}")
-                return applied
-            except Exception as e:
-                # Make sure the transaction cannot commit: after an error it is
-                # already aborted; after a failure of ours it is not, so fail a
-                # statement (the server runs them in order: COMMIT comes after).
-                with contextlib.suppress(psycopg.Error):
-                    cursor.execute("SELECT 1 / 0")
-                    pipeline.sync()
-                raise Spoiled(str(e)) from e
+            if connection.info.transaction_status != TransactionStatus.INTRANS:
+                raise RuntimeError(f"transaction left {connection.info.transaction_status.name}")
+            return applied
+        except Exception as e:
+            # Make sure the transaction cannot commit: after an error it is
+            # already aborted; after a failure of ours it is not, so fail a
+            # statement (the server runs them in order: COMMIT comes after).
+            with contextlib.suppress(psycopg.Error), connection.pipeline():
+                connection.execute("SELECT 1 / 0")
+            raise Spoiled(str(e)) from e
 
     def committed(self) -> None:
         if self.reached is not None:

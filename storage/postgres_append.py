@@ -1,0 +1,69 @@
+"""The append's transaction on PostgreSQL, in as few round trips as it needs.
+
+The library's ``insert_events`` sends the right statements (the table lock,
+the NOTIFY, one INSERT returning the notification ids) but wraps them in
+psycopg's ``transaction()`` inside a pipeline, and psycopg syncs with the
+server on entering and on leaving each of the nested pipelines that
+``transaction()`` opens there: five round trips for an append that needs
+two, all but the first with the table lock held. Each append waits for
+them, and so does every other append, queued on the lock.
+
+Here the same statements, in the same order, go in one pipeline with
+``BEGIN`` and ``COMMIT`` written out (the library's connections are in
+autocommit mode, so psycopg adds nothing):
+
+1. ``BEGIN``, lock, NOTIFY, INSERT, then a sync: the ids, or the conflict;
+2. the same-transaction work (storage/same_transaction.py), with its own;
+3. ``COMMIT``, and the sync of leaving the pipeline.
+
+What it adds to the library's: the COMMIT's answer is checked. PostgreSQL
+answers ``ROLLBACK`` to a COMMIT of a transaction a failed statement had
+aborted, which is no error to psycopg; it raises here, so events are never
+reported stored when they are not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import psycopg
+from eventsourcing.persistence import StoredEvent
+
+
+class NotCommitted(psycopg.InternalError):
+    """The server rolled the append back at COMMIT: something in the
+    transaction failed and its error was swallowed. A bug, never retried
+    (the same work would fail the same way): the command fails, loudly."""
+
+
+def insert_events(connection: psycopg.Connection[Any], stored_events: Sequence[StoredEvent],
+                  insert: Callable[[Any], None],
+                  fetch_ids: Callable[[Any], Sequence[int] | None]) -> Sequence[int] | None:
+    """``insert(cursor)`` sends the statements of the append (the recorder's
+    ``_insert_stored_events``); ``fetch_ids(cursor)`` reads their ids and
+    does the same-transaction work (its ``_fetch_ids_after_insert_events``)."""
+    error: BaseException | None = None
+    notification_ids: Sequence[int] | None = None
+    with connection.cursor() as cursor:
+        try:
+            with connection.pipeline() as pipeline:
+                try:
+                    cursor.execute("BEGIN")
+                    insert(cursor)
+                    pipeline.sync()  # a conflict (or any failure) is raised here
+                    notification_ids = fetch_ids(cursor)
+                    cursor.execute("COMMIT")
+                except BaseException as e:  # noqa: BLE001
+                    # Raised after the pipeline's block, not inside it: psycopg
+                    # would warn while leaving it (the library avoids it the same way).
+                    error = e
+        except psycopg.Error as e:  # leaving the pipeline: the COMMIT's own failure
+            error = error or e
+        if error is None and cursor.statusmessage != "COMMIT":
+            error = NotCommitted(f"the append was rolled back at COMMIT ({cursor.statusmessage})")
+    if error is not None:
+        # Raised through the pool's connection block, which rolls back what
+        # the failed attempt left open before the connection is reused.
+        raise error
+    return notification_ids
