@@ -38,6 +38,7 @@ from bench.common import (
     Report,
     admin_connection,
     latency_summary,
+    library_insert_events,
     parser,
     ratio,
     settings_env,
@@ -238,7 +239,7 @@ def _stored_groups(rt: Runtime, customers: int, commands: int) -> list[list[Any]
 
 def _append(rt: Runtime, pool: list[list[Any]], threads: int, batch: int,
             seconds: float) -> dict[str, Any]:
-    recorder = rt.ledger.recorder
+    insert_events = library_insert_events(rt.ledger.recorder)
     lock = threading.Lock()
     latencies: list[float] = []
     counts = {"commands": 0, "events": 0}
@@ -254,7 +255,7 @@ def _append(rt: Runtime, pool: list[list[Any]], threads: int, batch: int,
         while not deadline.passed() and (groups := take()):
             events = [e for g in groups for e in g]
             started = time.perf_counter()
-            recorder.insert_events(events)
+            insert_events(events)
             elapsed = time.perf_counter() - started
             with lock:
                 latencies.append(elapsed)

@@ -8,6 +8,7 @@ with the machine and the versions, so a figure is never read without them.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -19,7 +20,7 @@ import tempfile
 import time
 import timeit
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -86,6 +87,18 @@ def settings_env(settings: Settings) -> dict[str, str]:
             value = value.get_secret_value()
         env[f"CARDLEDGER_{name.upper()}"] = str(value)
     return env
+
+
+# --- the anchor -------------------------------------------------------------------------
+
+
+def library_insert_events(recorder: Any) -> Callable[..., Any]:
+    """The library's own ``insert_events``, bound to this store's recorder: the
+    anchor of every ratio is the library's append, not cardledger's leaner
+    transaction around the same statements (storage/postgres_append.py)."""
+    method = next(vars(cls)["insert_events"] for cls in type(recorder).__mro__
+                  if cls.__module__.startswith("eventsourcing.") and "insert_events" in vars(cls))
+    return functools.partial(method, recorder)
 
 
 # --- machine and versions -------------------------------------------------------------

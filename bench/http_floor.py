@@ -32,6 +32,7 @@ from bench.command_path import _append, _latency, _stored_groups
 from bench.common import (
     Report,
     interrupt,
+    library_insert_events,
     parser,
     ratio,
     settings_env,
@@ -55,6 +56,7 @@ def create_app() -> FastAPI:
     pool = _stored_groups(runtime, customers=int(os.environ.get(POOL_CUSTOMERS_VARIABLE, "3000")),
                           commands=6)
     lock = threading.Lock()
+    insert_events = library_insert_events(runtime.ledger.recorder)
     app = FastAPI()
 
     @app.post("/append", status_code=204)
@@ -63,7 +65,7 @@ def create_app() -> FastAPI:
             group = pool.pop(0) if pool else None
         if group is None:
             return Response(status_code=503)
-        runtime.ledger.recorder.insert_events(group)
+        insert_events(group)
         return Response(status_code=204)
 
     @app.get("/readyz")
