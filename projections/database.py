@@ -10,7 +10,7 @@ transaction each statement gets it anew, so a long rebuild is not cut.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -42,6 +42,23 @@ class Transaction:
         self._cursor.execute(sql, dict(params or {}))
         progressed()
         return self
+
+    def read_later(self, sql: str, params: Mapping[str, Any]) -> Callable[[], list[dict[str, Any]]]:
+        """Sends a read now and gives a call that returns its rows. Pipelined,
+        the rows arrive with the answer to whatever is waited for next, so a
+        read that is needed later costs no round trip of its own. Otherwise it
+        runs at once."""
+        if self._pipeline is None:
+            rows = self.execute(sql, params).all()
+            return lambda: rows
+        cursor = self._cursor.connection.cursor()
+        cursor.execute(_PARAM.sub(r"%(\1)s", sql), dict(params))
+
+        def rows() -> list[dict[str, Any]]:
+            with cursor:
+                return [dict(r) for r in cursor.fetchall()]
+
+        return rows
 
     def raw(self, sql: str, params: Any = (), *, tuples: bool = False) -> list[Any]:
         """Rows of a statement already in the store's own dialect (``%s`` or

@@ -40,12 +40,20 @@ ACTIONS: dict[type, tuple[str, str | None, str | None]] = {
 }
 
 
+def displayed_card(event: Any) -> str | None:
+    """The card an event's history row shows (its brand and last4), if any."""
+    described = ACTIONS.get(type(event))
+    card_attr = described[1] if described else None
+    card_id: str | None = getattr(event, card_attr) if card_attr else None
+    return card_id
+
+
 def history_entry(event: Any, position: int, display: CardDisplay) -> HistoryEntry | None:
     described = ACTIONS.get(type(event))
     if described is None:
         return None
-    action, card_attr, detail_attr = described
-    card_id = getattr(event, card_attr) if card_attr else None
+    action, _, detail_attr = described
+    card_id = displayed_card(event)
     brand_last4 = display(card_id) if card_id else None
     return HistoryEntry(
         position=position,

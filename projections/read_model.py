@@ -8,7 +8,7 @@ each event changes the views exactly once even with several runners.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import singledispatchmethod
 from typing import Any
 
@@ -17,7 +17,7 @@ from domain.customer import Customer
 from domain.errors import CustomerErased
 from projections import autopay_views
 from projections.database import Database, Transaction
-from projections.history import history_entry
+from projections.history import displayed_card, history_entry
 from projections.log_follower import Positions
 from projections.schema import TABLES, VIEW_TABLES
 from projections.views import CardView, HistoryEntry, iso
@@ -38,13 +38,17 @@ class _Batch:
     than once per event: the history rows (one bulk insert) and each customer's
     latest version. Still one transaction with the position's compare-and-set, so
     exactly-once holds; it only saves round trips (a rebuild was bound by them).
-    Cards added in the batch are remembered, so their history rows need no lookup."""
+    The cards the batch's history rows show are read once, before its writes,
+    with the compare-and-set's round trip; cards it adds are remembered."""
 
-    def __init__(self, tx: Transaction) -> None:
+    def __init__(self, tx: Transaction,
+                 known: Mapping[str, tuple[str, str] | None] | None = None) -> None:
         self.tx = tx
         self.history: list[HistoryEntry] = []
         self.versions: dict[str, int] = {}  # aggregate id (hex) -> version
-        self.cards: dict[str, tuple[str, str]] = {}  # card id -> (brand, last4)
+        # card id -> (brand, last4), or None for no such card: read before the
+        # batch (``shown_cards``), then kept current by the batch's own events
+        self.cards: dict[str, tuple[str, str] | None] = dict(known or {})
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> Transaction:
         return self.tx.execute(sql, params)
@@ -66,6 +70,33 @@ class _Batch:
         for aggregate_id, version in self.versions.items():
             self.tx.execute("UPDATE cl_customers SET version = :v WHERE aggregate_id = :id",
                             {"v": version, "id": aggregate_id})
+
+
+def shown_cards(tx: Transaction, batch: Sequence[tuple[Any, int]],
+                ) -> Callable[[], dict[str, tuple[str, str] | None]]:
+    """Sends the read of the cards the batch's history rows show and it does
+    not add itself (their brand and last4 as before the batch); the call
+    returns them, every card asked for present (None: no such card)."""
+    added = {e.card_id for e, _ in batch if isinstance(e, Customer.CardAdded)}
+    wanted = sorted({c for e, _ in batch if (c := displayed_card(e)) and c not in added})
+    reads = []
+    for start in range(0, len(wanted), _SHOWN_CARDS_PER_READ):
+        chunk = wanted[start:start + _SHOWN_CARDS_PER_READ]
+        names = {f"c{i}": card for i, card in enumerate(chunk)}
+        reads.append(tx.read_later(
+            "SELECT card_id, brand, last4 FROM cl_payment_methods "
+            f"WHERE card_id IN ({', '.join(':' + n for n in names)})", names))
+
+    def known() -> dict[str, tuple[str, str] | None]:
+        found: dict[str, tuple[str, str] | None] = dict.fromkeys(wanted)
+        for read in reads:
+            found.update({r["card_id"]: (r["brand"], r["last4"]) for r in read()})
+        return found
+
+    return known
+
+
+_SHOWN_CARDS_PER_READ = 500  # bound parameters a statement (SQLite allows 32,766)
 
 
 # Two index-ordered reads merged (see ReadModel.history). Each branch is a
@@ -114,9 +145,11 @@ class ReadModel:
                 # wait for the disk (it is visible, and its NOTIFY sent, at
                 # once): one flush a command, the append's, where there were two.
                 tx.execute("SET LOCAL synchronous_commit = off")
+            batch = list(batch)
+            known = shown_cards(tx, batch)  # answered with the compare-and-set
             if not Positions.advance_in(tx, NAME, expected, new):
                 raise StalePosition(f"views are no longer at {expected}")
-            self._write(tx, batch, new)
+            self._write(tx, batch, new, known=known())
 
     def apply_inline(self, tx: Transaction, batch: Sequence[tuple[Any, int]], *,
                      events_table: tuple[str, str]) -> bool:
@@ -129,6 +162,7 @@ class ReadModel:
         table, column = events_table
         first, new = batch[0][1], batch[-1][1]
         lock = " FOR UPDATE SKIP LOCKED" if tx.postgres else ""
+        known = shown_cards(tx, batch)  # answered with the position's read
         row = tx.execute(
             f"SELECT t.position, (SELECT COALESCE(MAX({column}), 0) FROM {table} "
             f"WHERE {column} < :first) AS before FROM cl_tracking t WHERE t.name = :n{lock}",
@@ -136,12 +170,13 @@ class ReadModel:
         if row is None or row["position"] != row["before"]:
             return False
         tx.execute("UPDATE cl_tracking SET position = :new WHERE name = :n", {"new": new, "n": NAME})
-        self._write(tx, batch, new, inline=True)
+        self._write(tx, batch, new, inline=True, known=known())
         return True
 
     def _write(self, tx: Transaction, batch: Iterable[tuple[Any, int]], new: int, *,
-               inline: bool = False) -> None:
-        deferred = _Batch(tx)
+               inline: bool = False,
+               known: Mapping[str, tuple[str, str] | None] | None = None) -> None:
+        deferred = _Batch(tx, known)
         for event, position in batch:
             self._apply(event, deferred, position)
         deferred.flush()
@@ -209,8 +244,8 @@ class ReadModel:
                    "WHERE card_id = :card",
                    {"last4": event.last4, "m": event.exp_month, "y": event.exp_year,
                     "card": event.card_id})
-        if event.card_id in tx.cards:
-            tx.cards[event.card_id] = (tx.cards[event.card_id][0], event.last4)
+        if (shown := tx.cards.get(event.card_id)) is not None:
+            tx.cards[event.card_id] = (shown[0], event.last4)
         self._record(tx, event, position)
 
     @_apply.register

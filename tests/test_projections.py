@@ -671,3 +671,28 @@ def test_the_views_commit_without_waiting_for_the_disk_and_only_theirs(
     outside = [runtime.read_model.db.read("SHOW synchronous_commit")[0]["synchronous_commit"]
                for _ in range(5)]
     assert set(outside) == {"on"}
+
+
+def test_a_batch_shows_the_cards_it_changes_as_they_are_after_each_event(
+        runtime: Runtime) -> None:
+    # Given three saved cards, already in the views
+    cards = three_cards(runtime)
+    runtime.projector.catch_up()
+    # and, reaching the views in one batch (no inline writer), the visa's
+    # number renewed at the processor and then the visa deleted
+    ledger = runtime.ledger
+    ledger.in_same_transaction = None
+    ledger.record_processor_update("cus_sandbox.acme.1001", "pm_card_visa", last4="1881",
+                                   exp_month=3, exp_year=2036, reason="account-updater",
+                                   event_id="evt_1")
+    ledger.delete_card("acme", "1001", cards.oldest, by=OFFICE)
+
+    # When the projector applies the batch (the cards it shows read once, before it)
+    assert runtime.projector.catch_up() == 2
+
+    # Then both rows show the visa with its new number, as a replay does
+    history = runtime.read_model.history("acme", "1001")
+    assert history is not None
+    assert [(h.action, h.brand, h.last4) for h in history[:2]] == [
+        ("deleted", "visa", "1881"), ("updated", "visa", "1881")]
+    assert verify(ledger, runtime.read_model) == []
