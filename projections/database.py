@@ -16,6 +16,7 @@ from typing import Any
 
 from eventsourcing.application import Application
 from eventsourcing.postgres import PostgresDatastore
+from psycopg.pq import PipelineStatus
 from psycopg.rows import tuple_row
 
 from storage.bounded_postgres import BoundedDatastore, progressed
@@ -48,7 +49,7 @@ class Transaction:
         the rows arrive with the answer to whatever is waited for next, so a
         read that is needed later costs no round trip of its own. Otherwise it
         runs at once."""
-        if self._pipeline is None:
+        if not self._pipelined():
             rows = self.execute(sql, params).all()
             return lambda: rows
         cursor = self._cursor.connection.cursor()
@@ -59,6 +60,11 @@ class Transaction:
                 return [dict(r) for r in cursor.fetchall()]
 
         return rows
+
+    def _pipelined(self) -> bool:
+        # A pipeline of our own, or the recorder's (the inline views' statements)
+        return self._pipeline is not None or (
+            self._postgres and self._cursor.connection.pgconn.pipeline_status != PipelineStatus.OFF)
 
     def raw(self, sql: str, params: Any = (), *, tuples: bool = False) -> list[Any]:
         """Rows of a statement already in the store's own dialect (``%s`` or
@@ -85,7 +91,7 @@ class Transaction:
         if not rows:
             return
         names = ", ".join(columns)
-        if self._postgres and self._pipeline is None:
+        if self._postgres and not self._pipelined():
             with self._cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 if types is not None:
                     copy.set_types(types)

@@ -17,14 +17,15 @@ What keeps this exactly-once beside the projector and the rebuild:
 - The views' position row is taken ``FOR UPDATE SKIP LOCKED``: when the
   projector or a rebuild is mid-transaction, this writes nothing rather than
   wait for them with the store's lock held, and they apply the events in turn.
-- A view write that fails never costs the append: the attempt is rolled
-  back whole and the events are appended again without the views (the
-  recorder does it, storage/same_transaction.py); the projector applies
-  them, and meets the failure itself, as before. Not a savepoint: a failed
-  statement in psycopg's pipeline can leave the rollback to a savepoint
-  undone, and the library would then commit an aborted transaction, a
-  silent rollback, while reporting the events stored (seen once in the
-  suite). Failing the whole attempt on purpose cannot go wrong that way.
+- A view write that fails never costs the append: the recorder ends that
+  attempt without committing it and appends the events again without the
+  views (storage/same_transaction.py); the projector applies them, and meets
+  the failure itself, as before. On PostgreSQL the view writes are answered
+  with the COMMIT (one round trip for both), so a write that fails there
+  spoils the attempt the same way (storage/postgres_append.py). Not a
+  savepoint: a failed statement in psycopg's pipeline can leave the rollback
+  to a savepoint undone, and a commit after it would be a silent rollback
+  while the events were reported stored (seen once in the suite).
 - The position moves in the same transaction as the events, so the views are
   committed exactly as durably as the events they show.
 
@@ -36,14 +37,11 @@ and does not read those events again.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import psycopg
 from eventsourcing.application import Application
-from psycopg.pq import TransactionStatus
 
 from projections.database import Transaction
 from projections.event_log import events_table
@@ -88,58 +86,36 @@ class _InlineBatch:
     def __init__(self, owner: InlineViews, events: list[Any]) -> None:
         self.owner = owner
         self.events = events
-        self.reached: int | None = None
+        self.reached: int | None = None  # the batch's last position, once written
 
     def run(self, cursor: Any, notification_ids: Sequence[int]) -> None:
         self.reached = None  # each attempt of the insert starts afresh
         batch = list(zip(self.events, notification_ids, strict=True))
-        owner = self.owner
+        read_model = self.owner.read_model
         try:
-            if owner.read_model.db.postgres:
-                applied = self._run_postgres(cursor.connection, batch)
-            else:
-                applied = self._run_sqlite(cursor, batch)
-        except Spoiled as e:
-            owner.count("failed")
-            cause = e.__cause__ or e
-            log.warning("views not written with the append; the events are appended again "
-                        "without them and the projector applies them: %s",
-                        str(cause).strip().splitlines()[-1] if str(cause).strip()
-                        else type(cause).__name__)
-            raise
-        if applied:
-            owner.count("applied")
-            self.reached = batch[-1][1]
-        else:
-            owner.count("skipped")
-
-    def _run_sqlite(self, cursor: Any, batch: list[tuple[Any, int]]) -> bool:
-        try:
-            return self.owner.read_model.apply_inline(
-                Transaction(cursor, postgres=False), batch, events_table=self.owner.events_table)
-        except Exception as e:
-            raise Spoiled(str(e)) from e  # the library's transaction rolls back on the way out
-
-    def _run_postgres(self, connection: Any, batch: list[tuple[Any, int]]) -> bool:
-        # The views' statements go along the recorder's pipelined transaction;
-        # leaving this nested pipeline syncs once, surfacing any failure among them.
-        try:
-            with connection.pipeline() as pipeline, connection.cursor() as cursor:
-                tx = Transaction(cursor, postgres=True, pipeline=pipeline)
+            # On PostgreSQL the statements go along the recorder's pipelined
+            # transaction, and those that write are answered with its COMMIT:
+            # one failing there spoils the attempt (storage/postgres_append.py).
+            tx = Transaction(cursor, postgres=read_model.db.postgres)
+            if tx.postgres:
                 tx.execute(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
-                applied = self.owner.read_model.apply_inline(
-                    tx, batch, events_table=self.owner.events_table)
-            if connection.info.transaction_status != TransactionStatus.INTRANS:
-                raise RuntimeError(f"transaction left {connection.info.transaction_status.name}")
-            return applied
+            applied = read_model.apply_inline(tx, batch, events_table=self.owner.events_table)
         except Exception as e:
-            # Make sure the transaction cannot commit: after an error it is
-            # already aborted; after a failure of ours it is not, so fail a
-            # statement (the server runs them in order: COMMIT comes after).
-            with contextlib.suppress(psycopg.Error), connection.pipeline():
-                connection.execute("SELECT 1 / 0")
-            raise Spoiled(str(e)) from e
+            raise Spoiled(str(e)) from e  # the recorder ends the transaction uncommitted
+        if applied:
+            self.reached = batch[-1][1]
 
     def committed(self) -> None:
-        if self.reached is not None:
-            self.owner.projector.advanced(self.reached)
+        if self.reached is None:
+            self.owner.count("skipped")
+            return
+        self.owner.count("applied")
+        self.owner.projector.advanced(self.reached)
+
+    def failed(self, error: Spoiled) -> None:
+        self.owner.count("failed")
+        cause = error.__cause__ or error
+        log.warning("views not written with the append; the events were appended again "
+                    "without them and the projector applies them: %s",
+                    str(cause).strip().splitlines()[-1] if str(cause).strip()
+                    else type(cause).__name__)

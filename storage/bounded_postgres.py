@@ -274,7 +274,8 @@ class BoundedApplicationRecorder(PostgresApplicationRecorder):
                     conn, stored_events,
                     lambda cursor: self._insert_stored_events(cursor, stored_events, **kwargs),
                     lambda cursor: self._fetch_ids_after_insert_events(cursor, stored_events,
-                                                                       **kwargs))
+                                                                       **kwargs),
+                    with_work=same_transaction.of(kwargs) is not None)
 
         return datastore.retrying(attempt)
 

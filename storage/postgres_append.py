@@ -30,6 +30,8 @@ from typing import Any
 import psycopg
 from eventsourcing.persistence import StoredEvent
 
+from storage.same_transaction import Spoiled
+
 
 class NotCommitted(psycopg.InternalError):
     """The server rolled the append back at COMMIT: something in the
@@ -39,12 +41,17 @@ class NotCommitted(psycopg.InternalError):
 
 def insert_events(connection: psycopg.Connection[Any], stored_events: Sequence[StoredEvent],
                   insert: Callable[[Any], None],
-                  fetch_ids: Callable[[Any], Sequence[int] | None]) -> Sequence[int] | None:
+                  fetch_ids: Callable[[Any], Sequence[int] | None], *,
+                  with_work: bool = False) -> Sequence[int] | None:
     """``insert(cursor)`` sends the statements of the append (the recorder's
     ``_insert_stored_events``); ``fetch_ids(cursor)`` reads their ids and
-    does the same-transaction work (its ``_fetch_ids_after_insert_events``)."""
+    does the same-transaction work (its ``_fetch_ids_after_insert_events``).
+    ``with_work``: there is such work, and its statements' answers come with
+    the COMMIT's; a statement of it that fails fails the COMMIT, and that is
+    raised as ``Spoiled``: the recorder appends the events again without it."""
     error: BaseException | None = None
     notification_ids: Sequence[int] | None = None
+    inserted = False
     with connection.cursor() as cursor:
         try:
             with connection.pipeline() as pipeline:
@@ -52,14 +59,16 @@ def insert_events(connection: psycopg.Connection[Any], stored_events: Sequence[S
                     cursor.execute("BEGIN")
                     insert(cursor)
                     pipeline.sync()  # a conflict (or any failure) is raised here
+                    inserted = True
                     notification_ids = fetch_ids(cursor)
                     cursor.execute("COMMIT")
                 except BaseException as e:  # noqa: BLE001
                     # Raised after the pipeline's block, not inside it: psycopg
                     # would warn while leaving it (the library avoids it the same way).
                     error = e
-        except psycopg.Error as e:  # leaving the pipeline: the COMMIT's own failure
-            error = error or e
+        except psycopg.Error as e:  # leaving the pipeline: the answers after the insert's
+            if error is None:
+                error = _spoiled(e, connection) if with_work and inserted else e
         if error is None and cursor.statusmessage != "COMMIT":
             error = NotCommitted(f"the append was rolled back at COMMIT ({cursor.statusmessage})")
     if error is not None:
@@ -67,3 +76,15 @@ def insert_events(connection: psycopg.Connection[Any], stored_events: Sequence[S
         # the failed attempt left open before the connection is reused.
         raise error
     return notification_ids
+
+
+def _spoiled(error: psycopg.Error, connection: psycopg.Connection[Any]) -> BaseException:
+    """A failure after the insert, with same-transaction work in it: the
+    work's (the insert had succeeded, and a COMMIT fails on its own only with
+    the connection, which stays a connection error for the caller to retry)."""
+    if connection.broken or connection.closed:
+        return error
+    spoiled = Spoiled(str(error).strip().splitlines()[0] if str(error).strip()
+                      else type(error).__name__)
+    spoiled.__cause__ = error
+    return spoiled

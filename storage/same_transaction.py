@@ -20,23 +20,27 @@ KEYWORD = "same_transaction"
 
 
 class Spoiled(Exception):
-    """The work failed, and made sure its transaction cannot commit: the
-    recorder inserts the events again, in a new transaction, without it."""
+    """The work failed, in its own step or when the transaction tried to
+    commit: nothing of the attempt is committed, and the recorder inserts the
+    events again, in a new transaction, without the work."""
 
 
 class SameTransaction(Protocol):
     def run(self, cursor: Any, notification_ids: Sequence[int]) -> None:
         """Inside the append's transaction, after its insert. ``cursor`` is
-        the store's own (psycopg's, or the library's SQLite wrapper). On any
-        failure of its own it raises ``Spoiled``, having first made the
-        transaction fail on the server: a failed statement in psycopg's
-        pipeline can leave the transaction aborted, and the library, which
-        catches errors inside its transaction block, would then COMMIT (a
-        rollback, silently) and report the events as stored. The append
-        matters more than the work: it is made again without it."""
+        the store's own (psycopg's, or the library's SQLite wrapper). A
+        failure it sees raises ``Spoiled``; on PostgreSQL its statements may
+        also fail only at the commit, and the recorder then raises it. Either
+        way the recorder never commits that attempt (it is the one to end
+        the transaction: storage/postgres_append.py, the library's SQLite
+        recorder), and the append is made again without the work: the
+        append matters more."""
 
     def committed(self) -> None:
-        """The append's transaction has committed."""
+        """The append's transaction has committed, the work with it."""
+
+    def failed(self, error: Spoiled) -> None:
+        """The work spoiled its attempt; the events were appended without it."""
 
 
 def of(kwargs: dict[str, Any]) -> SameTransaction | None:
@@ -62,7 +66,10 @@ def insert_events(insert: Callable[..., T], stored_events: Any, kwargs: dict[str
         return insert(stored_events, **kwargs)
     try:
         notification_ids = insert(stored_events, **kwargs)
-    except Spoiled:
-        return insert(stored_events, **{k: v for k, v in kwargs.items() if k != KEYWORD})
+    except Spoiled as spoiled:
+        notification_ids = insert(stored_events, **{k: v for k, v in kwargs.items()
+                                                     if k != KEYWORD})
+        then.failed(spoiled)
+        return notification_ids
     then.committed()
     return notification_ids

@@ -84,10 +84,10 @@ def test_a_failing_view_write_costs_the_append_nothing(
     at = runtime.read_model.position()
     real_write = ReadModel._write
 
-    def refused(self: ReadModel, tx: Any, batch: Any, new: int) -> None:
+    def refused(self: ReadModel, tx: Any, batch: Any, new: int, **kwargs: Any) -> None:
         if where == "first":
             tx.execute("INSERT INTO cl_no_such_table VALUES (1)")
-        real_write(self, tx, batch, new)
+        real_write(self, tx, batch, new, **kwargs)
         if where == "last":
             tx.execute("INSERT INTO cl_no_such_table VALUES (1)")
         if where == "python":
