@@ -7,8 +7,8 @@ One throwaway store, two `cardledger serve --workers N` servers started once
 workers run CARDLEDGER_PROJECTIONS=external and one `cardledger project`
 process keeps the views for every server (its CPU counts as the measured
 server's). Per round, for each concurrency in turn:
-  append      recorder.insert_events of one command's prebuilt events per call,
-              c threads (the anchor: nothing of cardledger's, no HTTP)
+  append      the library's own insert_events of one command's prebuilt events
+              per call, c threads (the anchor: nothing of cardledger's, no HTTP)
   http        the API, c closed-loop clients (bench.loadgen: add, add, set
               primary, delete, delete per customer), group commit on
   http-single the same with group commit off (one insert per command)
@@ -18,7 +18,9 @@ server's). Per round, for each concurrency in turn:
               the two divided directly (adjacent phases), median over rounds
 Each HTTP row also has server_cpu_ms_per_command: the CPU the server's
 processes used in the phase (/proc) per command served, a cost that other
-load on the machine does not move (figures http*_cpu_ms_c*: median over rounds).
+load on the machine does not move (figures http*_cpu_ms_c*: median over rounds),
+and busiest_worker_pct: the busiest API worker's share of the workers' CPU
+(the kernel hands a few long-lived connections to the workers unevenly).
 The anchor moves with the machine's load (it moved 2x between phases before),
 so each HTTP figure is divided by the anchor measured right before it, and the
 ratio's median over rounds is the figure. Then open loop at --rate.
@@ -92,10 +94,12 @@ def main(argv: list[str] | None = None) -> Report:
                     # Alternate the order so neither server always goes first.
                     for phase, server in phases if n % 2 == 0 else phases[::-1]:
                         cpu_before = used_cpu(server)
+                        workers_before = worker_cpu(server)
                         result = loadgen(rt, server.url, ["--mode", "closed", "--concurrency",
                                                           str(c)], args,
                                          prefix=f"{phase}{n}c{c}-")
                         cpu_ms = 1000 * (used_cpu(server) - cpu_before)
+                        busiest = busiest_share(workers_before, worker_cpu(server))
                         _note_errors(report, f"{phase} c={c}", result)
                         share = ratio(result["commands_per_s"], anchor["commands_per_s"])
                         report.row(round=n, phase=phase, concurrency=c,
@@ -103,7 +107,8 @@ def main(argv: list[str] | None = None) -> Report:
                                    p50_ms=result["p50_ms"], p99_ms=result["p99_ms"],
                                    of_append=share,
                                    server_cpu_ms_per_command=round(cpu_ms / result["commands"], 2)
-                                   if result["commands"] else None)
+                                   if result["commands"] else None,
+                                   busiest_worker_pct=busiest)
                         if share is not None:
                             ratios.setdefault(f"{phase}_c{c}", []).append(share)
                         if result["commands"]:
@@ -138,6 +143,21 @@ def main(argv: list[str] | None = None) -> Report:
                     25.0, higher_is_better=False)
     report.finish(args.out_dir)
     return report
+
+
+def worker_cpu(server: Server) -> dict[int, float]:
+    return {pid: cpu_seconds(pid) for pid in server.worker_pids()}
+
+
+def busiest_share(before: dict[int, float], after: dict[int, float]) -> float | None:
+    """The busiest API worker's share of the workers' CPU in a phase. The
+    workers share one listening socket, and a few long-lived connections
+    may all land on one of them (100: one worker served the whole phase),
+    which moves a phase's rate more than most changes do."""
+    used = [after[pid] - before[pid] for pid in after if pid in before]
+    if len(used) < 2 or sum(used) <= 0:
+        return None
+    return round(100 * max(used) / sum(used))
 
 
 if __name__ == "__main__":

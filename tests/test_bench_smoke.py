@@ -106,8 +106,8 @@ def test_the_pipeline_bench_runs_the_api_with_an_external_projector_against_the_
 @pytest.mark.postgres
 def test_the_http_floor_bench_serves_the_anchors_append_behind_fastapi(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # given a small pool of prebuilt commands per worker and one-second phases
-    monkeypatch.setenv("FLOOR_POOL_CUSTOMERS", "300")
+    # given a pool of prebuilt commands per worker that lasts a one-second phase
+    monkeypatch.setenv("FLOOR_POOL_CUSTOMERS", "1000")  # 300 ran dry in 1 s on a fast machine
     argv = ["--store", "postgres", "--workers", "1", "--seconds", "1", "--rounds", "1",
             "--concurrency", "2", "--out-dir", str(tmp_path)]
     # when it runs
