@@ -115,7 +115,7 @@ class _InlineBatch:
     def failed(self, error: Spoiled) -> None:
         self.owner.count("failed")
         cause = error.__cause__ or error
-        log.warning("views not written with the append; the events were appended again "
+        log.warning("views not written with the append; the events are appended again "
                     "without them and the projector applies them: %s",
                     str(cause).strip().splitlines()[-1] if str(cause).strip()
                     else type(cause).__name__)

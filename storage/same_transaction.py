@@ -40,7 +40,7 @@ class SameTransaction(Protocol):
         """The append's transaction has committed, the work with it."""
 
     def failed(self, error: Spoiled) -> None:
-        """The work spoiled its attempt; the events were appended without it."""
+        """The work spoiled its attempt; the events are appended again without it."""
 
 
 def of(kwargs: dict[str, Any]) -> SameTransaction | None:
@@ -67,9 +67,7 @@ def insert_events(insert: Callable[..., T], stored_events: Any, kwargs: dict[str
     try:
         notification_ids = insert(stored_events, **kwargs)
     except Spoiled as spoiled:
-        notification_ids = insert(stored_events, **{k: v for k, v in kwargs.items()
-                                                     if k != KEYWORD})
         then.failed(spoiled)
-        return notification_ids
+        return insert(stored_events, **{k: v for k, v in kwargs.items() if k != KEYWORD})
     then.committed()
     return notification_ids
