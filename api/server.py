@@ -13,6 +13,7 @@ CARDLEDGER_PROJECTIONS=external and one `cardledger project` process.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -20,9 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from uvicorn.config import STARTUP_FAILURE
+from uvicorn.supervisors import Multiprocess
 
 from api.app import create_app
 from api.auth import KeyConfigError, KeyRing, ensure_dev_keys, keys_configured
+from api.worker_sockets import WorkerPort, spread_connections
 from cardledger.logs import UVICORN_LOG_CONFIG
 from cardledger.settings import Settings
 
@@ -43,9 +47,29 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers
                                "log_config": UVICORN_LOG_CONFIG, "timeout_graceful_shutdown": 1}
     if workers > 1:
         share_metrics_between_workers(settings)
-        uvicorn.run("api.app:create_app_from_env", factory=True, workers=workers, **options)
+        if spread_connections():
+            run_workers(uvicorn.Config("api.app:create_app_from_env", factory=True,
+                                       workers=workers, **options))
+        else:
+            uvicorn.run("api.app:create_app_from_env", factory=True, workers=workers, **options)
     else:
         uvicorn.run(create_app(settings, serving=True), **options)
+
+
+def run_workers(config: uvicorn.Config) -> None:
+    """uvicorn's supervisor (starting, watching and restarting the workers,
+    as ``uvicorn.run`` would), each worker on a socket of its own
+    (api/worker_sockets.py)."""
+    try:
+        port = WorkerPort.bind_port(config.host, config.port)
+    except OSError as e:
+        log.error("cannot listen on %s:%d: %s", config.host, config.port, e.strerror or e)
+        sys.exit(STARTUP_FAILURE)
+    logging.getLogger("uvicorn.error").info(
+        "Uvicorn running on http://%s:%d (Press CTRL+C to quit), one socket a worker",
+        config.host, port.getsockname()[1])
+    with contextlib.suppress(KeyboardInterrupt):
+        Multiprocess(config, sockets=[port]).run()
 
 
 def share_metrics_between_workers(settings: Settings) -> None:

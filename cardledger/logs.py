@@ -48,6 +48,7 @@ class JsonFormatter(logging.Formatter):
                 timespec="milliseconds").replace("+00:00", "Z"),
             "level": record.levelname,
             "logger": record.name,
+            "pid": record.process,  # which of several API workers, say
         }
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
