@@ -39,7 +39,16 @@ class WorkerPort(socket.socket):
 
     @classmethod
     def bind_port(cls, host: str, port: int) -> WorkerPort:
-        sock = cls(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        # Bound once without SO_REUSEPORT first: a port that another server
+        # already listens on with the option set (a second `serve` started by
+        # mistake) would otherwise be shared with it in silence, where a port
+        # in use must stop this start. (Port 0: the port the kernel picked.)
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+            port = probe.getsockname()[1]
+        sock = cls(family, socket.SOCK_STREAM)
         _reuse(sock)
         sock.bind((host, port))
         return sock

@@ -7,6 +7,7 @@ import http.client
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -118,6 +119,26 @@ def test_connections_opened_at_once_are_spread_over_the_workers(tmp_path: Path) 
     # a worker, the kernel hashes each connection to one: all 16 to the same
     # worker is a 1-in-32,768 chance.
     assert workers_per_burst == [2] * 10, workers_per_burst
+
+
+@pytest.mark.skipif(not spread_connections(), reason="SO_REUSEPORT spreads connections on Linux")
+def test_a_port_another_server_shares_out_stops_serve_at_start(tmp_path: Path) -> None:
+    # Given another server listening on the port, itself with SO_REUSEPORT set
+    with socket.socket() as other:
+        other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        # When serve starts its workers on that port
+        result = subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "entrypoints.cli", "serve", "--port", str(port),
+             "--workers", "2"],
+            cwd=tmp_path, env=clean_env(tmp_path / "data"), capture_output=True, text=True,
+            timeout=60)
+    # Then it stops at once, saying why, rather than share the port with it
+    assert result.returncode == 3, result.stderr[-2000:]
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "Started parent process" not in result.stderr
 
 
 def requests_over_connections_opened_at_once(host: str, port: int, key: str,
