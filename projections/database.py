@@ -37,10 +37,11 @@ class Transaction:
         if self._pipeline is not None:
             self._pipeline.sync()
 
+    def _in_dialect(self, sql: str) -> str:
+        return _PARAM.sub(r"%(\1)s", sql) if self._postgres else sql
+
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> Transaction:
-        if self._postgres:
-            sql = _PARAM.sub(r"%(\1)s", sql)
-        self._cursor.execute(sql, dict(params or {}))
+        self._cursor.execute(self._in_dialect(sql), dict(params or {}))
         progressed()
         return self
 
@@ -53,7 +54,7 @@ class Transaction:
             rows = self.execute(sql, params).all()
             return lambda: rows
         cursor = self._cursor.connection.cursor()
-        cursor.execute(_PARAM.sub(r"%(\1)s", sql), dict(params))
+        cursor.execute(self._in_dialect(sql), dict(params))
 
         def rows() -> list[dict[str, Any]]:
             with cursor:

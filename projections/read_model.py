@@ -41,24 +41,20 @@ class _Batch:
     The cards the batch's history rows show are read once, before its writes,
     with the compare-and-set's round trip; cards it adds are remembered."""
 
-    def __init__(self, tx: Transaction,
-                 known: Mapping[str, tuple[str, str] | None] | None = None) -> None:
+    def __init__(self, tx: Transaction, known: Mapping[str, tuple[str, str] | None]) -> None:
         self.tx = tx
         self.history: list[HistoryEntry] = []
         self.versions: dict[str, int] = {}  # aggregate id (hex) -> version
         # card id -> (brand, last4), or None for no such card: read before the
         # batch (``shown_cards``), then kept current by the batch's own events
-        self.cards: dict[str, tuple[str, str] | None] = dict(known or {})
+        self.cards: dict[str, tuple[str, str] | None] = dict(known)
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> Transaction:
         return self.tx.execute(sql, params)
 
     def display(self, card_id: str) -> tuple[str, str] | None:
-        if card_id in self.cards:
-            return self.cards[card_id]
-        row = self.tx.execute("SELECT brand, last4 FROM cl_payment_methods WHERE card_id = :c",
-                              {"c": card_id}).one()
-        return (row["brand"], row["last4"]) if row else None
+        # Every card a history row shows was read before the batch or added in it.
+        return self.cards.get(card_id)
 
     def add_history(self, entry: HistoryEntry | None) -> None:
         if entry is not None:
@@ -174,8 +170,7 @@ class ReadModel:
         return True
 
     def _write(self, tx: Transaction, batch: Iterable[tuple[Any, int]], new: int, *,
-               inline: bool = False,
-               known: Mapping[str, tuple[str, str] | None] | None = None) -> None:
+               known: Mapping[str, tuple[str, str] | None], inline: bool = False) -> None:
         deferred = _Batch(tx, known)
         for event, position in batch:
             self._apply(event, deferred, position)

@@ -260,24 +260,20 @@ class BoundedApplicationRecorder(PostgresApplicationRecorder):
     def insert_events(self, stored_events: Any, **kwargs: Any) -> Any:
         return same_transaction.insert_events(self._insert_bounded, stored_events, kwargs)
 
-    def _insert_bounded(self, stored_events: Any, **kwargs: Any) -> Any:
+    def _insert_in_one_transaction(self, stored_events: Any, **kwargs: Any) -> Any:
         """The library's append, statement for statement, in a transaction of
         two round trips where the library's takes five (storage/postgres_append.py)."""
-        datastore = self.datastore
-        assert isinstance(datastore, BoundedDatastore)
+        if not stored_events:
+            return None
+        with self.datastore.get_connection() as conn:
+            return postgres_append.insert_events(
+                conn, stored_events,
+                lambda cursor: self._insert_stored_events(cursor, stored_events, **kwargs),
+                lambda cursor: self._fetch_ids_after_insert_events(cursor, stored_events,
+                                                                   **kwargs),
+                with_work=same_transaction.of(kwargs) is not None)
 
-        def attempt() -> Any:
-            if not stored_events:
-                return None
-            with datastore.get_connection() as conn:
-                return postgres_append.insert_events(
-                    conn, stored_events,
-                    lambda cursor: self._insert_stored_events(cursor, stored_events, **kwargs),
-                    lambda cursor: self._fetch_ids_after_insert_events(cursor, stored_events,
-                                                                       **kwargs),
-                    with_work=same_transaction.of(kwargs) is not None)
-
-        return datastore.retrying(attempt)
+    _insert_bounded = _bounded(_insert_in_one_transaction)
 
     def _fetch_ids_after_insert_events(self, curs: Any, stored_events: Any,
                                        **kwargs: Any) -> Any:

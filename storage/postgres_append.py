@@ -84,7 +84,6 @@ def _spoiled(error: psycopg.Error, connection: psycopg.Connection[Any]) -> BaseE
     the connection, which stays a connection error for the caller to retry)."""
     if connection.broken or connection.closed:
         return error
-    spoiled = Spoiled(str(error).strip().splitlines()[0] if str(error).strip()
-                      else type(error).__name__)
-    spoiled.__cause__ = error
+    spoiled = Spoiled(str(error))
+    spoiled.__cause__ = error  # what the work's failed() reports
     return spoiled

@@ -112,7 +112,7 @@ def test_connections_opened_at_once_are_spread_over_the_workers(tmp_path: Path) 
         workers_per_burst = []
         for _ in range(10):
             ids = requests_over_connections_opened_at_once(host, int(port), key, 16)
-            workers_per_burst.append(len({served_by(out, i) for i in ids}))
+            workers_per_burst.append(len(set(served_by(out, ids).values())))
     # Then every burst was served by both workers (the access log names the
     # process). With uvicorn's one shared socket, whichever worker accepted
     # first took a whole burst in about one burst of three here; with a socket
@@ -162,15 +162,18 @@ def requests_over_connections_opened_at_once(host: str, port: int, key: str,
     return ids
 
 
-def served_by(out: Path, request_id: str) -> object:
-    """The process whose access log line has this request id (once written)."""
+def served_by(out: Path, request_ids: list[str]) -> dict[str, object]:
+    """The process whose access log line has each request id (once written)."""
     deadline = time.monotonic() + 10
     while True:
-        for line in out.read_text().splitlines():
-            if line.startswith("{") and (entry := json.loads(line)).get(
-                    "request_id") == request_id and entry["logger"] == "cardledger.access":
-                return entry["pid"]
-        assert time.monotonic() < deadline, f"no access line for {request_id}"
+        found = {entry["request_id"]: entry["pid"]
+                 for entry in (json.loads(line) for line in out.read_text().splitlines()
+                               if line.startswith("{"))
+                 if entry["logger"] == "cardledger.access" and entry.get("request_id")
+                 in request_ids}
+        if len(found) == len(set(request_ids)):
+            return found
+        assert time.monotonic() < deadline, f"no access line for {set(request_ids) - found.keys()}"
         time.sleep(0.05)
 
 
