@@ -19,6 +19,7 @@ from domain.ids import random_id
 from domain.reminders import Reminder, claim_reminder, release_reminder
 
 if TYPE_CHECKING:
+    from domain.basis import Basis
     from domain.ledger_port import Ledger
 
 
@@ -28,12 +29,12 @@ class EnrolAutopayHandler(Handler):
         self.command = command
         self.consent_id = random_id("cns_")  # one per run, kept by its retries
 
-    def decide(self, customer: Customer, receipt: Receipt) -> str | None:
+    def decide(self, customer: Customer, receipt: Receipt, basis: Basis) -> str | None:
         command, ledger = self.command, self.ledger
         autopay.enrol(customer, card_id=command.card_id,
                       text_version=command.consent_text_version,
                       channel=command.consent_channel, consent_id=self.consent_id,
-                      online_payments=ledger.online_payments_enabled(command.company_id),
+                      online_payments=ledger.switch_for(command.company_id, basis),
                       today=ledger.clock().date(), **receipt.fields())
         return command.card_id
 
@@ -42,7 +43,7 @@ class TurnOffAutopayHandler(Handler):
     def __init__(self, ledger: Ledger, command: TurnOffAutopay) -> None:
         super().__init__(ledger)
 
-    def decide(self, customer: Customer, receipt: Receipt) -> None:
+    def decide(self, customer: Customer, receipt: Receipt, basis: Basis) -> None:
         autopay.turn_off(customer, **receipt.fields())
 
 
@@ -52,7 +53,7 @@ class ClaimExpiryReminderHandler(Handler):
         self.command = command
         self.reminder: Reminder | None = None  # what to e-mail, once saved
 
-    def decide(self, customer: Customer, receipt: Receipt) -> str | None:
+    def decide(self, customer: Customer, receipt: Receipt, basis: Basis) -> str | None:
         self.reminder = claim_reminder(customer, self.command.card_id,
                                        today=self.ledger.clock().date(), **receipt.fields())
         return self.command.card_id
@@ -63,7 +64,7 @@ class ReleaseExpiryReminderHandler(Handler):
         super().__init__(ledger)
         self.command = command
 
-    def decide(self, customer: Customer, receipt: Receipt) -> str:
+    def decide(self, customer: Customer, receipt: Receipt, basis: Basis) -> str:
         c = self.command
         # Sealed like every personal field (domain/personal_data.py): a mail
         # server's refusal often quotes the address.

@@ -8,13 +8,16 @@ behind that it may have half-changed. A customer two commands work on at once
 in one process is simply a miss for the second (it loads from the store, and
 the version check at the save decides between them).
 
-Taken customers are brought up to date from the store before use (events after
-the cached version, usually none), so a change another process saved is always
-seen: a command never decides on a stale customer, and an answer never says a
-card is missing that another API process just saved. This is the library's own
-"fast-forward" (``AGGREGATE_CACHE_FASTFORWARD``) without its deep copy on
-every read and its runtime protocol check on every event, which cost 60 µs and
-most of a reload's CPU.
+A command's first attempt decides on the taken customer as kept, without
+reading the store: its append is made on condition that the customer's stream
+is still at the kept version, and an answer that appends nothing is confirmed
+by a read first (domain/basis.py), so a change another process saved is
+always seen before anything is decided for good. Retries, and processes whose
+store cannot check an append's condition, bring the taken customer up to date
+from the store instead (events after the cached version, usually none): the
+library's own "fast-forward" (``AGGREGATE_CACHE_FASTFORWARD``) without its
+deep copy on every read and its runtime protocol check on every event, which
+cost 60 µs and most of a reload's CPU.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from domain.handlers import Handler
 from domain.provenance import Provenance
 
 if TYPE_CHECKING:
+    from domain.basis import Basis
     from domain.ledger_port import Ledger
 
 REASON = "customer-erased"
@@ -71,12 +72,14 @@ class EraseCustomerHandler(Handler):
     recorded (ProcessorUnavailable: retry); a card already detached counts as
     detached. Retried after a lost race from a fresh load, like every command."""
 
+    may_decide_on_memory = False  # the key it destroys cannot come back
+
     def __init__(self, ledger: Ledger, command: EraseCustomer) -> None:
         super().__init__(ledger)
         self.command = command
         self.detached: set[str] = set()  # processor tokens, across retries
 
-    def decide(self, customer: Customer, receipt: Receipt) -> None:
+    def decide(self, customer: Customer, receipt: Receipt, basis: Basis) -> None:
         if customer.erased_at is not None:
             return None
         check_erasable(customer)

@@ -16,12 +16,16 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.persistence import IntegrityError, Recording
 
+# The recorder's keyword for an append's conditions (storage/expected_versions.py).
+EXPECTED_VERSIONS = "expected_versions"
 MAX_BATCH = 64  # commands per insert; bounds one transaction's size and lock time
 
 
@@ -42,12 +46,17 @@ class GroupCommit:
         self._leading = False
         self.batch_sizes: Counter[int] = Counter()  # how many inserts carried n commands
 
-    def save(self, aggregate: Any) -> list[Recording[Any]]:
-        """Saves the aggregate's pending events, with whatever else is waiting."""
+    def save(self, aggregate: Any, *,
+             expected_versions: Mapping[UUID, int] | None = None) -> list[Recording[Any]]:
+        """Saves the aggregate's pending events, with whatever else is waiting;
+        with ``expected_versions``, on condition that those streams are still
+        at those versions (domain/basis.py)."""
         work: ProcessingEvent[Any] = ProcessingEvent()
         work.collect_events(aggregate)
         if not work.events:
             return []
+        if expected_versions:
+            work.saved_kwargs[EXPECTED_VERSIONS] = dict(expected_versions)
         ticket = _Ticket(work)
         if not self.enabled:
             self.save_together([ticket])
@@ -82,9 +91,13 @@ class GroupCommit:
             self._save_alone(batch[0])
             return
         merged: ProcessingEvent[Any] = ProcessingEvent()
+        expected: dict[UUID, int] = {}
         for ticket in batch:
             merged.events.extend(ticket.work.events)
             merged.aggregates.update(ticket.work.aggregates)
+            expected.update(ticket.work.saved_kwargs.get(EXPECTED_VERSIONS, {}))
+        if expected:  # two members reading one company at two versions: one loses
+            merged.saved_kwargs[EXPECTED_VERSIONS] = expected
         try:
             recordings = self.app._record(merged)  # noqa: SLF001 (Application.save's own step)
         except IntegrityError:

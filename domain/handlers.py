@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from domain.commands import (
     AddCard,
@@ -28,17 +28,23 @@ from domain.ids import new_card_id
 from domain.processor import CardDetails
 
 if TYPE_CHECKING:
-    from domain.outcomes import Outcome
+    from domain.basis import Basis
     from domain.ledger_port import Ledger
+    from domain.outcomes import Outcome
 
 log = logging.getLogger("cardledger.service")
 
 
 class Handler:
+    # Whether the first attempt may decide on what this process kept
+    # (domain/basis.py): not for a handler that does something irreversible
+    # before the append, since that attempt may be one the append refuses.
+    may_decide_on_memory: ClassVar[bool] = True
+
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
 
-    def decide(self, customer: Customer, receipt: Receipt) -> str | None:
+    def decide(self, customer: Customer, receipt: Receipt, basis: Basis) -> str | None:
         """Runs the command on the customer; the card the answer is about."""
         raise NotImplementedError
 
@@ -53,14 +59,15 @@ class RegisterCustomerHandler(Handler):
     def __init__(self, ledger: Ledger, command: RegisterCustomer) -> None:
         super().__init__(ledger)
 
-    def decide(self, customer: Customer, receipt: Receipt) -> None:
+    def decide(self, customer: Customer, receipt: Receipt, basis: Basis) -> None:
         return None  # loading (or creating) the customer was the whole command
 
 
 class AddCardHandler(Handler):
     """The rules run first, so a refused card never reaches the processor; the
     card is then attached to the customer's processor-side record (created and
-    linked with the first card), and the switch is read again last."""
+    linked with the first card), and the append checks that the switch was
+    not flipped meanwhile."""
 
     def __init__(self, ledger: Ledger, command: AddCard) -> None:
         super().__init__(ledger)
@@ -69,21 +76,25 @@ class AddCardHandler(Handler):
         self.processor_customer: str | None = None  # created by this run, if any
         self.attached_to: str | None = None  # where this run attached the card
 
-    def decide(self, customer: Customer, receipt: Receipt) -> str:
+    def decide(self, customer: Customer, receipt: Receipt, basis: Basis) -> str:
         ledger, command = self.ledger, self.command
         if self.details is None:
             self.details = self._sealed(ledger.processor.retrieve(command.token))
         card_id = new_card_id()
-        customer.add_card(
-            card_id, self.token, self.details, make_primary=command.make_primary,
-            online_payments=ledger.online_payments_enabled(command.company_id),
-            today=ledger.clock().date(), max_cards=ledger.max_cards, **receipt.fields())
-        self._attach(customer, receipt)
-        # Read again after the processor calls, right before the append: an
-        # admin may have switched online payments off meanwhile.
-        if not ledger.online_payments_enabled(command.company_id):
+        online_payments = ledger.switch_for(command.company_id, basis)
+        if not online_payments and self.attached_to is not None:
+            # An earlier attempt found the switch on and attached the card; its
+            # append failed because the company changed meanwhile (domain/basis.py).
             raise OnlinePaymentsDisabled(
                 "Online payments were switched off while the card was being added")
+        customer.add_card(
+            card_id, self.token, self.details, make_primary=command.make_primary,
+            online_payments=online_payments,
+            today=ledger.clock().date(), max_cards=ledger.max_cards, **receipt.fields())
+        # The append is made on condition that the company is still as read,
+        # after the processor calls: an admin may switch online payments off
+        # meanwhile, and the add then runs again and is refused.
+        self._attach(customer, receipt)
         return card_id
 
     def _sealed(self, details: CardDetails) -> CardDetails:
@@ -139,7 +150,7 @@ class MakePrimaryHandler(Handler):
         super().__init__(ledger)
         self.command = command
 
-    def decide(self, customer: Customer, receipt: Receipt) -> str:
+    def decide(self, customer: Customer, receipt: Receipt, basis: Basis) -> str:
         customer.set_primary(self.command.card_id, today=self.ledger.clock().date(),
                              **receipt.fields())
         return self.command.card_id
@@ -151,7 +162,7 @@ class DeleteCardHandler(Handler):
         self.command = command
         self.token: str | None = None
 
-    def decide(self, customer: Customer, receipt: Receipt) -> str:
+    def decide(self, customer: Customer, receipt: Receipt, basis: Basis) -> str:
         card = customer.cards.get(self.command.card_id)
         customer.delete_card(self.command.card_id, today=self.ledger.clock().date(),
                              force=self.command.force, **receipt.fields())
@@ -171,7 +182,7 @@ class RecordCardUpdateHandler(Handler):
         super().__init__(ledger)
         self.command = command
 
-    def decide(self, customer: Customer, receipt: Receipt) -> str | None:
+    def decide(self, customer: Customer, receipt: Receipt, basis: Basis) -> str | None:
         command = self.command
         card = customer.card_by_token(command.token)
         if card is None:  # deleted since the webhook arrived

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from eventsourcing.persistence import Recording
 
     from domain.autopay import AutopaySettings
+    from domain.basis import Basis
     from domain.commands import CustomerCommand, Stamp
     from domain.company import Company
     from domain.customer import Customer
@@ -47,6 +48,8 @@ class Ledger(Protocol):
     def company_or_none(self, company_id: str) -> Company | None: ...
 
     def online_payments_enabled(self, company_id: str) -> bool: ...
+
+    def switch_for(self, company_id: str, basis: Basis) -> bool: ...
 
     def autopay_settings(self, company_id: str) -> AutopaySettings: ...
 

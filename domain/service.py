@@ -10,10 +10,11 @@ Invoice payments have their own two-step flow (domain/paying.py).
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import DomainEventProtocol
@@ -23,6 +24,7 @@ from domain.autopay import AutopayAsDict, AutopaySettings
 from domain.autopay_charge import AutopayChargeAsDict
 from domain.autopay_handlers import AUTOPAY_HANDLERS
 from domain.autopay_service import AutopayService
+from domain.basis import Basis
 from domain.cards import SavedCardAsDict
 from domain.commands import (
     AddCard,
@@ -40,7 +42,7 @@ from domain.company import Company
 from domain.customer import Customer
 from domain.customer_cache import CustomerCache, fold
 from domain.erasure import EraseCustomerHandler
-from domain.errors import CustomerNotFound, InvalidCommand, VersionConflict
+from domain.errors import CustomerNotFound, DomainError, InvalidCommand, VersionConflict
 from domain.group_commit import GroupCommit
 from domain.handlers import HANDLERS, Handler, handler_for
 from domain.ids import (
@@ -57,6 +59,7 @@ from domain.personal_data import NotKept, PersonalData
 from domain.processor import Processor
 from domain.provenance import Provenance
 from domain.retry import retry_on_conflict
+from domain.switches import SwitchCache
 
 log = logging.getLogger("cardledger.service")
 HANDLERS.update(AUTOPAY_HANDLERS)
@@ -92,6 +95,12 @@ class CardLedger(Application[Any]):
         self.invoice_payments = InvoicePayments(self)
         self.group_commit = GroupCommit(self, enabled=group_commit)
         self.customers = CustomerCache(customer_cache_size)
+        self.switches = SwitchCache(customer_cache_size)
+        # The store checks an append's basis inside its transaction
+        # (storage/expected_versions.py): then a command may decide on what
+        # this process kept (domain/basis.py); else it reads the store first.
+        self.appends_on_condition = bool(getattr(self.recorder, "checks_expected_versions",
+                                                 False))
         self.autopay = AutopayService(self)
         # Work the store does in each append's own transaction, given the
         # events: keyword arguments for its insert_events. The composition
@@ -105,7 +114,12 @@ class CardLedger(Application[Any]):
         # saved again member by member, each with its own.
         if self.in_same_transaction is not None:
             processing_event.saved_kwargs.update(self.in_same_transaction(processing_event.events))
-        return super()._record(processing_event)
+        recordings = super()._record(processing_event)
+        for aggregate in processing_event.aggregates.values():
+            if isinstance(aggregate, Company):  # whatever changed it: the switch, autopay's settings
+                self.switches.keep(aggregate.company_id, aggregate.online_payments,
+                                   aggregate.version)
+        return recordings
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -127,9 +141,12 @@ class CardLedger(Application[Any]):
         key = stamp.idempotency_key if request is not None else None
         receipt = Receipt(stamp.by, key, request_hash(*request) if request is not None else "")
         handler = handler_for(self, command)
+        attempts = itertools.count()
         try:
-            outcome = retry_on_conflict(
-                lambda: self._decide_and_save(command, handler, receipt, expected_version))
+            outcome = retry_on_conflict(lambda: self._decide_and_save(
+                command, handler, receipt, expected_version,
+                Basis(may_remember=next(attempts) == 0 and self.appends_on_condition
+                      and handler.may_decide_on_memory)))
         except Exception:
             handler.abandon()
             raise
@@ -137,8 +154,36 @@ class CardLedger(Application[Any]):
         return outcome
 
     def _decide_and_save(self, command: CustomerCommand, handler: Handler, receipt: Receipt,
-                         expected_version: int | None) -> Outcome:
-        customer = self._customer_to_change(command.company_id, command.customer_id)
+                         expected_version: int | None, basis: Basis) -> Outcome:
+        try:
+            decided = self._decide(command, handler, receipt, expected_version, basis)
+        except DomainError:
+            self._confirm(basis)  # a refusal stands only on what the store holds
+            raise
+        if isinstance(decided, Outcome):
+            return decided
+        customer, card_id = decided
+        if not self.appends_on_condition:
+            self._confirm(basis, all_of_it=True)  # the store cannot: read right before
+        try:
+            recordings = self.group_commit.save(
+                customer, expected_versions=basis.versions if self.appends_on_condition else {})
+        except RecordConflictError as conflict:
+            moved = getattr(conflict, "moved", (customer.id,))
+            if expected_version is None or customer.id not in moved:
+                raise  # retried from the store
+            raise VersionConflict("Another change was saved first; read and retry") from None
+        if not recordings:
+            self._confirm(basis)  # "nothing changed" stands only on what the store holds
+        self.customers.keep(customer)
+        position = recordings[-1].notification.id if recordings else None
+        return Outcome(card_id, customer.version, position, customer=customer)
+
+    def _decide(self, command: CustomerCommand, handler: Handler, receipt: Receipt,
+                expected_version: int | None, basis: Basis) -> Outcome | tuple[Customer, str | None]:
+        """The customer with the command's events pending, and the card the
+        answer is about; or the first answer, for a key seen before."""
+        customer = self._customer_to_change(command.company_id, command.customer_id, basis)
         current_version = customer.version if customer else 0
         if customer is None:
             if not command.creates_customer:
@@ -150,21 +195,25 @@ class CardLedger(Application[Any]):
         if receipt.idempotency_key:
             prior = customer.recall(receipt.idempotency_key, receipt.request_hash or "")
             if prior is not None:
+                # Stands even on a customer kept in memory: the key was recorded.
                 self.customers.keep(customer)
                 return Outcome(prior[0], prior[1], None, replayed=True)
         if expected_version is not None and expected_version != current_version:
+            self._confirm(basis)
             raise VersionConflict(
                 f"Expected version {expected_version}, the customer is at {current_version}")
-        card_id = handler.decide(customer, receipt)
-        try:
-            recordings = self.group_commit.save(customer)
-        except RecordConflictError:
-            if expected_version is None:
-                raise  # retried from a fresh load
-            raise VersionConflict("Another change was saved first; read and retry") from None
-        self.customers.keep(customer)
-        position = recordings[-1].notification.id if recordings else None
-        return Outcome(card_id, customer.version, position, customer=customer)
+        return customer, handler.decide(customer, receipt, basis)
+
+    def _confirm(self, basis: Basis, *, all_of_it: bool = False) -> None:
+        """Reads the store for the streams the basis read from memory (with
+        ``all_of_it``, every stream it read); one that moved since raises a
+        conflict, and the command runs again on what the store holds."""
+        if not (basis.remembered or all_of_it):
+            return
+        for stream_id, version in basis.versions.items():
+            last = self.recorder.select_events(stream_id, desc=True, limit=1)
+            if (last[0].originator_version if last else 0) != version:
+                raise RecordConflictError(f"stream {stream_id} changed since it was read")
 
     # --- company settings ------------------------------------------------------
 
@@ -183,12 +232,29 @@ class CardLedger(Application[Any]):
     def online_payments_enabled(self, company_id: str) -> bool:
         """The switch as stored now: the company's events folded on every call,
         never an aggregate from a cache, because this read is what decides
-        whether a card is saved or a charge is sent (docs/payments-rules.md)."""
+        whether a charge is sent (docs/payments-rules.md)."""
+        return self._switch_as_stored(check_external_id(company_id, "company id"))[0]
+
+    def switch_for(self, company_id: str, basis: Basis) -> bool:
+        """The switch for a command's decision: as last seen here when the
+        attempt may decide on memory, else as stored; either way the reading
+        joins the basis, and the append is made on condition that the company
+        has not changed since (domain/switches.py)."""
+        stream_id = company_aggregate_id(company_id)
+        kept = self.switches.get(company_id) if basis.may_remember else None
+        if kept is not None:
+            basis.read(stream_id, kept[1], remembered=True)
+            return kept[0]
+        enabled, version = self._switch_as_stored(company_id)
+        self.switches.keep(company_id, enabled, version)
+        basis.read(stream_id, version)
+        return enabled
+
+    def _switch_as_stored(self, company_id: str) -> tuple[bool, int]:
         company: Company | None = None
-        for event in self.events.get(company_aggregate_id(check_external_id(company_id,
-                                                                            "company id"))):
+        for event in self.events.get(company_aggregate_id(company_id)):
             company = event.mutate(company)
-        return bool(company and company.online_payments)
+        return (bool(company.online_payments), company.version) if company else (False, 0)
 
     # --- the buttons, as calls: each builds its command and runs it --------------
 
@@ -264,14 +330,19 @@ class CardLedger(Application[Any]):
             raise CustomerNotFound(f"No customer {customer_id} in company {company_id}")
         return customer
 
-    def _customer_to_change(self, company_id: str, customer_id: str) -> Customer | None:
-        """The customer as stored now, for one command: from this process's cache
-        brought up to date with the events saved since (domain/customer_cache.py),
-        else loaded from the store."""
+    def _customer_to_change(self, company_id: str, customer_id: str,
+                            basis: Basis) -> Customer | None:
+        """The customer for one command: as this process kept it after its last
+        save, when the attempt may decide on memory (the append then checks it:
+        domain/basis.py); else as stored now, from the kept one brought up to
+        date with the events saved since (domain/customer_cache.py), or loaded."""
         aggregate_id = customer_aggregate_id(company_id, customer_id)
         cached = self.customers.take(aggregate_id)
         if cached is None:
             return self.load_customer(company_id, customer_id)
+        if basis.may_remember:
+            basis.read(aggregate_id, cached.version, remembered=True)
+            return cast(Customer, cached)
         customer: Customer = fold(cached, self.events.get(aggregate_id, gt=cached.version))
         return customer
 

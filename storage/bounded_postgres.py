@@ -53,7 +53,7 @@ from eventsourcing.postgres import (
 from eventsourcing.utils import Environment, EnvType
 from psycopg.types.composite import register_composite
 
-from storage import postgres_append, same_transaction
+from storage import expected_versions, postgres_append, same_transaction
 
 T = TypeVar("T")
 RETRY_PAUSE = 0.05  # seconds between attempts: a dead pooled connection fails at once
@@ -253,6 +253,7 @@ class BoundedAggregateRecorder(PostgresAggregateRecorder):
 
 
 class BoundedApplicationRecorder(PostgresApplicationRecorder):
+    checks_expected_versions = True  # storage/expected_versions.py
     select_events = _bounded(PostgresApplicationRecorder.select_events)
     select_notifications = _bounded(PostgresApplicationRecorder.select_notifications)
     max_notification_id = _bounded(PostgresApplicationRecorder.max_notification_id)
@@ -265,13 +266,27 @@ class BoundedApplicationRecorder(PostgresApplicationRecorder):
         two round trips where the library's takes five (storage/postgres_append.py)."""
         if not stored_events:
             return None
+        expected = expected_versions.of(kwargs)
         with self.datastore.get_connection() as conn:
+            checked: list[Callable[[], Any]] = []
+
+            def insert(cursor: Any) -> None:
+                self._insert_stored_events(cursor, stored_events, **kwargs)
+                if expected:  # in the insert's round trip (storage/expected_versions.py)
+                    checked.append(expected_versions.send_check(conn, self._table, expected))
+
+            def fetch_ids(cursor: Any) -> Any:
+                for rows in checked:
+                    expected_versions.verify(rows(), stored_events)
+                return self._fetch_ids_after_insert_events(cursor, stored_events, **kwargs)
+
             return postgres_append.insert_events(
-                conn, stored_events,
-                lambda cursor: self._insert_stored_events(cursor, stored_events, **kwargs),
-                lambda cursor: self._fetch_ids_after_insert_events(cursor, stored_events,
-                                                                   **kwargs),
+                conn, stored_events, insert, fetch_ids,
                 with_work=same_transaction.of(kwargs) is not None)
+
+    @property
+    def _table(self) -> str:
+        return f'"{self.datastore.schema}"."{self.events_table_name}"'
 
     _insert_bounded = _bounded(_insert_in_one_transaction)
 

@@ -1,6 +1,8 @@
 """The customers a process keeps after saving them (domain/customer_cache.py),
-on a real store: given commands through this process and another one on the
-same store, when a command, then it decides on the customer as stored."""
+and the switch it last saw (domain/switches.py), on a real store: given
+commands through this process and another one on the same store, when a
+command, then what it decides and answers is what the store holds
+(domain/basis.py)."""
 
 from __future__ import annotations
 
@@ -14,10 +16,11 @@ from cardledger.processors.sandbox import SandboxProcessor
 from cardledger.settings import Settings
 from cardledger.wiring import Runtime
 from domain.customer import Customer
-from domain.errors import NoSuchCard
+from domain.errors import NoSuchCard, OnlinePaymentsDisabled
 from domain.ids import customer_aggregate_id
 from domain.provenance import Provenance
 from domain.service import CardLedger
+from projections.event_log import events_table
 from tests.conftest import Clock
 
 ADMIN = Provenance("user:admin", "admin")
@@ -156,8 +159,8 @@ def test_a_customer_that_cannot_be_copied_is_not_kept_and_its_command_still_succ
     # given a customer object holding something pickle cannot copy
     original = CardLedger._customer_to_change
 
-    def with_a_lock(ledger: CardLedger, company_id: str, customer_id: str) -> Any:
-        customer = original(ledger, company_id, customer_id)
+    def with_a_lock(ledger: CardLedger, *args: Any) -> Any:
+        customer = original(ledger, *args)
         if customer is not None:
             customer.not_copyable = threading.Lock()
         return customer
@@ -170,3 +173,83 @@ def test_a_customer_that_cannot_be_copied_is_not_kept_and_its_command_still_succ
     assert outcome.version == as_stored(here).version
     assert len(here.customers) == 0
     assert "could not be kept in the cache" in caplog.text
+
+
+# --- deciding on what this process kept (domain/basis.py) -------------------------------------
+
+class CountingReads:
+    """The store's reads of streams, counted (what a command waits for before
+    its append)."""
+
+    def __init__(self, ledger: CardLedger, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        recorder: Any = ledger.recorder
+        select = recorder.select_events
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.count += 1
+            return select(*args, **kwargs)
+
+        monkeypatch.setattr(recorder, "select_events", counted)
+
+
+def test_a_command_on_a_kept_customer_reads_nothing_before_its_append(
+        here: CardLedger, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a customer and its company's switch, both seen by this process
+    first = here.add_card("acme", "1001", "pm_card_visa", by=ME)
+    reads = CountingReads(here, monkeypatch)
+    # When more commands on that customer run here
+    second = here.add_card("acme", "1001", "pm_card_mastercard", by=ME)
+    here.set_primary("acme", "1001", second.card_id, by=ME)
+    outcome = here.delete_card("acme", "1001", first.card_id, by=ME)
+    # Then none read the store first, and each answer is what the store holds
+    assert reads.count == 0
+    assert outcome.customer is not None and cards(outcome.customer) == cards(as_stored(here))
+
+
+def test_a_switch_turned_off_elsewhere_refuses_the_next_card_here_and_detaches_it(
+        here: CardLedger, elsewhere: CardLedger) -> None:
+    # Given this process saw the switch on
+    here.add_card("acme", "1001", "pm_card_visa", by=ME)
+    version = as_stored(here).version
+    # When an admin switches online payments off through another process
+    elsewhere.set_online_payments("acme", False, ADMIN)
+    # Then the next card added here is refused, nothing is appended, and the
+    # card is not left attached at the processor
+    with pytest.raises(OnlinePaymentsDisabled):
+        here.add_card("acme", "1001", "pm_card_mastercard", by=ME)
+    assert as_stored(here).version == version
+    assert "pm_card_mastercard" not in here.processor.attached  # type: ignore[attr-defined]
+
+
+def test_a_switch_turned_on_elsewhere_lets_the_next_card_in_here(
+        here: CardLedger, elsewhere: CardLedger) -> None:
+    # Given this process saw the switch off (and refused a card for it)
+    elsewhere.set_online_payments("acme", False, ADMIN)
+    with pytest.raises(OnlinePaymentsDisabled):
+        here.add_card("acme", "1001", "pm_card_visa", by=ME)
+    here.set_online_payments("acme", False, ADMIN)  # and saw its own switch-off
+    # When an admin switches them on through another process
+    elsewhere.set_online_payments("acme", True, ADMIN)
+    # Then the next card added here is saved: a refusal decided on a kept
+    # reading stands only once the store confirms it
+    outcome = here.add_card("acme", "1001", "pm_card_visa", by=ME)
+    assert outcome.card_id in as_stored(here).cards
+
+
+def test_a_store_holding_less_than_the_kept_customer_gets_no_gap(
+        runtime: Runtime, here: CardLedger) -> None:
+    # Given a customer kept here at its last version
+    here.add_card("acme", "1001", "pm_card_visa", by=ME)
+    here.add_card("acme", "1001", "pm_card_mastercard", by=ME)
+    kept_at = as_stored(here).version
+    # When the store loses its last event (restored from an older backup)
+    table, _ = events_table(here, postgres=runtime.read_model.db.postgres)
+    with runtime.read_model.db.transaction() as tx:
+        tx.execute(f"DELETE FROM {table} WHERE originator_id = :id AND originator_version = :v",  # noqa: S608
+                   {"id": CUSTOMER if tx.postgres else CUSTOMER.hex, "v": kept_at})
+    # Then the next command decides on what the store holds, and the stream
+    # stays whole: versions 1..n, none skipped
+    here.add_card("acme", "1001", "pm_card_amex", by=ME)
+    versions = [e.originator_version for e in here.events.get(CUSTOMER)]
+    assert versions == list(range(1, kept_at + 1))
