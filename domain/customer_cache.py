@@ -49,6 +49,7 @@ class CustomerCache:
     def __init__(self, maxsize: int) -> None:
         self.maxsize = maxsize
         self._kept: OrderedDict[Any, Any] = OrderedDict()
+        self._shared: OrderedDict[Any, None] = OrderedDict()  # written elsewhere too
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -84,6 +85,28 @@ class CustomerCache:
             self._kept.move_to_end(customer.id)
             while len(self._kept) > self.maxsize:
                 self._kept.popitem(last=False)
+
+    def discard(self, aggregate_id: Any) -> None:
+        """Drops the kept copy: the customer was saved some other way (an
+        invoice payment, autopay), so the copy is behind the store."""
+        with self._lock:
+            self._kept.pop(aggregate_id, None)
+
+    def mark_shared(self, aggregate_id: Any) -> None:
+        """Another process wrote this customer after this one kept it: from
+        now on its commands here read the store before deciding (the
+        fast-forward read) instead of deciding on the copy and losing the
+        append's check, which costs a refused append with the store's lock
+        held. A portal whose requests land on any API worker makes such
+        customers; the ones a worker has to itself keep the saving."""
+        with self._lock:
+            self._shared[aggregate_id] = None
+            self._shared.move_to_end(aggregate_id)
+            while len(self._shared) > max(self.maxsize, 1):
+                self._shared.popitem(last=False)
+
+    def is_shared(self, aggregate_id: Any) -> bool:
+        return aggregate_id in self._shared
 
     def __len__(self) -> int:
         return len(self._kept)

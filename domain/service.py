@@ -119,6 +119,8 @@ class CardLedger(Application[Any]):
             if isinstance(aggregate, Company):  # whatever changed it: the switch, autopay's settings
                 self.switches.keep(aggregate.company_id, aggregate.online_payments,
                                    aggregate.version)
+            else:  # a kept copy is behind now (the runner's own was taken: no-op)
+                self.customers.discard(aggregate.id)
         return recordings
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
@@ -170,6 +172,8 @@ class CardLedger(Application[Any]):
                 customer, expected_versions=basis.versions if self.appends_on_condition else {})
         except RecordConflictError as conflict:
             moved = getattr(conflict, "moved", (customer.id,))
+            if customer.id in moved and customer.id in basis.versions and basis.remembered:
+                self.customers.mark_shared(customer.id)  # the kept copy was behind
             if expected_version is None or customer.id not in moved:
                 raise  # retried from the store
             raise VersionConflict("Another change was saved first; read and retry") from None
@@ -213,6 +217,7 @@ class CardLedger(Application[Any]):
         for stream_id, version in basis.versions.items():
             last = self.recorder.select_events(stream_id, desc=True, limit=1)
             if (last[0].originator_version if last else 0) != version:
+                self.customers.mark_shared(stream_id)  # (a company's id: never asked for)
                 raise RecordConflictError(f"stream {stream_id} changed since it was read")
 
     # --- company settings ------------------------------------------------------
@@ -340,7 +345,7 @@ class CardLedger(Application[Any]):
         cached = self.customers.take(aggregate_id)
         if cached is None:
             return self.load_customer(company_id, customer_id)
-        if basis.may_remember:
+        if basis.may_remember and not self.customers.is_shared(aggregate_id):
             basis.read(aggregate_id, cached.version, remembered=True)
             return cast(Customer, cached)
         customer: Customer = fold(cached, self.events.get(aggregate_id, gt=cached.version))

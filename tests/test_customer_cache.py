@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from eventsourcing.persistence import IntegrityError
 
 from cardledger.processors.sandbox import SandboxProcessor
 from cardledger.settings import Settings
@@ -253,3 +254,50 @@ def test_a_store_holding_less_than_the_kept_customer_gets_no_gap(
     here.add_card("acme", "1001", "pm_card_amex", by=ME)
     versions = [e.originator_version for e in here.events.get(CUSTOMER)]
     assert versions == list(range(1, kept_at + 1))
+
+
+class CountingRefusedAppends:
+    """Appends the store refused as conflicts (each held the store's lock)."""
+
+    def __init__(self, ledger: CardLedger, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        recorder: Any = ledger.recorder
+        insert = recorder.insert_events
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return insert(*args, **kwargs)
+            except IntegrityError:
+                self.count += 1
+                raise
+
+        monkeypatch.setattr(recorder, "insert_events", counted)
+
+
+def test_a_customer_another_process_writes_too_is_read_from_the_store_before_deciding(
+        here: CardLedger, elsewhere: CardLedger, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a customer kept here, then changed through another process
+    here.add_card("acme", "1001", "pm_card_visa", by=ME)
+    elsewhere.add_card("acme", "1001", "pm_card_mastercard", by=ME)
+    refused = CountingRefusedAppends(here, monkeypatch)
+    # When commands here and there alternate
+    here.add_card("acme", "1001", "pm_card_amex", by=ME)
+    elsewhere.add_card("acme", "1001", "pm_card_discover", by=ME)
+    outcome = here.add_card("acme", "1001", "pm_card_diners", by=ME)
+    # Then only the first decision here on the kept copy was refused at the
+    # append; from then on the customer is read from the store first
+    assert refused.count == 1
+    assert outcome.customer is not None and cards(outcome.customer) == cards(as_stored(here))
+
+
+def test_a_customer_saved_by_an_invoice_payment_is_not_decided_on_from_an_older_copy(
+        here: CardLedger, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a customer kept here, then charged for an invoice here
+    here.add_card("acme", "1001", "pm_card_visa", by=ME)
+    here.pay_invoice("acme", "1001", invoice_id="INV-1", amount=12_50, currency="usd", by=ME,
+                     idempotency_key="pay-1")
+    refused = CountingRefusedAppends(here, monkeypatch)
+    # When the next card command runs
+    here.add_card("acme", "1001", "pm_card_mastercard", by=ME)
+    # Then it decided on the customer with the payment: nothing was refused
+    assert refused.count == 0
