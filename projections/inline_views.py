@@ -45,7 +45,7 @@ from eventsourcing.application import Application
 
 from projections.database import Transaction
 from projections.event_log import events_table
-from projections.read_model import ReadModel
+from projections.read_model import InlineReads, ReadModel
 from projections.runner import Projector
 from storage import same_transaction
 from storage.same_transaction import Spoiled
@@ -86,10 +86,25 @@ class _InlineBatch:
     def __init__(self, owner: InlineViews, events: list[Any]) -> None:
         self.owner = owner
         self.events = events
+        self.reads: InlineReads | None = None  # sent under the lock, before the insert
         self.reached: int | None = None  # the batch's last position, once written
+
+    def under_lock(self, cursor: Any) -> None:
+        """PostgreSQL: the reads go with the insert's own statements, after
+        the table lock and before the INSERT, and are answered with it: the
+        append's transaction is then two round trips, where it was three."""
+        read_model = self.owner.read_model
+        try:
+            tx = Transaction(cursor, postgres=True)
+            tx.execute(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
+            self.reads = read_model.read_for_inline(
+                tx, self.events, events_table=self.owner.events_table, first=None)
+        except Exception as e:
+            raise Spoiled(str(e)) from e
 
     def run(self, cursor: Any, notification_ids: Sequence[int]) -> None:
         self.reached = None  # each attempt of the insert starts afresh
+        reads, self.reads = self.reads, None
         batch = list(zip(self.events, notification_ids, strict=True))
         read_model = self.owner.read_model
         try:
@@ -97,9 +112,12 @@ class _InlineBatch:
             # transaction, and those that write are answered with its COMMIT:
             # one failing there spoils the attempt (storage/postgres_append.py).
             tx = Transaction(cursor, postgres=read_model.db.postgres)
-            if tx.postgres:
-                tx.execute(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
-            applied = read_model.apply_inline(tx, batch, events_table=self.owner.events_table)
+            if reads is None:  # SQLite: read now, after the insert took the write lock
+                if tx.postgres:  # (a recorder that sent nothing under its lock)
+                    tx.execute(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
+                reads = read_model.read_for_inline(
+                    tx, self.events, events_table=self.owner.events_table, first=batch[0][1])
+            applied = read_model.apply_inline(tx, batch, reads)
         except Exception as e:
             raise Spoiled(str(e)) from e  # the recorder ends the transaction uncommitted
         if applied:

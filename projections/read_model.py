@@ -9,6 +9,7 @@ each event changes the views exactly once even with several runners.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import singledispatchmethod
 from typing import Any
 
@@ -68,13 +69,13 @@ class _Batch:
                             {"v": version, "id": aggregate_id})
 
 
-def shown_cards(tx: Transaction, batch: Sequence[tuple[Any, int]],
+def shown_cards(tx: Transaction, events: Sequence[Any],
                 ) -> Callable[[], dict[str, tuple[str, str] | None]]:
-    """Sends the read of the cards the batch's history rows show and it does
-    not add itself (their brand and last4 as before the batch); the call
+    """Sends the read of the cards the events' history rows show and they do
+    not add themselves (their brand and last4 as before the events); the call
     returns them, every card asked for present (None: no such card)."""
-    added = {e.card_id for e, _ in batch if isinstance(e, Customer.CardAdded)}
-    wanted = sorted({c for e, _ in batch if (c := displayed_card(e)) and c not in added})
+    added = {e.card_id for e in events if isinstance(e, Customer.CardAdded)}
+    wanted = sorted({c for e in events if (c := displayed_card(e)) and c not in added})
     reads = []
     for start in range(0, len(wanted), _SHOWN_CARDS_PER_READ):
         chunk = wanted[start:start + _SHOWN_CARDS_PER_READ]
@@ -111,6 +112,16 @@ WHERE EXISTS (SELECT 1 FROM cl_customers WHERE company_id = :co AND customer_id 
 ORDER BY position DESC LIMIT :limit"""
 
 
+@dataclass(frozen=True)
+class InlineReads:
+    """What an inline write read, each answered once its round trip is
+    waited for: the views' position and the log's last before the batch,
+    and the cards the batch's history rows show."""
+
+    position: Callable[[], list[dict[str, Any]]]
+    known: Callable[[], dict[str, tuple[str, str] | None]]
+
+
 class ReadModel:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -142,31 +153,46 @@ class ReadModel:
                 # once): one flush a command, the append's, where there were two.
                 tx.execute("SET LOCAL synchronous_commit = off")
             batch = list(batch)
-            known = shown_cards(tx, batch)  # answered with the compare-and-set
+            known = shown_cards(tx, [e for e, _ in batch])  # answered with the compare-and-set
             if not Positions.advance_in(tx, NAME, expected, new):
                 raise StalePosition(f"views are no longer at {expected}")
             self._write(tx, batch, new, known=known())
 
-    def apply_inline(self, tx: Transaction, batch: Sequence[tuple[Any, int]], *,
-                     events_table: tuple[str, str]) -> bool:
-        """Inside the transaction that appended ``batch`` (and still holds the
-        store's write lock): apply it when the views hold every event before
-        it, and move their position to its last event. False, writing
-        nothing, when they lag (the projector applies it in turn) or another
-        writer of the views is mid-transaction (its position row is locked:
-        never wait for it with the store's lock held)."""
+    def read_for_inline(self, tx: Transaction, events: Sequence[Any], *,
+                        events_table: tuple[str, str], first: int | None) -> InlineReads:
+        """Sends what an inline write of ``events`` must read, inside the
+        transaction that appends them and with the store's write lock held:
+        the views' position row (``FOR UPDATE SKIP LOCKED``), the log's last
+        position before the events, and the cards their history rows show.
+        ``first`` None: sent before the insert (PostgreSQL, in the insert's
+        own round trip), so the log's last position is simply its greatest;
+        else the first event's position, after the insert (SQLite)."""
         table, column = events_table
-        first, new = batch[0][1], batch[-1][1]
         lock = " FOR UPDATE SKIP LOCKED" if tx.postgres else ""
-        known = shown_cards(tx, batch)  # answered with the position's read
-        row = tx.execute(
-            f"SELECT t.position, (SELECT COALESCE(MAX({column}), 0) FROM {table} "
-            f"WHERE {column} < :first) AS before FROM cl_tracking t WHERE t.name = :n{lock}",
-            {"first": first, "n": NAME}).one()
+        below = "" if first is None else f" WHERE {column} < :first"
+        known = shown_cards(tx, events)
+        position = tx.read_later(
+            f"SELECT t.position, (SELECT COALESCE(MAX({column}), 0) FROM {table}{below}) "  # noqa: S608 (our names)
+            f"AS before FROM cl_tracking t WHERE t.name = :n{lock}",
+            {"first": first, "n": NAME} if first is not None else {"n": NAME})
+        return InlineReads(position, known)
+
+    def apply_inline(self, tx: Transaction, batch: Sequence[tuple[Any, int]],
+                     reads: InlineReads) -> bool:
+        """Inside the transaction that appended ``batch`` (and still holds the
+        store's write lock), given ``read_for_inline``'s reads: apply it when
+        the views hold every event before it, and move their position to its
+        last event. False, writing nothing, when they lag (the projector
+        applies it in turn) or another writer of the views is mid-transaction
+        (its position row is locked: never wait for it with the store's lock
+        held)."""
+        rows = reads.position()
+        row = rows[0] if rows else None
         if row is None or row["position"] != row["before"]:
             return False
+        new = batch[-1][1]
         tx.execute("UPDATE cl_tracking SET position = :new WHERE name = :n", {"new": new, "n": NAME})
-        self._write(tx, batch, new, inline=True, known=known())
+        self._write(tx, batch, new, inline=True, known=reads.known())
         return True
 
     def _write(self, tx: Transaction, batch: Iterable[tuple[Any, int]], new: int, *,

@@ -284,6 +284,15 @@ class BoundedApplicationRecorder(PostgresApplicationRecorder):
                 conn, stored_events, insert, fetch_ids,
                 with_work=same_transaction.of(kwargs) is not None)
 
+    def _insert_stored_events(self, curs: Any, stored_events: Any, **kwargs: Any) -> None:
+        # The library's statements (lock, NOTIFY, INSERT), with the
+        # same-transaction work's reads sent right after the lock: they ride
+        # the insert's round trip (storage/same_transaction.py).
+        self._lock_table(curs)
+        same_transaction.under_lock(curs, kwargs)
+        self._notify_channel(curs)
+        PostgresAggregateRecorder._insert_stored_events(self, curs, stored_events, **kwargs)
+
     @property
     def _table(self) -> str:
         return f'"{self.datastore.schema}"."{self.events_table_name}"'

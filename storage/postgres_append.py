@@ -5,16 +5,20 @@ the NOTIFY, one INSERT returning the notification ids) but wraps them in
 psycopg's ``transaction()`` inside a pipeline, and psycopg syncs with the
 server on entering and on leaving each of the nested pipelines that
 ``transaction()`` opens there: five round trips for an append that needs
-two, all but the first with the table lock held. Each append waits for
+two, all but the first with the table lock held (nine with the views
+written inline, where two are enough too). Each append waits for
 them, and so does every other append, queued on the lock.
 
 Here the same statements, in the same order, go in one pipeline with
 ``BEGIN`` and ``COMMIT`` written out (the library's connections are in
 autocommit mode, so psycopg adds nothing):
 
-1. ``BEGIN``, lock, NOTIFY, INSERT, then a sync: the ids, or the conflict;
-2. the same-transaction work (storage/same_transaction.py), with its own;
-3. ``COMMIT``, and the sync of leaving the pipeline.
+1. ``BEGIN``, lock, the same-transaction work's reads
+   (storage/same_transaction.py), NOTIFY, INSERT, the check of the
+   append's condition (storage/expected_versions.py), then a sync: the ids,
+   the reads' rows, or the conflict;
+2. the same-transaction work's writes, ``COMMIT``, and the sync of leaving
+   the pipeline, which answers both.
 
 What it adds to the library's: the COMMIT's answer is checked. PostgreSQL
 answers ``ROLLBACK`` to a COMMIT of a transaction a failed statement had
@@ -69,6 +73,10 @@ def insert_events(connection: psycopg.Connection[Any], stored_events: Sequence[S
         except psycopg.Error as e:  # leaving the pipeline: the answers after the insert's
             if error is None:
                 error = _spoiled(e, connection) if with_work and inserted else e
+        if with_work and not inserted and _not_the_inserts(error):
+            # The work's reads went with the insert (same_transaction.under_lock):
+            # a failure there may be theirs; the append is tried again without them.
+            error = _spoiled(error, connection)
         if error is None and cursor.statusmessage != "COMMIT":
             error = NotCommitted(f"the append was rolled back at COMMIT ({cursor.statusmessage})")
     if error is not None:
@@ -76,6 +84,11 @@ def insert_events(connection: psycopg.Connection[Any], stored_events: Sequence[S
         # the failed attempt left open before the connection is reused.
         raise error
     return notification_ids
+
+
+def _not_the_inserts(error: BaseException | None) -> bool:
+    """A server error in the insert's round trip that a conflict is not."""
+    return isinstance(error, psycopg.Error) and not isinstance(error, psycopg.IntegrityError)
 
 
 def _spoiled(error: psycopg.Error, connection: psycopg.Connection[Any]) -> BaseException:

@@ -26,6 +26,13 @@ class Spoiled(Exception):
 
 
 class SameTransaction(Protocol):
+    def under_lock(self, cursor: Any) -> None:
+        """PostgreSQL only: sends the work's reads with the insert's own
+        statements, after the table lock and before the INSERT, so they are
+        answered in the insert's round trip. A failure it sees raises
+        ``Spoiled``; its statements may also fail only when the insert's
+        answers arrive, and the recorder then raises ``Spoiled`` too."""
+
     def run(self, cursor: Any, notification_ids: Sequence[int]) -> None:
         """Inside the append's transaction, after its insert. ``cursor`` is
         the store's own (psycopg's, or the library's SQLite wrapper). A
@@ -46,6 +53,13 @@ class SameTransaction(Protocol):
 def of(kwargs: dict[str, Any]) -> SameTransaction | None:
     found: SameTransaction | None = kwargs.get(KEYWORD)
     return found
+
+
+def under_lock(cursor: Any, kwargs: dict[str, Any]) -> None:
+    """A PostgreSQL recorder's step between its table lock and its INSERT."""
+    then = of(kwargs)
+    if then is not None:
+        then.under_lock(cursor)
 
 
 def after_insert(cursor: Any, notification_ids: Sequence[int] | None,

@@ -45,6 +45,9 @@ def stored_company(runtime: Runtime, company_id: str) -> list[Any]:
 class SwallowsAFailure:
     """Same-transaction work with a bug: a statement fails, and it says nothing."""
 
+    def under_lock(self, cursor: Any) -> None:
+        pass
+
     def run(self, cursor: Any, notification_ids: Sequence[int]) -> None:
         connection = cursor.connection
         with contextlib.suppress(psycopg.Error), connection.pipeline():
