@@ -28,6 +28,7 @@ class Basis:
         self.may_remember = may_remember  # this attempt may decide on kept state
         self.versions: dict[UUID, int] = {}  # stream -> version it was read at
         self.remembered = False  # some of it came from memory, not the store
+        self.kept_customer: UUID | None = None  # the customer decided on as kept, if so
 
     def read(self, stream_id: UUID, version: int, *, remembered: bool = False) -> None:
         self.versions[stream_id] = version

@@ -31,6 +31,11 @@ from typing import Any
 
 log = logging.getLogger("cardledger.service")
 
+# The share of kept copies found behind the store (a moving average over about
+# the last 1/STALE_WEIGHT hits) above which commands read the store first.
+STALE_WEIGHT = 1 / 32
+STALE_LIMIT = 0.1
+
 
 def fold(aggregate: Any, events: Iterable[Any]) -> Any:
     """Applies each event to the aggregate (None before the first), as the
@@ -53,6 +58,7 @@ class CustomerCache:
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+        self.behind_rate = 0.0  # of kept copies found behind the store, recent ones weigh most
 
     def take(self, aggregate_id: Any) -> Any | None:
         """The cached customer, now the caller's alone; None on a miss."""
@@ -107,6 +113,22 @@ class CustomerCache:
 
     def is_shared(self, aggregate_id: Any) -> bool:
         return aggregate_id in self._shared
+
+    def observed(self, *, behind: bool) -> None:
+        """Whether a kept copy turned out behind the store: told by the
+        fast-forward read (events came back) or by the append's check."""
+        self.behind_rate += STALE_WEIGHT * ((1.0 if behind else 0.0) - self.behind_rate)
+
+    def worth_deciding_on(self, aggregate_id: Any) -> bool:
+        """Whether a command may decide on this kept copy without reading the
+        store first (domain/basis.py): not for a customer another process
+        writes too, nor while this process's kept copies are often behind
+        (requests reach the API workers at random, so each worker's copy of
+        a customer is often stale). A copy found behind costs a refused
+        append, with the store's lock held, and a reload; reading first costs
+        one round trip. Reading first still tells, on every hit, whether the
+        copy was current, so the rate follows the traffic either way."""
+        return self.behind_rate < STALE_LIMIT and aggregate_id not in self._shared
 
     def __len__(self) -> int:
         return len(self._kept)

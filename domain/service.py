@@ -172,13 +172,16 @@ class CardLedger(Application[Any]):
                 customer, expected_versions=basis.versions if self.appends_on_condition else {})
         except RecordConflictError as conflict:
             moved = getattr(conflict, "moved", (customer.id,))
-            if customer.id in moved and customer.id in basis.versions and basis.remembered:
+            if customer.id in moved and basis.kept_customer == customer.id:
                 self.customers.mark_shared(customer.id)  # the kept copy was behind
+                self.customers.observed(behind=True)
             if expected_version is None or customer.id not in moved:
                 raise  # retried from the store
             raise VersionConflict("Another change was saved first; read and retry") from None
         if not recordings:
             self._confirm(basis)  # "nothing changed" stands only on what the store holds
+        if basis.kept_customer is not None:
+            self.customers.observed(behind=False)  # decided on the kept copy, and it was current
         self.customers.keep(customer)
         position = recordings[-1].notification.id if recordings else None
         return Outcome(card_id, customer.version, position, customer=customer)
@@ -217,7 +220,9 @@ class CardLedger(Application[Any]):
         for stream_id, version in basis.versions.items():
             last = self.recorder.select_events(stream_id, desc=True, limit=1)
             if (last[0].originator_version if last else 0) != version:
-                self.customers.mark_shared(stream_id)  # (a company's id: never asked for)
+                if stream_id == basis.kept_customer:
+                    self.customers.mark_shared(stream_id)
+                    self.customers.observed(behind=True)
                 raise RecordConflictError(f"stream {stream_id} changed since it was read")
 
     # --- company settings ------------------------------------------------------
@@ -345,10 +350,13 @@ class CardLedger(Application[Any]):
         cached = self.customers.take(aggregate_id)
         if cached is None:
             return self.load_customer(company_id, customer_id)
-        if basis.may_remember and not self.customers.is_shared(aggregate_id):
+        if basis.may_remember and self.customers.worth_deciding_on(aggregate_id):
             basis.read(aggregate_id, cached.version, remembered=True)
+            basis.kept_customer = aggregate_id
             return cast(Customer, cached)
-        customer: Customer = fold(cached, self.events.get(aggregate_id, gt=cached.version))
+        since = list(self.events.get(aggregate_id, gt=cached.version))
+        self.customers.observed(behind=bool(since))
+        customer: Customer = fold(cached, since)
         return customer
 
     def load_customer(self, company_id: str, customer_id: str,

@@ -301,3 +301,26 @@ def test_a_customer_saved_by_an_invoice_payment_is_not_decided_on_from_an_older_
     here.add_card("acme", "1001", "pm_card_mastercard", by=ME)
     # Then it decided on the customer with the payment: nothing was refused
     assert refused.count == 0
+
+
+def test_while_kept_copies_are_often_behind_commands_read_the_store_first(
+        here: CardLedger, elsewhere: CardLedger, monkeypatch: pytest.MonkeyPatch) -> None:
+    refused = CountingRefusedAppends(here, monkeypatch)
+    # Given customers whose commands reach this process and another in turn
+    # (a portal whose requests land on any API worker)
+    for n in range(20):
+        here.add_card("acme", f"c{n}", "pm_card_visa", by=ME)
+        elsewhere.add_card("acme", f"c{n}", "pm_card_mastercard", by=ME)
+        here.add_card("acme", f"c{n}", "pm_card_amex", by=ME)
+    # Then only the first few decisions on kept copies were refused at the
+    # append: after those, this process read the store before deciding
+    assert 1 <= refused.count <= 5
+    # And when commands reach only this process again, its copies prove
+    # current, and it decides on them without reading the store once more
+    first = here.add_card("acme", "solo", "pm_card_visa", by=ME).card_id
+    second = here.add_card("acme", "solo", "pm_card_mastercard", by=ME).card_id
+    for n in range(100):
+        here.set_primary("acme", "solo", second if n % 2 == 0 else first, by=ME)
+    reads = CountingReads(here, monkeypatch)
+    here.set_primary("acme", "solo", second, by=ME)
+    assert reads.count == 0
