@@ -206,8 +206,7 @@ class CardLedger(Application[Any]):
                 self.customers.keep(customer)
                 return Outcome(prior[0], prior[1], None, replayed=True)
         if expected_version is not None and expected_version != current_version:
-            self._confirm(basis)
-            raise VersionConflict(
+            raise VersionConflict(  # confirmed by the caller, as every refusal
                 f"Expected version {expected_version}, the customer is at {current_version}")
         return customer, handler.decide(customer, receipt, basis)
 

@@ -324,3 +324,15 @@ def test_while_kept_copies_are_often_behind_commands_read_the_store_first(
     reads = CountingReads(here, monkeypatch)
     here.set_primary("acme", "solo", second, by=ME)
     assert reads.count == 0
+
+
+def test_an_if_match_on_the_version_stored_elsewhere_is_met_here(
+        here: CardLedger, elsewhere: CardLedger) -> None:
+    # Given a customer kept here, then changed through another process
+    here.add_card("acme", "1001", "pm_card_visa", by=ME)
+    theirs = elsewhere.add_card("acme", "1001", "pm_card_mastercard", by=ME)
+    # When a command here expects the version the other process stored
+    outcome = here.add_card("acme", "1001", "pm_card_amex", by=ME,
+                            expected_version=theirs.version)
+    # Then it is met: the kept copy's older version is not what it is held to
+    assert outcome.version == as_stored(here).version
