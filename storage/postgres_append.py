@@ -72,10 +72,15 @@ def insert_events(connection: psycopg.Connection[Any], stored_events: Sequence[S
                     error = e
         except psycopg.Error as e:  # leaving the pipeline: the answers after the insert's
             if error is None:
-                error = _spoiled(e, connection) if with_work and inserted else e
-        if with_work and not inserted and _not_the_inserts(error):
-            # The work's reads went with the insert (same_transaction.under_lock):
-            # a failure there may be theirs; the append is tried again without them.
+                error = e
+        if with_work and isinstance(error, psycopg.Error) and (
+                inserted or _not_the_inserts(error)):
+            # With work in the transaction, a server error is the work's when
+            # it came after the insert succeeded: its writes' answers arrive
+            # with the COMMIT's sync, or earlier, at any later statement sent
+            # (psycopg reads what has arrived as it sends). Before that, one
+            # that is no conflict may be its reads' (same_transaction.under_lock).
+            # Either way the append is tried again without the work.
             error = _spoiled(error, connection)
         if error is None and cursor.statusmessage != "COMMIT":
             error = NotCommitted(f"the append was rolled back at COMMIT ({cursor.statusmessage})")
