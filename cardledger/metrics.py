@@ -52,6 +52,12 @@ INLINE_VIEWS = Counter(
     "Appends by what became of writing their views in the same transaction: applied; "
     "skipped (views behind, or their position held by a projector or rebuild); failed "
     "(appended again without them)", ["outcome"])
+KEPT_CUSTOMERS = Counter(
+    "cardledger_kept_customers",
+    "Customers a command found in this process's cache, by whether the kept copy was "
+    "current or behind the store, and whether the command decided on the copy (its "
+    "append checked it) or read the store first (docs/command-path.md 1b)",
+    ["outcome", "decided"])
 PROCESSOR_CALLS = Histogram(
     "cardledger_processor_call_duration_seconds",
     "Time a call to the card processor took, errors included", ["processor", "operation"],

@@ -142,6 +142,8 @@ def open_runtime(settings: Settings | None = None, *, processor: Processor | Non
         ledger.close()
         raise
     read_model = ReadModel(Database(ledger))
+    ledger.customers.counted = lambda outcome, decided: metrics.KEPT_CUSTOMERS.labels(
+        outcome, decided).inc()
     # Beside the events, in the same store (docs/erasure.md).
     ledger.personal_data = SealedWithKeys(
         read_model.db, settings.data_key_wrapping_key.get_secret_value())

@@ -26,7 +26,7 @@ import logging
 import pickle
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 log = logging.getLogger("cardledger.service")
@@ -59,6 +59,9 @@ class CustomerCache:
         self.hits = 0
         self.misses = 0
         self.behind_rate = 0.0  # of kept copies found behind the store, recent ones weigh most
+        # Told each kept copy's check: (current|behind, on_copy|after_read); the
+        # composition root's metric (cardledger_kept_customers_total).
+        self.counted: Callable[[str, str], None] | None = None
 
     def take(self, aggregate_id: Any) -> Any | None:
         """The cached customer, now the caller's alone; None on a miss."""
@@ -114,10 +117,13 @@ class CustomerCache:
     def is_shared(self, aggregate_id: Any) -> bool:
         return aggregate_id in self._shared
 
-    def observed(self, *, behind: bool) -> None:
+    def observed(self, *, behind: bool, on_copy: bool) -> None:
         """Whether a kept copy turned out behind the store: told by the
-        fast-forward read (events came back) or by the append's check."""
+        append's check or the confirming read (``on_copy``: the command had
+        decided on it), or by the fast-forward read (events came back)."""
         self.behind_rate += STALE_WEIGHT * ((1.0 if behind else 0.0) - self.behind_rate)
+        if self.counted is not None:
+            self.counted("behind" if behind else "current", "on_copy" if on_copy else "after_read")
 
     def worth_deciding_on(self, aggregate_id: Any) -> bool:
         """Whether a command may decide on this kept copy without reading the

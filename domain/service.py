@@ -174,14 +174,14 @@ class CardLedger(Application[Any]):
             moved = getattr(conflict, "moved", (customer.id,))
             if customer.id in moved and basis.kept_customer == customer.id:
                 self.customers.mark_shared(customer.id)  # the kept copy was behind
-                self.customers.observed(behind=True)
+                self.customers.observed(behind=True, on_copy=True)
             if expected_version is None or customer.id not in moved:
                 raise  # retried from the store
             raise VersionConflict("Another change was saved first; read and retry") from None
         if not recordings:
             self._confirm(basis)  # "nothing changed" stands only on what the store holds
         if basis.kept_customer is not None:
-            self.customers.observed(behind=False)  # decided on the kept copy, and it was current
+            self.customers.observed(behind=False, on_copy=True)  # decided on the kept copy, and it was current
         self.customers.keep(customer)
         position = recordings[-1].notification.id if recordings else None
         return Outcome(card_id, customer.version, position, customer=customer)
@@ -221,7 +221,7 @@ class CardLedger(Application[Any]):
             if (last[0].originator_version if last else 0) != version:
                 if stream_id == basis.kept_customer:
                     self.customers.mark_shared(stream_id)
-                    self.customers.observed(behind=True)
+                    self.customers.observed(behind=True, on_copy=True)
                 raise RecordConflictError(f"stream {stream_id} changed since it was read")
 
     # --- company settings ------------------------------------------------------
@@ -354,7 +354,7 @@ class CardLedger(Application[Any]):
             basis.kept_customer = aggregate_id
             return cast(Customer, cached)
         since = list(self.events.get(aggregate_id, gt=cached.version))
-        self.customers.observed(behind=bool(since))
+        self.customers.observed(behind=bool(since), on_copy=False)
         customer: Customer = fold(cached, since)
         return customer
 

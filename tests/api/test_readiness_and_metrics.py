@@ -103,6 +103,23 @@ def test_metrics_count_the_views_written_with_their_append(api: Api, customer: s
     assert metric(api, "cardledger_inline_views_total", outcome="applied") == before + 2
 
 
+def test_metrics_count_the_kept_customers_found_current(api: Api, customer: str) -> None:
+    # given a customer registered through the API (kept by the process that saved it)
+    api.given_online_payments()
+    assert api.register(customer).status_code == 201
+
+    def current() -> float:
+        return sum(metric(api, "cardledger_kept_customers_total", outcome="current",
+                          decided=decided) for decided in ("on_copy", "after_read"))
+
+    before = current()
+    # when it adds two cards
+    assert api.add_card(customer, "pm_card_visa").status_code == 201
+    assert api.add_card(customer, "pm_card_mastercard").status_code == 201
+    # then both found the kept copy current (decided on it, or read first)
+    assert current() == before + 2
+
+
 def test_metrics_show_the_projection_lag(stalled: Live) -> None:
     stalled.runtime.ledger.register_customer("acme", fresh_id("cu"), OFFICE)
     time.sleep(0.1)
