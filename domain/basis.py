@@ -22,14 +22,18 @@ from __future__ import annotations
 
 from uuid import UUID
 
+# The recorder's keyword for an append's basis (storage/expected_versions.py).
+EXPECTED_VERSIONS = "expected_versions"
+
 
 class Basis:
     def __init__(self, *, may_remember: bool) -> None:
         self.may_remember = may_remember  # this attempt may decide on kept state
         self.versions: dict[UUID, int] = {}  # stream -> version it was read at
-        self.remembered = False  # some of it came from memory, not the store
+        self.from_memory: set[UUID] = set()  # the streams read from memory, not the store
         self.kept_customer: UUID | None = None  # the customer decided on as kept, if so
 
     def read(self, stream_id: UUID, version: int, *, remembered: bool = False) -> None:
         self.versions[stream_id] = version
-        self.remembered = self.remembered or remembered
+        if remembered:
+            self.from_memory.add(stream_id)

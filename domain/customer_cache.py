@@ -29,6 +29,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from eventsourcing.application import LRUCache
+
 log = logging.getLogger("cardledger.service")
 
 # The share of kept copies found behind the store (a moving average over about
@@ -54,7 +56,8 @@ class CustomerCache:
     def __init__(self, maxsize: int) -> None:
         self.maxsize = maxsize
         self._kept: OrderedDict[Any, Any] = OrderedDict()
-        self._shared: OrderedDict[Any, None] = OrderedDict()  # written elsewhere too
+        # Customers written elsewhere too (the library's own LRU, as its aggregate cache)
+        self._shared: LRUCache[Any, bool] = LRUCache(max(maxsize, 1))
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -108,14 +111,7 @@ class CustomerCache:
         append's check, which costs a refused append with the store's lock
         held. A portal whose requests land on any API worker makes such
         customers; the ones a worker has to itself keep the saving."""
-        with self._lock:
-            self._shared[aggregate_id] = None
-            self._shared.move_to_end(aggregate_id)
-            while len(self._shared) > max(self.maxsize, 1):
-                self._shared.popitem(last=False)
-
-    def is_shared(self, aggregate_id: Any) -> bool:
-        return aggregate_id in self._shared
+        self._shared.put(aggregate_id, True)
 
     def observed(self, *, behind: bool, on_copy: bool) -> None:
         """Whether a kept copy turned out behind the store: told by the
@@ -134,7 +130,7 @@ class CustomerCache:
         append, with the store's lock held, and a reload; reading first costs
         one round trip. Reading first still tells, on every hit, whether the
         copy was current, so the rate follows the traffic either way."""
-        return self.behind_rate < STALE_LIMIT and aggregate_id not in self._shared
+        return self.behind_rate < STALE_LIMIT and aggregate_id not in self._shared.cache
 
     def __len__(self) -> int:
         return len(self._kept)

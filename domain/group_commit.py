@@ -24,8 +24,8 @@ from uuid import UUID
 from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.persistence import IntegrityError, Recording
 
-# The recorder's keyword for an append's conditions (storage/expected_versions.py).
-EXPECTED_VERSIONS = "expected_versions"
+from domain.basis import EXPECTED_VERSIONS
+
 MAX_BATCH = 64  # commands per insert; bounds one transaction's size and lock time
 
 

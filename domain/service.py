@@ -214,9 +214,8 @@ class CardLedger(Application[Any]):
         """Reads the store for the streams the basis read from memory (with
         ``all_of_it``, every stream it read); one that moved since raises a
         conflict, and the command runs again on what the store holds."""
-        if not (basis.remembered or all_of_it):
-            return
-        for stream_id, version in basis.versions.items():
+        for stream_id in basis.versions if all_of_it else basis.from_memory:
+            version = basis.versions[stream_id]
             last = self.recorder.select_events(stream_id, desc=True, limit=1)
             if (last[0].originator_version if last else 0) != version:
                 if stream_id == basis.kept_customer:

@@ -13,36 +13,25 @@ a command, never decide one.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
+from eventsourcing.application import LRUCache
 
 
 class SwitchCache:
-    """At most ``maxsize`` companies, least recently read evicted first;
-    ``maxsize`` 0 keeps none."""
+    """At most ``maxsize`` companies, least recently read evicted first
+    (the library's own LRU, as its aggregate cache); ``maxsize`` 0 keeps none."""
 
     def __init__(self, maxsize: int) -> None:
-        self.maxsize = maxsize
-        self._kept: OrderedDict[str, tuple[bool, int]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._kept: LRUCache[str, tuple[bool, int]] | None = LRUCache(maxsize) if maxsize else None
 
     def get(self, company_id: str) -> tuple[bool, int] | None:
         """(switched on, the company's version), as last read or saved here."""
-        with self._lock:
-            reading = self._kept.get(company_id)
-            if reading is not None:
-                self._kept.move_to_end(company_id)
-            return reading
+        if self._kept is None:
+            return None
+        try:
+            return self._kept.get(company_id)
+        except KeyError:
+            return None
 
     def keep(self, company_id: str, enabled: bool, version: int) -> None:
-        if not self.maxsize:
-            return
-        with self._lock:
-            self._kept[company_id] = (enabled, version)
-            self._kept.move_to_end(company_id)
-            while len(self._kept) > self.maxsize:
-                self._kept.popitem(last=False)
-
-    def forget(self, company_id: str) -> None:
-        with self._lock:
-            self._kept.pop(company_id, None)
+        if self._kept is not None:
+            self._kept.put(company_id, (enabled, version))

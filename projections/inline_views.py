@@ -93,14 +93,16 @@ class _InlineBatch:
         """PostgreSQL: the reads go with the insert's own statements, after
         the table lock and before the INSERT, and are answered with it: the
         append's transaction is then two round trips, where it was three."""
-        read_model = self.owner.read_model
         try:
-            tx = Transaction(cursor, postgres=True)
-            tx.execute(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
-            self.reads = read_model.read_for_inline(
-                tx, self.events, events_table=self.owner.events_table, first=None)
+            self.reads = self._read(Transaction(cursor, postgres=True), first=None)
         except Exception as e:
             raise Spoiled(str(e)) from e
+
+    def _read(self, tx: Transaction, *, first: int | None) -> InlineReads:
+        if tx.postgres:  # never wait on a view row with the store's lock held
+            tx.execute(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
+        return self.owner.read_model.read_for_inline(
+            tx, self.events, events_table=self.owner.events_table, first=first)
 
     def run(self, cursor: Any, notification_ids: Sequence[int]) -> None:
         self.reached = None  # each attempt of the insert starts afresh
@@ -113,10 +115,7 @@ class _InlineBatch:
             # one failing there spoils the attempt (storage/postgres_append.py).
             tx = Transaction(cursor, postgres=read_model.db.postgres)
             if reads is None:  # SQLite: read now, after the insert took the write lock
-                if tx.postgres:  # (a recorder that sent nothing under its lock)
-                    tx.execute(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
-                reads = read_model.read_for_inline(
-                    tx, self.events, events_table=self.owner.events_table, first=batch[0][1])
+                reads = self._read(tx, first=batch[0][1])
             applied = read_model.apply_inline(tx, batch, reads)
         except Exception as e:
             raise Spoiled(str(e)) from e  # the recorder ends the transaction uncommitted

@@ -273,7 +273,8 @@ class BoundedApplicationRecorder(PostgresApplicationRecorder):
             def insert(cursor: Any) -> None:
                 self._insert_stored_events(cursor, stored_events, **kwargs)
                 if expected:  # in the insert's round trip (storage/expected_versions.py)
-                    checked.append(expected_versions.send_check(conn, self._table, expected))
+                    checked.append(expected_versions.send_check(
+                        conn.cursor(), self._table, expected, postgres=True))
 
             def fetch_ids(cursor: Any) -> Any:
                 for rows in checked:

@@ -34,7 +34,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
-KEYWORD = "expected_versions"
+from domain.basis import EXPECTED_VERSIONS as KEYWORD
 
 
 class StreamMoved(IntegrityError):
@@ -85,25 +85,12 @@ def verify(rows: Iterable[Sequence[Any]], stored_events: Sequence[StoredEvent]) 
         raise StreamMoved(moved)
 
 
-def send_check(connection: Any, table: str,
-               expected: Mapping[UUID, int]) -> Callable[[], list[Sequence[Any]]]:
-    """PostgreSQL, pipelined: sends the check on a cursor of its own, so its
-    rows arrive with the insert's answer, and gives a call that reads them."""
-    cursor = connection.cursor()
-    cursor.execute(check_statement(table, len(expected), postgres=True),
-                   check_params(expected, postgres=True))
-
-    def rows() -> list[Sequence[Any]]:
-        with cursor:
-            return [tuple(row.values()) if isinstance(row, dict) else tuple(row)
+def send_check(cursor: Any, table: str, expected: Mapping[UUID, int], *,
+               postgres: bool) -> Callable[[], list[Sequence[Any]]]:
+    """Sends the check and gives a call that reads its rows: on PostgreSQL,
+    pipelined on a cursor of its own, they arrive with the insert's answer;
+    on SQLite they are there at once, inside the insert's transaction."""
+    cursor.execute(check_statement(table, len(expected), postgres=postgres),
+                   check_params(expected, postgres=postgres))
+    return lambda: [tuple(row.values()) if isinstance(row, dict) else tuple(row)
                     for row in cursor.fetchall()]
-
-    return rows
-
-
-def check_here(cursor: Any, table: str, expected: Mapping[UUID, int],
-               stored_events: Sequence[StoredEvent]) -> None:
-    """SQLite, inside the insert's transaction: checks at once."""
-    cursor.execute(check_statement(table, len(expected), postgres=False),
-                   check_params(expected, postgres=False))
-    verify([tuple(row) for row in cursor.fetchall()], stored_events)

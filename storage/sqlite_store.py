@@ -15,6 +15,7 @@ from storage import expected_versions, same_transaction
 
 class SQLiteRecorder(SQLiteApplicationRecorder):
     checks_expected_versions = True  # storage/expected_versions.py
+
     def insert_events(self, stored_events: Sequence[StoredEvent],
                       **kwargs: Any) -> Sequence[int] | None:
         return same_transaction.insert_events(super().insert_events, stored_events, kwargs)
@@ -24,6 +25,7 @@ class SQLiteRecorder(SQLiteApplicationRecorder):
         notification_ids = super()._insert_events(c, stored_events, **kwargs)
         expected = expected_versions.of(kwargs)
         if expected:  # after the insert, which took SQLite's write lock
-            expected_versions.check_here(c, self.events_table_name, expected, stored_events)
+            expected_versions.verify(expected_versions.send_check(
+                c, self.events_table_name, expected, postgres=False)(), stored_events)
         same_transaction.after_insert(c, notification_ids, kwargs)
         return notification_ids
