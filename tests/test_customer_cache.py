@@ -6,6 +6,7 @@ command, then what it decides and answers is what the store holds
 
 from __future__ import annotations
 
+import pickle
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -17,6 +18,7 @@ from cardledger.processors.sandbox import SandboxProcessor
 from cardledger.settings import Settings
 from cardledger.wiring import Runtime
 from domain.customer import Customer
+from domain.customer_cache import NotCopyable, copy_of_state
 from domain.errors import NoSuchCard, OnlinePaymentsDisabled
 from domain.ids import customer_aggregate_id
 from domain.provenance import Provenance
@@ -336,3 +338,57 @@ def test_an_if_match_on_the_version_stored_elsewhere_is_met_here(
                             expected_version=theirs.version)
     # Then it is met: the kept copy's older version is not what it is held to
     assert outcome.version == as_stored(here).version
+
+
+# --- the kept copy (copy_of_state) ---------------------------------------------------------
+
+def test_a_kept_copy_changed_by_every_later_event_leaves_the_original_as_it_was(
+        here: CardLedger) -> None:
+    # Given a customer whose stream holds every kind of change a command makes:
+    # cards added, made primary, updated at the processor and deleted, payments
+    # that succeed and fail, autopay on and off, autopay charges, receipts, erasure
+    here.add_card("acme", "1001", "pm_card_visa", by=ME, idempotency_key="k1")
+    declined = here.add_card("acme", "1001", "pm_card_chargeDeclined", by=ME).card_id
+    amex = here.add_card("acme", "1001", "pm_card_amex", by=ME, make_primary=True).card_id
+    here.record_processor_update("cus_sandbox.acme.1001", "pm_card_visa", last4="4242",
+                                 exp_month=3, exp_year=2036, reason="account-updater",
+                                 event_id="evt_1")
+    here.pay_invoice("acme", "1001", by=ME, idempotency_key="p1", invoice_id="INV-1",
+                     amount=1250, currency="usd")
+    here.pay_invoice("acme", "1001", by=ME, idempotency_key="p2", invoice_id="INV-2",
+                     amount=990, currency="usd", card_id=declined)
+    here.autopay.enrol("acme", "1001", card_id=amex, consent_text_version="v1",
+                       consent_channel="portal", by=ME)
+    here.autopay.charge("acme", "1001", invoice_id="INV-3", amount=100, currency="usd",
+                        by=ADMIN, idempotency_key="c1")
+    here.autopay.turn_off("acme", "1001", by=ME)
+    here.delete_card("acme", "1001", declined, by=ME)
+    here.erase_customer("acme", "1001", by=ADMIN)
+    events = list(here.repository.event_store.get(CUSTOMER))
+    kinds = {type(e).__name__ for e in events}
+    assert {"CardAdded", "PrimaryChanged", "CardUpdated", "CardDeleted", "PaymentSucceeded",
+            "PaymentFailed", "AutopayEnabled", "AutopayChargeStarted", "AutopayAttemptFinished",
+            "AutopayChargeSettled", "AutopayDisabled", "Erased"} <= kinds
+    for cut in range(1, len(events)):
+        # when the customer as of each event is copied, and the copy takes the rest
+        original: Any = None
+        for event in events[:cut]:
+            original = event.mutate(original)
+        before = pickle.dumps(original)
+        copy = copy_of_state(original)
+        for event in events[cut:]:
+            copy = event.mutate(copy)
+        # then the original is exactly as it was: no event changed a shared value in place
+        assert pickle.dumps(original) == before, f"changed by events after {events[cut - 1]!r}"
+
+
+def test_a_customer_holding_a_value_of_unknown_kind_is_not_copied() -> None:
+    # given a customer-like object with a mutable value that is not a container
+    class Holder:
+        pass
+
+    holder = Holder()
+    holder.lock = threading.Lock()  # type: ignore[attr-defined]
+    # when it is copied, then it is refused rather than shared
+    with pytest.raises(NotCopyable, match="lock is a lock"):
+        copy_of_state(holder)
