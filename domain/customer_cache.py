@@ -25,7 +25,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
@@ -58,10 +57,11 @@ class CustomerCache:
 
     def __init__(self, maxsize: int) -> None:
         self.maxsize = maxsize
-        self._kept: OrderedDict[Any, Any] = OrderedDict()
-        # Customers written elsewhere too (the library's own LRU, as its aggregate cache)
-        self._shared: LRUCache[Any, bool] = LRUCache(max(maxsize, 1))
-        self._lock = threading.Lock()
+        # The library's own LRU, as its aggregate cache uses (its size must be
+        # at least 1; with maxsize 0 take and keep never touch it).
+        self._kept: LRUCache[Any, Any] = LRUCache(max(maxsize, 1))
+        self._shared: LRUCache[Any, bool] = LRUCache(max(maxsize, 1))  # written elsewhere too
+        self._counting = threading.Lock()  # hits and misses stay exact across threads
         self.hits = 0
         self.misses = 0
         self.behind_rate = 0.0  # of kept copies found behind the store, recent ones weigh most
@@ -73,13 +73,13 @@ class CustomerCache:
         """The cached customer, now the caller's alone; None on a miss."""
         if not self.maxsize:
             return None
-        with self._lock:
-            customer = self._kept.pop(aggregate_id, None)
+        customer = _evicted(self._kept, aggregate_id)
+        with self._counting:
             if customer is None:
                 self.misses += 1
             else:
                 self.hits += 1
-            return customer
+        return customer
 
     def keep(self, customer: Any) -> None:
         """A copy of the customer as just saved: the caller goes on using its
@@ -94,17 +94,12 @@ class CustomerCache:
             # the next command load from the store; it must never fail this one.
             log.exception("customer %s could not be kept in the cache", customer.id)
             return
-        with self._lock:
-            self._kept[customer.id] = kept
-            self._kept.move_to_end(customer.id)
-            while len(self._kept) > self.maxsize:
-                self._kept.popitem(last=False)
+        self._kept.put(customer.id, kept)
 
     def discard(self, aggregate_id: Any) -> None:
         """Drops the kept copy: the customer was saved some other way (an
         invoice payment, autopay), so the copy is behind the store."""
-        with self._lock:
-            self._kept.pop(aggregate_id, None)
+        _evicted(self._kept, aggregate_id)
 
     def mark_shared(self, aggregate_id: Any) -> None:
         """Another process wrote this customer after this one kept it: from
@@ -135,7 +130,15 @@ class CustomerCache:
         return self.behind_rate < STALE_LIMIT and aggregate_id not in self._shared.cache
 
     def __len__(self) -> int:
-        return len(self._kept)
+        return len(self._kept.cache)
+
+
+def _evicted(cache: LRUCache[Any, Any], key: Any) -> Any | None:
+    """Takes ``key``'s value out of the cache; None if it held none."""
+    try:
+        return cache.get(key, evict=True)
+    except KeyError:
+        return None
 
 
 class NotCopyable(TypeError):
